@@ -1,0 +1,81 @@
+# Gongwu: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+GONGWU := $(VENV)/bin/gongwu
+VENDOR := gongwu/static/vendor
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gongwu
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install assets messages demo serve test lint check pytest pytest-pg browser-deps bench clean format
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install -q uv==0.13.8
+	$(UV) pip sync -q --python $(PY) requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/tabler $(VENDOR)/icons/fonts $(VENDOR)/htmx $(VENDOR)/echarts
+	cp node_modules/@tabler/core/dist/css/tabler.min.css{,.map} $(VENDOR)/tabler/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js{,.map} $(VENDOR)/tabler/
+	cp node_modules/@tabler/icons-webfont/dist/tabler-icons.min.css $(VENDOR)/icons/
+	cp node_modules/@tabler/icons-webfont/dist/fonts/tabler-icons.{woff2,woff,ttf} $(VENDOR)/icons/fonts/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	@touch $@
+
+install: $(VENV)/.installed
+
+assets: $(VENDOR)/.installed
+
+messages: install
+	$(GONGWU) compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+var:
+	mkdir -p var
+
+demo: install assets messages var
+	GONGWU_DEMO=1 $(GONGWU) migrate --no-input -v 0
+	GONGWU_DEMO=1 $(GONGWU) collectstatic --no-input -v 0
+	GONGWU_DEMO=1 $(GONGWU) demo
+	@echo "Starting the task worker and the server on http://127.0.0.1:$(PORT) (Ctrl-C stops both)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  GONGWU_DEMO=1 $(GONGWU) db_worker --interval 0.5 >var/worker.log 2>&1 & \
+	  GONGWU_DEMO=1 $(GONGWU) runserver 127.0.0.1:$(PORT)
+
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: install
+	$(GONGWU) check
+	$(GONGWU) makemigrations --check --dry-run -v 1
+
+pytest: install assets messages browser-deps
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+pytest-pg: install assets messages browser-deps
+	GONGWU_DATABASE_URL=$${GONGWU_TEST_DATABASE_URL:-$(PG_TEST_URL)} $(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+test: lint check pytest
+	@if [ "$${CI:-}" = "true" ] || [ -n "$${GONGWU_TEST_DATABASE_URL:-}" ]; then \
+	  echo "== again on PostgreSQL"; $(MAKE) --no-print-directory pytest-pg; fi
+
+bench: install
+	$(PY) bench/list_api.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,36 @@
+"""The JSON API: one NinjaAPI, a router per registered model, OpenAPI docs at /api/docs."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from gongwu.core import api as core_api
+
+api = NinjaAPI(
+    title="Gongwu API",
+    version="1",
+    description="工务 platform API. Authenticate with `Authorization: Bearer <token>` (tokens: user menu → API tokens)"
+    " or a signed-in browser session. Lists take `limit` (≤1000), `offset` and the same filters as the list pages.",
+    urls_namespace="api",
+)
+api.add_router("/organizations/", core_api.organizations)
+api.add_router("/users/", core_api.users)
+api.add_router("/changelog/", core_api.changelog)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or _("Permission denied.")}, status=403)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Sign in or send an API token.")}, status=401)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = [{"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", ""))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)

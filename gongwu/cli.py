@@ -1,0 +1,15 @@
+"""The `gongwu` console command: manage.py for an installed Gongwu (`gongwu migrate`, `gongwu audit verify` …)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongwu.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

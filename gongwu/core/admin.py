@@ -1,0 +1,69 @@
+"""The admin site, for superusers. Saves and deletes go through the same services as every other path."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from gongwu.core import services
+from gongwu.core.models import APIToken, Attachment, ChangeLogEntry, Job, Organization, User
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return self.model.objects.for_user(request.user, "view")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saver = services.update_object if change else services.create_object
+        saver(instance=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.delete_object(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.delete_object(instance=obj, actor=request.user)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ServiceAdmin):
+    list_display = ("name", "kind", "credit_code", "parent", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "credit_code")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(User)
+class GongwuUserAdmin(UserAdmin, ServiceAdmin):
+    list_display = ("username", "display_name", "organization", "role", "is_active", "is_superuser")
+    list_filter = ("role", "is_active", "is_superuser")
+    raw_id_fields = ("organization",)
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Gongwu", {"fields": ("display_name", "organization", "role", "phone")}),
+    )
+
+
+@admin.register(ChangeLogEntry)
+class ChangeLogEntryAdmin(admin.ModelAdmin):
+    list_display = ("time", "actor_name", "action", "content_type", "object_repr", "source", "request_id")
+    list_filter = ("action", "source", "content_type")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Attachment, Job, APIToken)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

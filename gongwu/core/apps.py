@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "gongwu.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from gongwu.core import navigation, views
+
+        navigation.register_core_sections()
+        views.register_search()

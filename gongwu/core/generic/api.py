@@ -1,0 +1,178 @@
+"""JSON API machinery: token authentication and a CRUD router built from an ObjectViewSet.
+
+The list endpoint filters with the viewset's FilterSet (the same one the page uses); create and
+update validate with the viewset's form and save through the services, so the API obeys exactly
+the rules, scoping and change log of the UI.
+"""
+
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
+from django.forms.models import model_to_dict
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.orm import create_schema
+from ninja.security import HttpBearer, django_auth
+from pydantic import create_model
+
+from gongwu.core import services
+from gongwu.core.models import Action, APIToken, user_may
+from gongwu.core.models.tokens import hash_token
+
+LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "API token from “API tokens” in the user menu: `Authorization: Bearer gw_…`"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = APIToken.objects.select_related("user", "user__organization").filter(key_hash=hash_token(token)).first()
+        if found is None or found.is_expired or not found.user.is_active:
+            return None
+        now = timezone.now()
+        if found.last_used is None or now - found.last_used > LAST_USED_RESOLUTION:
+            APIToken.objects.filter(pk=found.pk).update(last_used=now)
+        request.user = found.user
+        return found.user
+
+
+AUTH = [TokenAuth(), django_auth]
+
+
+class Message(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    loc: list[str]
+    msg: str
+
+
+class ValidationErrors(Schema):
+    detail: list[FieldError]
+
+
+def form_errors(form: Any) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "detail": [
+            {"loc": ["body", name if name != "__all__" else "non_field_errors"], "msg": str(message)}
+            for name, messages in form.errors.items()
+            for message in messages
+        ]
+    }
+
+
+def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str | None = None) -> Router:
+    model = viewset.model
+    name = model._meta.model_name
+    router = Router(tags=[tag or name], auth=AUTH)
+    fields_in = list(viewset.form.base_fields) if viewset.form is not None else []
+    Out = out_schema or create_schema(model, name=f"{model.__name__}Out", depth=0)
+    Page = create_model(f"{model.__name__}Page", count=(int, ...), results=(list[Out], ...), __base__=Schema)
+    filter_fields = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
+    Filters = create_model(f"{model.__name__}Filters", **filter_fields, __base__=Schema)
+
+    def check(request: HttpRequest, action: str) -> None:
+        if not user_may(request.user, model, action):
+            raise PermissionDenied(
+                _("You may not %(action)s %(things)s.")
+                % {"action": Action(action).label, "things": model._meta.verbose_name_plural}
+            )
+
+    @router.get(
+        "/",
+        response={200: Page, 400: ValidationErrors},
+        operation_id=f"{name}_list",
+        summary=f"List {model._meta.verbose_name_plural}",
+    )
+    def list_objects(request: HttpRequest, filters: Query[Filters], limit: int = 50, offset: int = 0) -> Any:
+        check(request, Action.VIEW)
+        limit = max(1, min(limit, 1000))
+        offset = max(0, offset)
+        filterset = viewset.filterset(request.GET, queryset=viewset.get_queryset(request.user), user=request.user)
+        if not filterset.is_valid():
+            return 400, form_errors(filterset.form)
+        queryset = filterset.qs
+        if not queryset.ordered:
+            queryset = queryset.order_by("pk")
+        return 200, {"count": queryset.count(), "results": list(queryset[offset : offset + limit])}
+
+    @router.get("/{int:pk}/", response={200: Out, 404: Message}, operation_id=f"{name}_retrieve")
+    def retrieve(request: HttpRequest, pk: int) -> Any:
+        check(request, Action.VIEW)
+        obj = viewset.get_queryset(request.user).filter(pk=pk).first()
+        if obj is None:
+            return 404, {"detail": _("Not found.")}
+        return 200, obj
+
+    if viewset.form is None or viewset.read_only:
+        return router
+
+    In = create_schema(model, name=f"{model.__name__}In", fields=fields_in, optional_fields=None)
+    Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields_in, optional_fields="__all__")
+
+    def save(request: HttpRequest, data: dict[str, Any], instance: Any) -> Any:
+        form = viewset.form(data=data, instance=instance, user=request.user)
+        if not form.is_valid():
+            return 422, form_errors(form)
+        obj = form.save(commit=False)
+        saver = services.create_object if instance is None else services.update_object
+        try:
+            saver(instance=obj, actor=request.user, after_save=lambda _o: form.save_m2m())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return 422, form_errors(form)
+        obj = viewset.get_queryset(request.user).get(pk=obj.pk)
+        return (201 if instance is None else 200), obj
+
+    @router.post("/", response={201: Out, 422: ValidationErrors, 403: Message}, operation_id=f"{name}_create")
+    def create(request: HttpRequest, payload: In) -> Any:
+        check(request, Action.ADD)
+        return save(request, payload.dict(), None)
+
+    def changeable(request: HttpRequest, pk: int, action: str) -> Any:
+        check(request, action)
+        if not viewset.get_queryset(request.user).filter(pk=pk).exists():
+            return None
+        obj = model.objects.for_user(request.user, action).filter(pk=pk).first()
+        if obj is None:
+            raise PermissionDenied(_("You may not change this record."))
+        return obj
+
+    @router.patch(
+        "/{int:pk}/",
+        response={200: Out, 404: Message, 422: ValidationErrors, 403: Message},
+        operation_id=f"{name}_update",
+    )
+    def update(request: HttpRequest, pk: int, payload: Patch) -> Any:
+        obj = changeable(request, pk, Action.CHANGE)
+        if obj is None:
+            return 404, {"detail": _("Not found.")}
+        data = dict(model_to_dict(obj, fields=fields_in))
+        for key, value in list(data.items()):
+            if isinstance(value, list):
+                data[key] = [getattr(v, "pk", v) for v in value]
+        data.update(payload.dict(exclude_unset=True))
+        return save(request, data, obj)
+
+    @router.delete(
+        "/{int:pk}/",
+        response={204: None, 404: Message, 409: Message, 403: Message},
+        operation_id=f"{name}_delete",
+    )
+    def delete(request: HttpRequest, pk: int) -> Any:
+        obj = changeable(request, pk, Action.DELETE)
+        if obj is None:
+            return 404, {"detail": _("Not found.")}
+        try:
+            services.delete_object(instance=obj, actor=request.user)
+        except ProtectedError:
+            return 409, {"detail": _("Other records refer to this one; it cannot be deleted.")}
+        return 204, None
+
+    return router

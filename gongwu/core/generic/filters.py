@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from gongwu.core.models import Action
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """Base FilterSet: a `q` search box over `search_fields`, and object choices scoped to the user.
+
+    One FilterSet per model serves the list page, the Excel export and the API list.
+    """
+
+    search_fields: tuple[str, ...] = ()
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for filter_ in self.filters.values():
+            queryset = filter_.extra.get("queryset")
+            if queryset is not None and hasattr(queryset, "for_user") and user is not None:
+                filter_.extra["queryset"] = queryset.for_user(user, Action.VIEW)
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        words = value.split()
+        if not words or not self.search_fields:
+            return queryset
+        for word in words[:5]:
+            queryset = queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": word}) for f in self.search_fields)))
+        return queryset
+
+    @property
+    def form(self) -> forms.Form:
+        form = super().form
+        for field in form.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+        return form

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from gongwu.core.models import Action
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A ModelForm whose object choices only offer what the user may see.
+
+    The same form validates a page submission, an API payload and an import row, so each path
+    gets the same field rules and messages.
+    """
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is not None and hasattr(queryset, "for_user") and user is not None:
+                field.queryset = queryset.for_user(user, Action.VIEW)
+            widget = field.widget
+            if isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select")
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+            if isinstance(widget, forms.DateInput):
+                widget.input_type = "date"
+                widget.format = "%Y-%m-%d"

@@ -1,0 +1,414 @@
+"""Ledgers (台账): one declaration of a model's Excel columns serves both export and import.
+
+An export re-imports unchanged: choice fields are written as their labels, related objects as the
+value of a lookup field (a name or a code), and import reads them back the same way, in either UI
+language. Import validates every row with the model's own form (the same rules as the page and the
+API), shows a preview, and writes nothing unless every row passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.forms.models import model_to_dict
+from django.utils import translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from gongwu.core import context, services
+from gongwu.core.models import Action, user_may
+
+YES_WORDS = {"是", "yes", "true", "1", "y", "√", "✓"}
+NO_WORDS = {"否", "no", "false", "0", "n", "", "×"}
+
+
+class LedgerFileError(Exception):
+    """The file as a whole cannot be read (wrong type, missing columns, too many rows)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: Any  # a lazy translation: the header in the user's language
+    lookup: str | None = None  # for a related object: the field that names it (name, code …)
+    width: int = 16
+
+
+@dataclass
+class RowResult:
+    number: int
+    action: str  # create, update, unchanged, error
+    label: str = ""
+    errors: list[str] = field(default_factory=list)
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    rows: list[RowResult] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not any(r.action == "error" for r in self.rows)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("create", "update", "unchanged", "error")}
+
+
+class Ledger:
+    model: type[models.Model]
+    form: type  # a ScopedModelForm subclass
+    columns: tuple[Column, ...] = ()
+    keys: tuple[tuple[str, ...], ...] = ()  # natural keys that find an existing row, tried in order
+    sheet_title: Any = None
+
+    # ---- export ---------------------------------------------------------------------------------
+    def headers(self) -> list[str]:
+        return [force_str(c.header) for c in self.columns]
+
+    def _model_field(self, name: str) -> models.Field:
+        return self.model._meta.get_field(name)
+
+    def export_value(self, obj: models.Model, column: Column) -> Any:
+        model_field = self._model_field(column.field)
+        if model_field.is_relation:
+            related = getattr(obj, column.field)
+            return "" if related is None else getattr(related, column.lookup or "pk")
+        value = getattr(obj, column.field)
+        if model_field.choices:
+            return force_str(dict(model_field.flatchoices).get(value, value)) if value not in (None, "") else ""
+        if isinstance(model_field, models.BooleanField):
+            return _("Yes") if value else _("No")
+        if value is None:
+            return ""
+        return value
+
+    def export_rows(self, queryset: Iterable[models.Model]) -> Iterator[list[Any]]:
+        for obj in queryset:
+            yield [self.export_value(obj, c) for c in self.columns]
+
+    def write_xlsx(self, queryset: Iterable[models.Model], stream: io.BufferedIOBase | io.BytesIO) -> int:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(force_str(self.sheet_title or self.model._meta.verbose_name_plural)[:31])
+        for index, column in enumerate(self.columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = "A2"
+        header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        header_cells = []
+        for text in self.headers():
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(sheet, value=text)
+            cell.font, cell.fill = header_font, header_fill
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        count = 0
+        for row in self.export_rows(queryset):
+            sheet.append(row)
+            count += 1
+        workbook.save(stream)
+        return count
+
+    # ---- reading a file -------------------------------------------------------------------------
+    def header_aliases(self) -> dict[str, Column]:
+        """Each column's header in every UI language, so a file made in either imports."""
+        aliases: dict[str, Column] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for column in self.columns:
+                    aliases[force_str(column.header).strip()] = column
+        for column in self.columns:
+            aliases.setdefault(column.field, column)
+        return aliases
+
+    def read(self, data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
+        """Rows of the file as (row number in the sheet, {field: cell value})."""
+        name = filename.lower()
+        if name.endswith(".csv"):
+            grid = self._read_csv(data)
+        elif name.endswith((".xlsx", ".xlsm")):
+            grid = self._read_xlsx(data)
+        else:
+            raise LedgerFileError(_("Choose an Excel (.xlsx) or CSV (.csv) file."))
+        aliases = self.header_aliases()
+        header_index = None
+        for index, (_number, cells) in enumerate(grid[:10]):
+            if sum(1 for c in cells if force_str(c or "").strip() in aliases) >= min(2, len(self.columns)):
+                header_index = index
+                break
+        if header_index is None:
+            raise LedgerFileError(
+                _("No header row found. The first row must hold column names such as: %(headers)s.")
+                % {"headers": "、".join(self.headers()[:6])}
+            )
+        header_cells = [force_str(c or "").strip() for c in grid[header_index][1]]
+        positions: dict[str, int] = {}
+        for position, text in enumerate(header_cells):
+            if text in aliases:
+                positions[aliases[text].field] = position
+        missing = [force_str(c.header) for c in self.columns if c.field not in positions and self._required(c)]
+        if missing:
+            raise LedgerFileError(_("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
+        rows = []
+        for number, cells in grid[header_index + 1 :]:
+            values = {f: (cells[p] if p < len(cells) else None) for f, p in positions.items()}
+            if all(v is None or force_str(v).strip() == "" for v in values.values()):
+                continue
+            rows.append((number, values))
+        if not rows:
+            raise LedgerFileError(_("The file has a header row but no data rows."))
+        if len(rows) > settings.GONGWU_IMPORT_MAX_ROWS:
+            raise LedgerFileError(
+                _("The file has %(count)d rows; at most %(max)d can be imported at once.")
+                % {"count": len(rows), "max": settings.GONGWU_IMPORT_MAX_ROWS}
+            )
+        return rows
+
+    def _required(self, column: Column) -> bool:
+        form_field = self.form.base_fields.get(column.field)
+        return bool(form_field and form_field.required)
+
+    def _read_xlsx(self, data: bytes) -> list[tuple[int, list[Any]]]:
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise LedgerFileError(_("The file cannot be read as an Excel workbook (.xlsx).")) from exc
+        sheet = workbook.worksheets[0]
+        grid = [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        workbook.close()
+        return grid
+
+    def _read_csv(self, data: bytes) -> list[tuple[int, list[Any]]]:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise LedgerFileError(_("The CSV file is neither UTF-8 nor GBK encoded."))
+        return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
+
+    # ---- turning cells into form data -----------------------------------------------------------
+    def _choice_map(self, model_field: models.Field) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for value, label in model_field.flatchoices:
+                    mapping[force_str(label).strip().lower()] = value
+        for value, _label in model_field.flatchoices:
+            mapping[str(value).lower()] = value
+        return mapping
+
+    def form_data(self, values: dict[str, Any], user: Any, cache: dict) -> tuple[dict[str, Any], list[str]]:
+        data: dict[str, Any] = {}
+        errors: list[str] = []
+        for column in self.columns:
+            if column.field not in values:
+                continue
+            raw = values[column.field]
+            text = "" if raw is None else (raw if isinstance(raw, str) else None)
+            model_field = self._model_field(column.field)
+            header = force_str(column.header)
+            if model_field.is_relation:
+                name = force_str(raw).strip() if raw is not None else ""
+                if isinstance(raw, float) and raw.is_integer():
+                    name = str(int(raw))
+                if not name:
+                    data[column.field] = ""
+                    continue
+                key = (column.field, name)
+                if key not in cache:
+                    related = model_field.related_model
+                    queryset = (
+                        related.objects.for_user(user, Action.VIEW)
+                        if hasattr(related.objects, "for_user")
+                        else related.objects.all()
+                    )
+                    cache[key] = list(queryset.filter(**{column.lookup or "pk": name}).values_list("pk", flat=True)[:2])
+                found = cache[key]
+                if len(found) == 1:
+                    data[column.field] = found[0]
+                else:
+                    errors.append(
+                        (
+                            _("%(column)s: no “%(value)s” found.")
+                            if not found
+                            else _("%(column)s: “%(value)s” matches more than one record.")
+                        )
+                        % {"column": header, "value": name}
+                    )
+            elif model_field.choices:
+                word = force_str(raw).strip() if raw is not None else ""
+                value = self._choice_map(model_field).get(word.lower())
+                if word and value is None:
+                    errors.append(
+                        _("%(column)s: “%(value)s” is not one of the choices.") % {"column": header, "value": word}
+                    )
+                data[column.field] = value if value is not None else ""
+            elif isinstance(model_field, models.BooleanField):
+                word = force_str(raw if raw is not None else "").strip().lower()
+                if raw is True or word in YES_WORDS:
+                    data[column.field] = "on"
+                elif raw is False or word in NO_WORDS:
+                    data[column.field] = ""
+                else:
+                    errors.append(_("%(column)s: write 是 or 否.") % {"column": header})
+            elif isinstance(raw, datetime.datetime):
+                data[column.field] = (
+                    raw.date().isoformat()
+                    if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField)
+                    else raw.isoformat()
+                )
+            elif isinstance(raw, datetime.date):
+                data[column.field] = raw.isoformat()
+            elif isinstance(raw, float):
+                data[column.field] = str(int(raw)) if raw.is_integer() else repr(raw)
+            elif isinstance(raw, int | Decimal):
+                data[column.field] = str(raw)
+            else:
+                data[column.field] = (text or "").strip()
+        return data, errors
+
+    def find_existing(self, data: dict[str, Any], user: Any) -> models.Model | None:
+        for key in self.keys:
+            values = {k: data.get(k) for k in key}
+            if all(v not in (None, "") for v in values.values()):
+                return self.model.objects.for_user(user, Action.VIEW).filter(**values).first()
+        return None
+
+    # ---- preview and apply ----------------------------------------------------------------------
+    def _build_form(self, data: dict[str, Any], instance: models.Model | None, user: Any) -> Any:
+        if instance is not None:
+            # Columns absent from the file keep their stored values.
+            merged = {k: v for k, v in model_to_dict(instance).items() if v is not None}
+            for k, v in list(merged.items()):
+                if isinstance(v, list):
+                    merged[k] = [getattr(x, "pk", x) for x in v]
+            merged.update(data)
+            data = merged
+        return self.form(data=data, instance=instance, user=user)
+
+    def check_rows(
+        self,
+        rows: list[tuple[int, dict[str, Any]]],
+        user: Any,
+        *,
+        write: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        result = ImportResult()
+        cache: dict = {}
+        seen: dict[tuple, int] = {}
+        may_add, may_change = (
+            user_may(user, self.model, Action.ADD),
+            user_may(user, self.model, Action.CHANGE),
+        )
+        for index, (number, values) in enumerate(rows, start=1):
+            row = RowResult(number=number, action="error")
+            result.rows.append(row)
+            data, errors = self.form_data(values, user, cache)
+            row.errors.extend(errors)
+            key_values = next(
+                (
+                    tuple(data.get(k) for k in key)
+                    for key in self.keys
+                    if all(data.get(k) not in (None, "") for k in key)
+                ),
+                None,
+            )
+            if key_values is not None and key_values in seen:
+                row.errors.append(_("Same record as row %(row)d.") % {"row": seen[key_values]})
+            elif key_values is not None:
+                seen[key_values] = number
+            if row.errors:
+                continue
+            instance = self.find_existing(data, user)
+            if (
+                instance is not None
+                and not self.model.objects.for_user(user, Action.CHANGE).filter(pk=instance.pk).exists()
+            ):
+                row.errors.append(_("“%(object)s” exists and you may not change it.") % {"object": instance})
+                continue
+            if (instance is None and not may_add) or (instance is not None and not may_change):
+                row.errors.append(
+                    _("You may not import into %(things)s.") % {"things": self.model._meta.verbose_name_plural}
+                )
+                continue
+            form = self._build_form(data, instance, user)
+            if not form.is_valid():
+                row.errors.extend(self._form_errors(form))
+                continue
+            row.label = str(form.instance)[:120]
+            if instance is None:
+                row.action = "create"
+            elif form.has_changed():
+                row.action = "update"
+                row.changes = [
+                    (force_str(form.fields[f].label), form.initial.get(f), form.cleaned_data.get(f))
+                    for f in form.changed_data
+                ]
+            else:
+                row.action = "unchanged"
+            if write and row.action in ("create", "update"):
+                try:
+                    obj = form.save(commit=False)
+                    saver = services.create_object if row.action == "create" else services.update_object
+                    saver(instance=obj, actor=user, after_save=lambda _obj, f=form: f.save_m2m())
+                except ValidationError as exc:
+                    row.action = "error"
+                    row.errors.extend(exc.messages)
+                except PermissionDenied as exc:
+                    row.action = "error"
+                    row.errors.append(str(exc))
+            if progress is not None:
+                progress(index)
+        return result
+
+    def _form_errors(self, form: Any) -> list[str]:
+        headers = {c.field: force_str(c.header) for c in self.columns}
+        messages = []
+        for name, errors in form.errors.items():
+            label = headers.get(name) or (force_str(form.fields[name].label) if name in form.fields else "")
+            for error in errors:
+                messages.append(f"{label}: {error}" if label else error)
+        return messages
+
+    def preview(self, rows: list[tuple[int, dict[str, Any]]], user: Any) -> ImportResult:
+        return self.check_rows(rows, user)
+
+    def apply(
+        self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None
+    ) -> ImportResult:
+        """Write every row in one transaction; if any row fails, nothing is written."""
+
+        class Rollback(Exception):
+            pass
+
+        result = ImportResult()
+        try:
+            with context.change_source("import"), transaction.atomic():
+                result = self.check_rows(rows, user, write=True, progress=progress)
+                if not result.ok:
+                    raise Rollback
+        except Rollback:
+            pass
+        return result

@@ -1,0 +1,201 @@
+"""The one way in for every write: validate, check permission, save, log the change, re-check visibility.
+
+Domain services wrap these (`create_object`, `update_object`, `delete_object`) and add their own rules;
+forms, the API, imports, the admin and tasks all end here, so every path is checked and logged alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongwu.core import context
+from gongwu.core.models import Action, ChangeAction, ChangeLogEntry, user_may
+
+M = TypeVar("M", bound=models.Model)
+
+GENESIS_HASH = "0" * 64
+CHAIN_LOCK_KEY = 7_312_001  # advisory lock serialising appends to the hash chain on PostgreSQL
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The stored values of an object, as JSON-safe data (many-to-many as sorted id lists)."""
+    data: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        value = field.value_from_object(instance)
+        if isinstance(field, models.FileField):
+            value = value.name if value else ""
+        data[field.attname] = value
+    if instance.pk:
+        for field in instance._meta.many_to_many:
+            data[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def owning_agency_id(instance: models.Model) -> int | None:
+    """The agency a change log entry about `instance` belongs to (who may read it)."""
+    own = getattr(instance, "change_log_agency_id", None)
+    if own is not None:
+        return own()
+    path = getattr(type(instance), "agency_path", None)
+    if not path:
+        return None
+    node: Any = instance
+    for part in path.split("__"):
+        node = getattr(node, part, None)
+        if node is None:
+            return None
+    return node.pk
+
+
+def log_change(
+    *,
+    instance: models.Model,
+    action: str,
+    actor: Any,
+    before: dict | None,
+    after: dict | None,
+    object_id: str | None = None,
+) -> ChangeLogEntry:
+    """Append one entry to the hash chain. Call inside the transaction that made the change."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+    prev = ChangeLogEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    agency_id = owning_agency_id(instance)
+    if agency_id is None and actor_obj is not None and actor_obj.organization_id:
+        agency = actor_obj.agency
+        agency_id = agency.pk if agency else None
+    entry = ChangeLogEntry(
+        time=timezone.now(),
+        actor=actor_obj,
+        actor_name=str(actor_obj) if actor_obj else _("system"),
+        agency_id=agency_id,
+        source=context.source.get(),
+        request_id=context.request_id.get(),
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=object_id or str(instance.pk),
+        object_repr=str(instance)[:200],
+        action=action,
+        before=before,
+        after=after,
+        prev_hash=prev,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save()
+    return entry
+
+
+def _require(actor: Any, model: type[models.Model], action: str) -> None:
+    if not user_may(actor, model, action):
+        raise PermissionDenied(
+            _("You may not %(action)s %(things)s.")
+            % {"action": Action(action).label, "things": model._meta.verbose_name_plural}
+        )
+
+
+def _recheck_visible(actor: Any, instance: models.Model) -> None:
+    model = type(instance)
+    if not model.objects.for_user(actor, Action.VIEW).filter(pk=instance.pk).exists():
+        raise PermissionDenied(_("The change would put this record outside what you may see; nothing was saved."))
+
+
+def default_agency(instance: models.Model, actor: Any) -> None:
+    """Objects hanging directly on an agency get the actor's agency when none was chosen."""
+    if getattr(type(instance), "agency_path", None) == "agency" and getattr(instance, "agency_id", 1) is None:
+        agency = getattr(actor, "agency", None)
+        if agency is not None:
+            instance.agency = agency
+
+
+def create_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | None = None) -> M:
+    """Validate and save a new object for `actor`, and log it. `after_save` saves m2m data from a form."""
+    model = type(instance)
+    _require(actor, model, Action.ADD)
+    default_agency(instance, actor)
+    with transaction.atomic():
+        instance.full_clean()
+        instance.save()
+        if after_save is not None:
+            after_save(instance)
+        _recheck_visible(actor, instance)
+        log_change(instance=instance, action=ChangeAction.CREATE, actor=actor, before=None, after=snapshot(instance))
+    return instance
+
+
+def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | None = None) -> M:
+    """Save changes to an existing object: `actor` must be able to change it before and see it after."""
+    model = type(instance)
+    with transaction.atomic():
+        original = model.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=instance.pk).first()
+        if original is None:
+            raise PermissionDenied(_("You may not change this record."))
+        before = snapshot(original)
+        instance.full_clean()
+        instance.save()
+        if after_save is not None:
+            after_save(instance)
+        _recheck_visible(actor, instance)
+        after = snapshot(instance)
+        if after != before:
+            log_change(instance=instance, action=ChangeAction.UPDATE, actor=actor, before=before, after=after)
+    return instance
+
+
+def delete_object(*, instance: models.Model, actor: Any) -> None:
+    model = type(instance)
+    with transaction.atomic():
+        original = model.objects.for_user(actor, Action.DELETE).select_for_update().filter(pk=instance.pk).first()
+        if original is None:
+            raise PermissionDenied(_("You may not delete this record."))
+        before = snapshot(original)
+        object_id = str(original.pk)
+        log_change(
+            instance=original,
+            action=ChangeAction.DELETE,
+            actor=actor,
+            before=before,
+            after=None,
+            object_id=object_id,
+        )
+        original.delete()
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_id: int | None
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.broken_id is None
+
+
+def verify_change_log(batch_size: int = 2000) -> ChainReport:
+    """Walk the chain in order; report the first entry whose hash or link does not match."""
+    prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        batch = list(ChangeLogEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        if not batch:
+            return ChainReport(checked, None, "")
+        for entry in batch:
+            if entry.prev_hash != prev:
+                return ChainReport(checked, entry.pk, "link")
+            if entry.compute_hash() != entry.hash:
+                return ChainReport(checked, entry.pk, "content")
+            prev = entry.hash
+            checked += 1
+            last_id = entry.pk

@@ -1,0 +1,63 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from gongwu.core.generic.tables import LinkColumn, ObjectTable
+from gongwu.core.models import ChangeLogEntry, Job, Organization, User
+
+
+class OrganizationTable(ObjectTable):
+    name = LinkColumn(verbose_name=_("name"))
+    kind = tables.Column(verbose_name=_("kind"))
+    credit_code = tables.Column(verbose_name=_("unified social credit code"))
+    parent = tables.Column(verbose_name=_("parent organization"), linkify=True)
+    contact_person = tables.Column(verbose_name=_("contact person"))
+    contact_phone = tables.Column(verbose_name=_("contact phone"))
+
+    class Meta(ObjectTable.Meta):
+        model = Organization
+        fields = ("name", "kind", "credit_code", "parent", "contact_person", "contact_phone")
+
+
+class UserTable(ObjectTable):
+    username = LinkColumn(verbose_name=_("username"))
+    display_name = tables.Column(verbose_name=_("full name"))
+    organization = tables.Column(verbose_name=_("organization"))
+    role = tables.Column(verbose_name=_("role"))
+    is_active = tables.BooleanColumn(verbose_name=_("active"))
+    last_login = tables.DateTimeColumn(verbose_name=_("last login"), format="Y-m-d H:i")
+
+    class Meta(ObjectTable.Meta):
+        model = User
+        fields = ("username", "display_name", "organization", "role", "is_active", "last_login")
+
+
+class ChangeLogTable(ObjectTable):
+    time = tables.DateTimeColumn(verbose_name=_("time"), format="Y-m-d H:i:s", linkify=True)
+    actor_name = tables.Column(verbose_name=_("by"))
+    action = tables.Column(verbose_name=_("action"))
+    content_type = tables.Column(verbose_name=_("object type"), orderable=False)
+    object_repr = tables.Column(verbose_name=_("object"))
+    source = tables.Column(verbose_name=_("source"))
+    request_id = tables.Column(verbose_name=_("request id"))
+
+    class Meta(ObjectTable.Meta):
+        model = ChangeLogEntry
+        fields = ("time", "actor_name", "action", "content_type", "object_repr", "source", "request_id")
+
+    def render_content_type(self, value):
+        return value.model_class()._meta.verbose_name if value.model_class() else value.model
+
+    def render_request_id(self, value):
+        return value[:8]
+
+
+class JobTable(ObjectTable):
+    title = tables.Column(verbose_name=_("title"), linkify=True)
+    status = tables.Column(verbose_name=_("status"))
+    created = tables.DateTimeColumn(verbose_name=_("started"), format="Y-m-d H:i")
+    finished = tables.DateTimeColumn(verbose_name=_("finished"), format="Y-m-d H:i")
+    message = tables.Column(verbose_name=_("message"))
+
+    class Meta(ObjectTable.Meta):
+        model = Job
+        fields = ("title", "status", "created", "finished", "message")
