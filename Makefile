@@ -35,7 +35,7 @@ install: $(VENV)/.installed
 assets: $(VENDOR)/.installed
 
 messages: install
-	$(GONGWU) compilemessages --ignore=.venv --ignore=node_modules -v 0
+	GONGWU_TESTING=1 $(GONGWU) compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 var:
 	mkdir -p var
@@ -61,8 +61,8 @@ format: install
 	$(VENV)/bin/ruff format .
 
 check: install
-	$(GONGWU) check
-	$(GONGWU) makemigrations --check --dry-run -v 1
+	GONGWU_TESTING=1 $(GONGWU) check
+	GONGWU_TESTING=1 $(GONGWU) makemigrations --check --dry-run -v 1
 
 pytest: install assets messages browser-deps
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
