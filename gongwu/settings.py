@@ -135,6 +135,7 @@ AXES_COOLOFF_TIME = env.integer("GONGWU_LOGIN_COOLOFF_MINUTES", 15, minimum=1) /
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 AXES_ENABLED = not env.flag("GONGWU_AXES_DISABLED")
 
 LANGUAGE_CODE = "zh-hans"

@@ -5,7 +5,6 @@ update validate with the viewset's form and save through the services, so the AP
 the rules, scoping and change log of the UI.
 """
 
-
 import datetime
 from typing import Any
 
