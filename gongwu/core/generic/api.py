@@ -20,6 +20,7 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import create_model
 
 from gongwu.core import services
+from gongwu.core.generic.forms import add_model_errors
 from gongwu.core.models import Action, APIToken, user_may
 from gongwu.core.models.tokens import hash_token
 
@@ -115,6 +116,13 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
     In = create_schema(model, name=f"{model.__name__}In", fields=fields_in, optional_fields=None)
     Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields_in, optional_fields="__all__")
 
+    def form_keys(data: dict[str, Any]) -> dict[str, Any]:
+        """The schema names a foreign key `parent_id`; the form calls the same field `parent`."""
+        return {
+            (key[:-3] if key not in fields_in and key.endswith("_id") and key[:-3] in fields_in else key): value
+            for key, value in data.items()
+        }
+
     def save(request: HttpRequest, data: dict[str, Any], instance: Any) -> Any:
         form = viewset.form(data=data, instance=instance, user=request.user)
         if not form.is_valid():
@@ -124,7 +132,7 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         try:
             saver(instance=obj, actor=request.user, after_save=lambda _o: form.save_m2m())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_model_errors(form, exc)
             return 422, form_errors(form)
         obj = viewset.get_queryset(request.user).get(pk=obj.pk)
         return (201 if instance is None else 200), obj
@@ -132,7 +140,7 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
     @router.post("/", response={201: Out, 422: ValidationErrors, 403: Message}, operation_id=f"{name}_create")
     def create(request: HttpRequest, payload: In) -> Any:
         check(request, Action.ADD)
-        return save(request, payload.dict(), None)
+        return save(request, form_keys(payload.dict()), None)
 
     def changeable(request: HttpRequest, pk: int, action: str) -> Any:
         check(request, action)
@@ -156,7 +164,7 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         for key, value in list(data.items()):
             if isinstance(value, list):
                 data[key] = [getattr(v, "pk", v) for v in value]
-        data.update(payload.dict(exclude_unset=True))
+        data.update(form_keys(payload.dict(exclude_unset=True)))
         return save(request, data, obj)
 
     @router.delete(

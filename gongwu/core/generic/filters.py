@@ -27,6 +27,10 @@ class SearchFilterSet(django_filters.FilterSet):
             queryset = filter_.extra.get("queryset")
             if queryset is not None and hasattr(queryset, "for_user") and user is not None:
                 filter_.extra["queryset"] = queryset.for_user(user, Action.VIEW)
+            # ModelChoiceFilter keeps its queryset on the filter itself, not in `extra`.
+            queryset = getattr(filter_, "queryset", None)
+            if isinstance(queryset, QuerySet) and hasattr(queryset, "for_user") and user is not None:
+                filter_.queryset = queryset.for_user(user, Action.VIEW)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         words = value.split()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from gongwu.core.models import Action
 
@@ -31,3 +32,15 @@ class ScopedModelForm(forms.ModelForm):
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+
+
+def add_model_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a model's validation errors on the form: on their field when the form has it, else on top.
+
+    (`form.add_error` raises ValueError for a field the form does not have, which would be a 500.)
+    """
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

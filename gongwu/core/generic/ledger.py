@@ -288,12 +288,29 @@ class Ledger:
                 data[column.field] = (text or "").strip()
         return data, errors
 
-    def find_existing(self, data: dict[str, Any], user: Any) -> models.Model | None:
+    def key_lookup(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The lookup of the first natural key the row fills in. An empty optional foreign key in a
+        key means "none" (a top-level organization is found by its name and no parent), not "unknown"."""
         for key in self.keys:
-            values = {k: data.get(k) for k in key}
-            if all(v not in (None, "") for v in values.values()):
-                return self.model.objects.for_user(user, Action.VIEW).filter(**values).first()
+            lookup: dict[str, Any] = {}
+            for name in key:
+                value = data.get(name)
+                if value not in (None, ""):
+                    lookup[name] = value
+                elif self._model_field(name).is_relation and self._model_field(name).null:
+                    lookup[f"{name}__isnull"] = True
+                else:
+                    break
+            else:
+                if any(not name.endswith("__isnull") for name in lookup):
+                    return lookup
         return None
+
+    def find_existing(self, data: dict[str, Any], user: Any) -> models.Model | None:
+        lookup = self.key_lookup(data)
+        if lookup is None:
+            return None
+        return self.model.objects.for_user(user, Action.VIEW).filter(**lookup).first()
 
     # ---- preview and apply ----------------------------------------------------------------------
     def _build_form(self, data: dict[str, Any], instance: models.Model | None, user: Any) -> Any:
@@ -327,14 +344,8 @@ class Ledger:
             result.rows.append(row)
             data, errors = self.form_data(values, user, cache)
             row.errors.extend(errors)
-            key_values = next(
-                (
-                    tuple(data.get(k) for k in key)
-                    for key in self.keys
-                    if all(data.get(k) not in (None, "") for k in key)
-                ),
-                None,
-            )
+            lookup = self.key_lookup(data)
+            key_values = tuple(sorted(lookup.items())) if lookup is not None else None
             if key_values is not None and key_values in seen:
                 row.errors.append(_("Same record as row %(row)d.") % {"row": seen[key_values]})
             elif key_values is not None:

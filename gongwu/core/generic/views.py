@@ -31,6 +31,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from gongwu.core import services
+from gongwu.core.generic.forms import add_model_errors
 from gongwu.core.generic.ledger import LedgerFileError
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, user_may
 from gongwu.core.money import format_money
@@ -115,6 +116,16 @@ def display_value(obj: models.Model, field: models.Field, money_fields: tuple[st
     return value
 
 
+def configure_table(request: HttpRequest, table: Any, per_page: int) -> None:
+    """Sort and page a table from the query string, at the page size given here.
+
+    django-tables2 would otherwise take `per_page` straight from the query string, so `per_page=-1`
+    crashed the page and `per_page=1000000` rendered every row.
+    """
+    table.per_page_field = "per_page_unchecked_"  # a name no link uses: the size passed here wins
+    RequestConfig(request, paginate={"per_page": per_page, "silent": True}).configure(table)
+
+
 class ViewSetView(LoginRequiredMixin, View):
     viewset: type[ObjectViewSet] = None  # set by as_view(viewset=…)
 
@@ -150,7 +161,7 @@ class ObjectListView(ViewSetView):
         except ValueError:
             per_page = PER_PAGE_CHOICES[0]
         per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
-        RequestConfig(request, paginate={"per_page": per_page, "silent": True}).configure(table)
+        configure_table(request, table, per_page)
         context = {
             **self.base_context(),
             "table": table,
@@ -187,7 +198,7 @@ class ObjectDetailView(ViewSetView):
         related = []
         for title, getter, table_class in self.viewset.related:
             table = table_class(getter(obj, user), prefix=f"r{len(related)}-")
-            RequestConfig(self.request, paginate={"per_page": 10, "silent": True}).configure(table)
+            configure_table(self.request, table, 10)
             related.append((title, table))
         content_type = ContentType.objects.get_for_model(type(obj))
         history = []
@@ -247,7 +258,7 @@ class ObjectEditView(ViewSetView):
             try:
                 save(instance=instance, actor=request.user, after_save=lambda _o: form.save_m2m())
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_model_errors(form, exc)
             else:
                 messages.success(request, _("Saved “%(object)s”.") % {"object": instance})
                 return HttpResponseRedirect(instance.get_absolute_url())
