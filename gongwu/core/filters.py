@@ -2,13 +2,24 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.filters import SearchFilterSet
-from gongwu.core.models import ChangeAction, ChangeLogEntry, Organization, OrganizationKind, Role, User
+from gongwu.core.models import (
+    GOVERNMENT_KINDS,
+    ChangeAction,
+    ChangeLogEntry,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
+from gongwu.core.models.organizations import INTERNAL_KINDS
 
 
 class OrganizationFilterSet(SearchFilterSet):
     search_fields = ("name", "short_name", "credit_code", "contact_person")
     kind = django_filters.MultipleChoiceFilter(label=_("kind"), choices=OrganizationKind.choices)
-    parent = django_filters.ModelChoiceFilter(label=_("parent organization"), queryset=Organization.objects.all())
+    parent = django_filters.ModelChoiceFilter(
+        label=_("parent organization"), queryset=Organization.objects.filter(kind__in=GOVERNMENT_KINDS)
+    )
     region = django_filters.CharFilter(label=_("region"), lookup_expr="icontains")
     is_active = django_filters.BooleanFilter(label=_("active"))
 
@@ -20,12 +31,17 @@ class OrganizationFilterSet(SearchFilterSet):
 class UserFilterSet(SearchFilterSet):
     search_fields = ("username", "display_name", "email", "phone")
     role = django_filters.MultipleChoiceFilter(label=_("role"), choices=Role.choices)
-    organization = django_filters.ModelChoiceFilter(label=_("organization"), queryset=Organization.objects.all())
+    organization = django_filters.ModelChoiceFilter(
+        label=_("organization"), queryset=Organization.objects.filter(kind__in=INTERNAL_KINDS)
+    )
+    organization_name = django_filters.CharFilter(
+        label=_("organization name"), field_name="organization__name", lookup_expr="icontains"
+    )
     is_active = django_filters.BooleanFilter(label=_("active"))
 
     class Meta:
         model = User
-        fields = ["q", "role", "organization", "is_active"]
+        fields = ["q", "role", "organization", "organization_name", "is_active"]
 
 
 class ChangeLogFilterSet(SearchFilterSet):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.forms import ScopedModelForm
-from gongwu.core.models import Organization, User
+from gongwu.core.models import GOVERNMENT_KINDS, Organization, User
 
 
 class OrganizationForm(ScopedModelForm):
@@ -26,6 +26,10 @@ class OrganizationForm(ScopedModelForm):
             "contact_phone",
             "is_active",
         ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = self.fields["parent"].queryset.filter(kind__in=GOVERNMENT_KINDS)
 
     def clean_credit_code(self) -> str:
         return (self.cleaned_data.get("credit_code") or "").strip().upper()

@@ -68,6 +68,7 @@ class Organization(ScopedModel):
         verbose_name = _("organization")
         verbose_name_plural = _("organizations")
         ordering = ["kind", "name"]
+        indexes = [models.Index(fields=["kind", "name"], name="organization_kind_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["credit_code"], condition=~Q(credit_code=""), name="organization_unique_credit_code"
