@@ -8,7 +8,7 @@ the rules, scoping and change log of the UI.
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
@@ -20,7 +20,7 @@ from ninja.security import HttpBearer, django_auth
 from pydantic import create_model
 
 from gongwu.core import services
-from gongwu.core.generic.forms import add_model_errors
+from gongwu.core.generic.forms import save_form
 from gongwu.core.models import Action, APIToken, user_may
 from gongwu.core.models.tokens import hash_token
 
@@ -141,12 +141,8 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         form = viewset.form(data=data, instance=instance, user=request.user)
         if not form.is_valid():
             return 422, form_errors(form)
-        obj = form.save(commit=False)
-        saver = services.create_object if instance is None else services.update_object
-        try:
-            saver(instance=obj, actor=request.user, after_save=lambda _o: form.save_m2m())
-        except ValidationError as exc:
-            add_model_errors(form, exc)
+        obj = save_form(form, request.user)
+        if obj is None:
             return 422, form_errors(form)
         obj = viewset.get_queryset(request.user).get(pk=obj.pk)
         return (201 if instance is None else 200), obj

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from gongwu.core import services
 from gongwu.core.models import Action
 
 
@@ -44,3 +45,17 @@ def add_model_errors(form: forms.BaseForm, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def save_form(form: forms.ModelForm, actor: Any) -> Any | None:
+    """Save a valid model form through the services (create or update, with m2m data and the change log).
+
+    Returns the saved object, or None after putting the model's validation errors on the form.
+    """
+    instance = form.save(commit=False)
+    saver = services.create_object if instance._state.adding else services.update_object
+    try:
+        return saver(instance=instance, actor=actor, after_save=lambda _obj: form.save_m2m())
+    except ValidationError as exc:
+        add_model_errors(form, exc)
+        return None

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
@@ -31,7 +31,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from gongwu.core import services
-from gongwu.core.generic.forms import add_model_errors
+from gongwu.core.generic.forms import save_form
 from gongwu.core.generic.ledger import LedgerFileError
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, user_may
 from gongwu.core.money import format_money
@@ -252,16 +252,9 @@ class ObjectEditView(ViewSetView):
     def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get_object(pk)
         form = self.viewset.form(data=request.POST, files=request.FILES, instance=obj, user=request.user)
-        if form.is_valid():
-            instance = form.save(commit=False)
-            save = services.create_object if obj is None else services.update_object
-            try:
-                save(instance=instance, actor=request.user, after_save=lambda _o: form.save_m2m())
-            except ValidationError as exc:
-                add_model_errors(form, exc)
-            else:
-                messages.success(request, _("Saved “%(object)s”.") % {"object": instance})
-                return HttpResponseRedirect(instance.get_absolute_url())
+        if form.is_valid() and (instance := save_form(form, request.user)) is not None:
+            messages.success(request, _("Saved “%(object)s”.") % {"object": instance})
+            return HttpResponseRedirect(instance.get_absolute_url())
         return render(request, self.template_name, {**self.base_context(), "form": form, "object": obj}, status=422)
 
 
