@@ -8,21 +8,10 @@ no authentication, no count, no filterset and no schema validation.
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from gongwu.core.api import OrganizationOut
 from gongwu.core.models import Organization
 
-FIELDS = (
-    "id",
-    "name",
-    "short_name",
-    "kind",
-    "parent_id",
-    "credit_code",
-    "region",
-    "address",
-    "contact_person",
-    "contact_phone",
-    "is_active",
-)
+FIELDS = tuple(OrganizationOut.model_fields)  # exactly what the API list returns
 
 
 def bare(request: HttpRequest) -> JsonResponse:

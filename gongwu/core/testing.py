@@ -19,6 +19,7 @@ Every page test signs in with `client.force_login` (django-axes is on) and asks 
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -183,7 +184,7 @@ class World:
 # ---- generic test cases -------------------------------------------------------------------------
 
 
-class ModelTestData:
+class ModelTestData(ABC):
     """What a model's test class declares. Subclasses override the methods that return data."""
 
     viewset: ClassVar[type]
@@ -192,25 +193,30 @@ class ModelTestData:
     natural_key: ClassVar[str] = "name"  # a unique field of form data that finds the created object
     actor_role: ClassVar[str] = Role.STAFF
 
+    @abstractmethod
     def make_object(self, agency: Organization) -> Any:
-        raise NotImplementedError
+        """An object the agency's actor may see, change and delete."""
 
+    @abstractmethod
     def form_data(self, agency: Organization) -> dict[str, Any]:
-        raise NotImplementedError
+        """Valid form data for a new object."""
 
+    @abstractmethod
     def edit_data(self, obj: Any) -> dict[str, Any]:
         """Complete form data for `obj` with one change; `edited_field` names the changed field."""
-        raise NotImplementedError
+        ...
 
     edited_field: ClassVar[str] = "name"
 
+    @abstractmethod
     def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
         """(data, field with the error, part of the error message)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
         """(query params that keep `obj`, another visible object those params leave out)."""
-        raise NotImplementedError
+        ...
 
     def api_payload(self, agency: Organization) -> dict[str, Any]:
         return self.form_data(agency)
@@ -387,13 +393,15 @@ class ObjectViewTests(ModelTestData):
 class ImportExportTests(ModelTestData):
     """Excel export and import: headers, rows, preview, all-or-nothing, and the round trip."""
 
+    @abstractmethod
     def import_row(self, agency: Organization) -> dict[str, Any]:
         """One valid new row as {field: cell value}."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def bad_import_row(self, agency: Organization) -> tuple[dict[str, Any], str]:
         """(a row that fails, part of its error message)."""
-        raise NotImplementedError
+        ...
 
     def upload(self, client: Client, content: bytes, name: str = "ledger.xlsx") -> Any:
         from django.core.files.uploadedfile import SimpleUploadedFile

@@ -25,6 +25,7 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -114,8 +115,6 @@ class Ledger:
         header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
         header_cells = []
         for text in self.headers():
-            from openpyxl.cell import WriteOnlyCell
-
             cell = WriteOnlyCell(sheet, value=text)
             cell.font, cell.fill = header_font, header_fill
             header_cells.append(cell)
@@ -209,7 +208,12 @@ class Ledger:
 
     # ---- turning cells into form data -----------------------------------------------------------
     def _choice_map(self, model_field: models.Field) -> dict[str, str]:
+        """Labels (in every UI language) and raw values of a choice field; built once per ledger."""
+        cache = self.__dict__.setdefault("_choice_maps", {})
+        if model_field.name in cache:
+            return cache[model_field.name]
         mapping: dict[str, str] = {}
+        cache[model_field.name] = mapping
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 for value, label in model_field.flatchoices:
