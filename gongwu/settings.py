@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "gongwu.core",
+    "gongwu.projects",
 ]
 
 MIDDLEWARE = [

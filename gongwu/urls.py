@@ -15,5 +15,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("projects/", include("gongwu.projects.urls")),
     path("", include("gongwu.core.urls")),
 ]

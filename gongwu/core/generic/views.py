@@ -58,6 +58,11 @@ class ObjectViewSet:
     read_only: ClassVar[bool] = False  # no add, edit or delete pages (e.g. the change log)
 
     @classmethod
+    def extra_detail_context(cls, obj: models.Model, request: HttpRequest) -> dict[str, Any]:
+        """More for the detail page's template (a project's timeline, a task list's results …)."""
+        return {}
+
+    @classmethod
     def namespace(cls) -> str:
         return cls.model._meta.app_label
 
@@ -227,6 +232,7 @@ class ObjectDetailView(ViewSetView):
             "may_change": may_change,
             "may_delete": may_delete,
             "field_labels": {f.attname: f.verbose_name for f in self.meta.concrete_fields},
+            **self.viewset.extra_detail_context(obj, self.request),
         }
 
 

@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongwu.core.generic.forms import ScopedModelForm
+from gongwu.core.models import OrganizationKind, Role
+from gongwu.projects import services
+from gongwu.projects.models import (
+    STAGE_ORDER,
+    Approval,
+    ApprovalKind,
+    ApprovalRole,
+    Award,
+    Milestone,
+    MilestoneKind,
+    ProgressReport,
+    Project,
+    ProjectSettings,
+    ProjectTag,
+    Stage,
+    StageChange,
+    TaskItem,
+    TaskList,
+)
+
+# Key dates a project form (and so the ledger) may carry; each is stored where it belongs.
+KEY_DATES: dict[str, tuple[str, str]] = {
+    "permit_date": ("approval", ApprovalRole.CONSTRUCTION_PERMIT),
+    "start_date": ("milestone", MilestoneKind.START),
+    "completion_date": ("milestone", MilestoneKind.COMPLETION_ACCEPTANCE),
+}
+
+
+def key_date(project: Project, name: str) -> datetime.date | None:
+    if not project.pk:
+        return None
+    where, what = KEY_DATES[name]
+    if where == "approval":
+        return services.approval_date(project, what)
+    return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
+
+
+class ProjectForm(ScopedModelForm):
+    permit_date = forms.DateField(label=_("construction permit date"), required=False)
+    start_date = forms.DateField(label=_("actual start date"), required=False)
+    completion_date = forms.DateField(label=_("completion acceptance date"), required=False)
+
+    class Meta:
+        model = Project
+        fields = [
+            "agency",
+            "code",
+            "name",
+            "parent",
+            "department",
+            "director",
+            "category",
+            "area",
+            "delivery_method",
+            "plan_year",
+            "plan_category",
+            "tags",
+            "stage",
+            "stage_entered_on",
+            "approved_investment",
+            "budget_estimate",
+            "user_unit",
+            "address",
+            "latitude",
+            "longitude",
+            "uses_bim",
+            "is_green",
+            "is_near_zero_carbon",
+            "is_prefabricated",
+            "prefabricated_area",
+            "school_places",
+            "hospital_beds",
+            "parking_spaces",
+            "road_length_km",
+            "floor_area",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["agency"].required = False
+        fields["agency"].queryset = fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        fields["agency"].help_text = _("Left empty: your own agency.")
+        fields["department"].queryset = fields["department"].queryset.filter(kind=OrganizationKind.DEPARTMENT)
+        fields["director"].queryset = fields["director"].queryset.filter(
+            role__in=[Role.DIRECTOR, Role.STAFF, Role.LEADER]
+        )
+        fields["parent"].queryset = fields["parent"].queryset.filter(parent__isnull=True)
+        fields["stage"].help_text = _("Later changes go through “Change stage”, which checks the gates.")
+        for name in KEY_DATES:
+            fields[name].widget.input_type = "date"
+            fields[name].widget.format = "%Y-%m-%d"
+        if self.instance.pk:
+            for name in KEY_DATES:
+                self.initial.setdefault(name, key_date(self.instance, name))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        stage = data.get("stage")
+        permit, start, completion = (data.get(n) for n in KEY_DATES)
+        today = timezone.localdate()
+        for name in KEY_DATES:
+            if data.get(name) and data[name] > today:
+                self.add_error(name, _("The date cannot be in the future."))
+        if start and completion and completion < start:
+            self.add_error("completion_date", _("Completion acceptance cannot come before the start."))
+        if permit and start and start < permit and "start_date" not in self.errors:
+            self.add_error("start_date", _("Construction cannot start before the construction permit."))
+        if stage:
+            previous = self.instance.stage if self.instance.pk else None
+            if previous and STAGE_ORDER[stage] < STAGE_ORDER[previous]:
+                self.add_error(
+                    "stage", _("Moving a project back to an earlier stage needs an administrator's override.")
+                )
+            elif stage != previous:
+                for problem in services.stage_gate_errors(
+                    self.instance, stage, permit_date=permit, completion_date=completion
+                ):
+                    self.add_error("stage", problem)
+        if data.get("stage_entered_on") and data["stage_entered_on"] > today:
+            self.add_error("stage_entered_on", _("The date cannot be in the future."))
+        return data
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        project = self.instance
+        actor = self.user
+        for name, (where, what) in KEY_DATES.items():
+            day = self.cleaned_data.get(name)
+            if name not in self.changed_data or day is None:
+                continue
+            if where == "approval":
+                kind = (
+                    ApprovalKind.objects.filter(role=what, is_active=True)
+                    .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
+                    .order_by("agency")
+                    .first()
+                )
+                if kind is not None:
+                    Approval.objects.update_or_create(project=project, kind=kind, defaults={"actual_date": day})
+            else:
+                Milestone.objects.update_or_create(project=project, kind=what, defaults={"actual_date": day})
+        previous = (
+            self.initial.get("stage") if "stage" in self.changed_data and self.instance.stage_changes.exists() else None
+        )
+        if not project.stage_changes.exists():
+            services.record_initial_stage(project, actor)
+        elif previous and previous != project.stage:
+            StageChange.objects.create(
+                project=project,
+                from_stage=previous,
+                stage=project.stage,
+                entered_on=project.stage_entered_on or timezone.localdate(),
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+
+
+class StageChangeForm(forms.Form):
+    stage = forms.ChoiceField(label=_("new stage"), choices=Stage.choices)
+    entered_on = forms.DateField(label=_("entered on"), initial=timezone.localdate)
+    override_reason = forms.CharField(
+        label=_("override reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Administrators only: why the gate is overridden. It is kept in the change log."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("class", "form-select" if name == "stage" else "form-control")
+        self.fields["entered_on"].widget.input_type = "date"
+
+
+class ApprovalForm(ScopedModelForm):
+    class Meta:
+        model = Approval
+        fields = ["project", "kind", "planned_date", "actual_date", "document_number", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = self.fields["kind"].queryset.filter(is_active=True)
+
+
+class MilestoneForm(ScopedModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["project", "kind", "name", "planned_date", "actual_date", "note"]
+
+
+class ProgressReportForm(ScopedModelForm):
+    class Meta:
+        model = ProgressReport
+        fields = ["project", "month", "percent", "note"]
+
+
+class TaskListForm(ScopedModelForm):
+    class Meta:
+        model = TaskList
+        fields = ["agency", "year", "name", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        self.fields["agency"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        return data
+
+
+class TaskItemForm(ScopedModelForm):
+    class Meta:
+        model = TaskItem
+        fields = ["task_list", "project", "kind", "planned_date", "note"]
+
+
+class AwardForm(ScopedModelForm):
+    class Meta:
+        model = Award
+        fields = ["project", "name", "level", "year", "issuer"]
+
+
+class ProjectTagForm(ScopedModelForm):
+    class Meta:
+        model = ProjectTag
+        fields = ["agency", "name", "color"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        self.fields["agency"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        return data
+
+
+class ApprovalKindForm(ScopedModelForm):
+    class Meta:
+        model = ApprovalKind
+        fields = ["agency", "name", "order", "role", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        self.fields["agency"].help_text = _("Empty: a built-in kind every agency uses (superusers only).")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        user = self.user
+        if not data.get("agency") and not getattr(user, "is_superuser", False):
+            data["agency"] = user.agency if user is not None else None
+            self.instance.agency = data["agency"]
+        return data
+
+
+class ProjectSettingsForm(ScopedModelForm):
+    class Meta:
+        model = ProjectSettings
+        fields = ["agency", "code_pattern", "agency_code", "lead_time_target", "lead_time_basis"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)

@@ -1,0 +1,506 @@
+"""Project rules in the domain's words: stage gates, approval lead time, task-list results, the portfolio summary.
+
+Plain functions over models, unit-tested without HTTP; pages, the API and imports call them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongwu.core import services as core_services
+from gongwu.core.calendar import working_days_between
+from gongwu.core.models import Action, Role
+from gongwu.projects.models import (
+    CATEGORY_GROUPS,
+    STAGE_ORDER,
+    Approval,
+    ApprovalRole,
+    Award,
+    AwardLevel,
+    Category,
+    CategoryGroup,
+    LeadTimeBasis,
+    Milestone,
+    MilestoneKind,
+    PlanCategory,
+    Project,
+    ProjectSettings,
+    Stage,
+    StageChange,
+    TaskItem,
+    TaskKind,
+    TaskList,
+)
+
+# ---- stages and their gates ---------------------------------------------------------------------
+
+
+def approval_date(project: Project, role: str) -> datetime.date | None:
+    if not project.pk:
+        return None
+    return (
+        Approval.objects.filter(project=project, kind__role=role)
+        .exclude(actual_date=None)
+        .values_list("actual_date", flat=True)
+        .first()
+    )
+
+
+def construction_permit_date(project: Project) -> datetime.date | None:
+    return approval_date(project, ApprovalRole.CONSTRUCTION_PERMIT)
+
+
+def completion_acceptance_date(project: Project) -> datetime.date | None:
+    """The 竣工验收 date: the milestone's actual date, else the approval of that role."""
+    if project.pk:
+        day = (
+            Milestone.objects.filter(project=project, kind=MilestoneKind.COMPLETION_ACCEPTANCE)
+            .exclude(actual_date=None)
+            .values_list("actual_date", flat=True)
+            .first()
+        )
+        if day is not None:
+            return day
+    return approval_date(project, ApprovalRole.COMPLETION_ACCEPTANCE)
+
+
+def stage_gate_errors(
+    project: Project,
+    stage: str,
+    *,
+    permit_date: datetime.date | None = None,
+    completion_date: datetime.date | None = None,
+) -> list[str]:
+    """Why `project` may not be in `stage` (empty when it may). Dates given here count as recorded."""
+    errors = []
+    reached = STAGE_ORDER[stage]
+    if reached >= STAGE_ORDER[Stage.CONSTRUCTION] and not (permit_date or construction_permit_date(project)):
+        errors.append(
+            _("A project enters “%(stage)s” only with its construction permit recorded (actual date).")
+            % {"stage": Stage(stage).label}
+        )
+    if reached >= STAGE_ORDER[Stage.COMPLETED] and not (completion_date or completion_acceptance_date(project)):
+        errors.append(
+            _("A project enters “%(stage)s” only with its completion acceptance date recorded.")
+            % {"stage": Stage(stage).label}
+        )
+    return errors
+
+
+def may_override_gates(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) == Role.ADMIN)
+
+
+def change_stage(
+    *,
+    project: Project,
+    stage: str,
+    actor: Any,
+    entered_on: datetime.date | None = None,
+    override_reason: str = "",
+) -> StageChange:
+    """Move a project to `stage`, enforcing the gates; an administrator may override with a written reason.
+
+    Moving back to an earlier stage is also an override. The step is kept in the stage history and the
+    change log.
+    """
+    entered_on = entered_on or timezone.localdate()
+    override_reason = (override_reason or "").strip()
+    if stage not in STAGE_ORDER:
+        raise ValidationError({"stage": _("Unknown stage “%(stage)s”.") % {"stage": stage}})
+    with transaction.atomic():
+        locked = Project.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=project.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("You may not change this project."))
+        if stage == locked.stage:
+            raise ValidationError({"stage": _("The project is already in this stage.")})
+        problems = stage_gate_errors(locked, stage)
+        if STAGE_ORDER[stage] < STAGE_ORDER[locked.stage]:
+            problems.append(_("Moving a project back to an earlier stage needs an administrator's override."))
+        if entered_on > timezone.localdate():
+            raise ValidationError({"entered_on": _("The date a stage was entered cannot be in the future.")})
+        if locked.stage_entered_on and entered_on < locked.stage_entered_on:
+            raise ValidationError(
+                {
+                    "entered_on": _(
+                        "The project entered its current stage on %(date)s; the new stage cannot start earlier."
+                    )
+                    % {"date": locked.stage_entered_on}
+                }
+            )
+        if problems:
+            if not override_reason:
+                raise ValidationError({"stage": problems})
+            if not may_override_gates(actor):
+                raise PermissionDenied(_("Only an administrator may override a stage gate."))
+        elif override_reason:
+            override_reason = ""
+        before = core_services.snapshot(locked)
+        change = StageChange.objects.create(
+            project=locked,
+            from_stage=locked.stage,
+            stage=stage,
+            entered_on=entered_on,
+            override_reason=override_reason,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        locked.stage = stage
+        locked.stage_entered_on = entered_on
+        locked.save(update_fields=["stage", "stage_entered_on", "updated"])
+        after = core_services.snapshot(locked)
+        if override_reason:
+            after["override_reason"] = override_reason
+        core_services.log_change(instance=locked, action="update", actor=actor, before=before, after=after)
+    project.stage, project.stage_entered_on = stage, entered_on
+    return change
+
+
+def record_initial_stage(project: Project, actor: Any) -> None:
+    """The first step of a new project's stage history."""
+    if not project.stage_changes.exists():
+        StageChange.objects.create(
+            project=project,
+            stage=project.stage,
+            entered_on=project.stage_entered_on or timezone.localdate(),
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+
+
+# ---- approval lead time -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    start: datetime.date | None
+    end: datetime.date | None
+    calendar_days: int | None
+    working_days: int | None
+    target: int
+    basis: str
+
+    @property
+    def days(self) -> int | None:
+        return self.working_days if self.basis == LeadTimeBasis.WORKING else self.calendar_days
+
+    @property
+    def over_target(self) -> bool:
+        return self.days is not None and self.days > self.target
+
+    @property
+    def basis_label(self) -> str:
+        return LeadTimeBasis(self.basis).label
+
+
+def lead_time(project: Project, settings: ProjectSettings | None = None) -> LeadTime:
+    """Days from project approval (立项) to construction permit (施工许可): calendar and statutory working days.
+
+    When the permit is not yet issued, the span runs to today, so a project already past target shows it.
+    """
+    settings = settings or ProjectSettings.for_agency(project.agency)
+    start = approval_date(project, ApprovalRole.PROJECT_APPROVAL)
+    permit = construction_permit_date(project)
+    end = permit or (timezone.localdate() if start else None)
+    if start is None or end is None:
+        return LeadTime(start, permit, None, None, settings.lead_time_target, settings.lead_time_basis)
+    return LeadTime(
+        start,
+        permit,
+        (end - start).days,
+        working_days_between(start, end),
+        settings.lead_time_target,
+        settings.lead_time_basis,
+    )
+
+
+def late_approvals_q(today: datetime.date | None = None) -> Q:
+    """Approvals obtained after their planned date, or not obtained and past it."""
+    today = today or timezone.localdate()
+    return Q(actual_date__isnull=True, planned_date__lt=today) | Q(
+        actual_date__isnull=False, planned_date__isnull=False, actual_date__gt=F("planned_date")
+    )
+
+
+def overdue_projects_q(today: datetime.date | None = None) -> Q:
+    """Projects with a milestone past its planned date and not reached, or an approval not obtained in time."""
+    today = today or timezone.localdate()
+    overdue_milestone = Milestone.objects.filter(
+        project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=today
+    )
+    overdue_approval = Approval.objects.filter(project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=today)
+    return Q(Exists(overdue_milestone)) | Q(Exists(overdue_approval))
+
+
+# ---- annual task lists --------------------------------------------------------------------------
+
+
+class TaskStatus:
+    DONE = "done"
+    DONE_LATE = "done_late"
+    PENDING = "pending"
+    BEHIND = "behind"
+    MISSED = "missed"
+
+
+TASK_STATUS_LABELS = {
+    TaskStatus.DONE: "On time",
+    TaskStatus.DONE_LATE: "Done late",
+    TaskStatus.PENDING: "Not yet due",
+    TaskStatus.BEHIND: "Behind plan",
+    TaskStatus.MISSED: "Missed",
+}
+
+
+def task_actual_date(item: TaskItem) -> datetime.date | None:
+    """The date the task was achieved, derived from the project's milestones (never typed twice).
+
+    start → the start milestone; complete → the completion acceptance; advance → under construction
+    during the year (started by its end), dated by the start.
+    """
+    project = item.project
+    year_end = datetime.date(item.task_list.year, 12, 31)
+    if item.kind == TaskKind.START:
+        day = project.started_on
+    elif item.kind == TaskKind.COMPLETE:
+        day = project.completed_on
+    else:
+        day = project.started_on
+        if day is not None and day > year_end:
+            return None
+    return day
+
+
+def task_status(item: TaskItem, today: datetime.date | None = None) -> str:
+    today = today or timezone.localdate()
+    year_end = datetime.date(item.task_list.year, 12, 31)
+    deadline = item.planned_date or year_end
+    actual = task_actual_date(item)
+    if actual is not None and actual <= year_end:
+        return TaskStatus.DONE if actual <= deadline else TaskStatus.DONE_LATE
+    if today > year_end:
+        return TaskStatus.MISSED
+    return TaskStatus.BEHIND if today > deadline else TaskStatus.PENDING
+
+
+@dataclass
+class TaskRow:
+    item: TaskItem
+    actual: datetime.date | None
+    status: str
+
+
+@dataclass
+class TaskGroup:
+    kind: str
+    label: str
+    rows: list[TaskRow] = field(default_factory=list)
+
+    @property
+    def planned(self) -> int:
+        return len(self.rows)
+
+    @property
+    def achieved(self) -> int:
+        return sum(1 for r in self.rows if r.status in (TaskStatus.DONE, TaskStatus.DONE_LATE))
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for r in self.rows if r.status in (TaskStatus.BEHIND, TaskStatus.MISSED))
+
+    @property
+    def rate(self) -> Decimal | None:
+        return percent(self.achieved, self.planned)
+
+
+def task_list_results(task_list: TaskList, today: datetime.date | None = None) -> list[TaskGroup]:
+    """Plan vs actual per list (start / advance / complete), each with the projects behind the numbers."""
+    groups = {kind: TaskGroup(kind, str(TaskKind(kind).label)) for kind in TaskKind.values}
+    items = task_list.items.select_related("project", "task_list").order_by("planned_date", "project__code")
+    for item in items:
+        groups[item.kind].rows.append(TaskRow(item, task_actual_date(item), task_status(item, today)))
+    return [groups[TaskKind.START], groups[TaskKind.ADVANCE], groups[TaskKind.COMPLETE]]
+
+
+# ---- the portfolio summary ----------------------------------------------------------------------
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def change_percent(current: int | Decimal | None, previous: int | Decimal | None) -> Decimal | None:
+    """Year-on-year change in %, one decimal (18600 vs 13980 → 33.0)."""
+    if not previous or current is None:
+        return None
+    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def previous_year(self) -> Period:
+        def back(day: datetime.date) -> datetime.date:
+            try:
+                return day.replace(year=day.year - 1)
+            except ValueError:  # 29 February
+                return day.replace(year=day.year - 1, day=28)
+
+        return Period(back(self.start), back(self.end))
+
+    def query(self) -> dict[str, str]:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
+
+
+OUTCOME_FIELDS = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")
+SUMMARY_GROUPS = {
+    "road": (Category.ROAD,),
+    "school": (Category.SCHOOL,),
+    "hospital": (Category.HOSPITAL,),
+    "other_building": tuple(
+        c for c in CATEGORY_GROUPS[CategoryGroup.BUILDING] if c not in (Category.SCHOOL, Category.HOSPITAL)
+    ),
+}
+
+
+def started_q(period: Period) -> Q:
+    return Q(started_on__gte=period.start, started_on__lte=period.end)
+
+
+def completed_q(period: Period) -> Q:
+    return Q(completed_on__gte=period.start, completed_on__lte=period.end)
+
+
+def advancing_q(period: Period) -> Q:
+    """Under construction through the period: started before it began, not completed by its end."""
+    return Q(started_on__lt=period.start) & (Q(completed_on__isnull=True) | Q(completed_on__gt=period.end))
+
+
+def _category_counts(queryset: QuerySet, condition: Q) -> dict[str, int]:
+    return dict(queryset.filter(condition).values_list("category").annotate(n=Count("pk")).order_by())
+
+
+def _outcomes(queryset: QuerySet) -> dict[str, Any]:
+    totals = queryset.aggregate(**{name: Sum(name) for name in OUTCOME_FIELDS})
+    return {name: totals[name] or 0 for name in OUTCOME_FIELDS}
+
+
+def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
+    """The counts a yearly report needs, over the top-level projects in `projects` (already scoped).
+
+    Each number comes with the filter that lists the projects behind it (see `ProjectFilterSet`).
+    """
+    today = today or timezone.localdate()
+    top = projects.filter(parent__isnull=True)
+    previous = period.previous_year()
+
+    def by_category(condition: Q) -> dict[str, Any]:
+        counts = _category_counts(top, condition)
+        total = sum(counts.values())
+        groups = {key: sum(counts.get(c, 0) for c in cats) for key, cats in SUMMARY_GROUPS.items()}
+        groups["building"] = sum(counts.get(c, 0) for c in CATEGORY_GROUPS[CategoryGroup.BUILDING])
+        groups["municipal"] = sum(counts.get(c, 0) for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL])
+        return {"total": total, "groups": groups, "categories": counts}
+
+    completed_now = top.filter(completed_q(period))
+    completed_before = top.filter(completed_q(previous))
+    outcomes_now = _outcomes(completed_now)
+    outcomes_before = _outcomes(completed_before)
+    outcomes = [
+        {
+            "field": name,
+            "value": outcomes_now[name],
+            "previous": outcomes_before[name],
+            "change": change_percent(outcomes_now[name], outcomes_before[name]),
+        }
+        for name in OUTCOME_FIELDS
+    ]
+    by_stage = dict(top.values_list("stage").annotate(n=Count("pk")).order_by())
+    by_group: dict[str, int] = {}
+    for category, count in top.values_list("category").annotate(n=Count("pk")).order_by():
+        group = next((g for g, cats in CATEGORY_GROUPS.items() if category in cats), CategoryGroup.OTHER)
+        by_group[group] = by_group.get(group, 0) + count
+    plan = {}
+    if period.start.year == period.end.year:
+        year = period.start.year
+        plan_rows = top.filter(plan_year=year).values_list("plan_category").annotate(n=Count("pk")).order_by()
+        plan = {category: count for category, count in plan_rows if category}
+        children = (
+            projects.filter(parent__plan_year=year, parent__isnull=False)
+            .values_list("parent__plan_category")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        plan = {"counts": plan, "sub_projects": {c: n for c, n in children if c}, "year": year}
+    milestones = dict(
+        Milestone.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    topped_out_hospitals = Milestone.objects.filter(
+        project__in=top.filter(category=Category.HOSPITAL),
+        kind=MilestoneKind.TOPPING_OUT,
+        actual_date__gte=period.start,
+        actual_date__lte=period.end,
+    ).count()
+    awards = dict(
+        Award.objects.filter(project__in=projects, year__gte=period.start.year, year__lte=period.end.year)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    approvals = dict(
+        Approval.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
+        .values_list("kind__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    flags = top.aggregate(
+        bim=Count("pk", filter=Q(uses_bim=True)),
+        green=Count("pk", filter=Q(is_green=True)),
+        near_zero_carbon=Count("pk", filter=Q(is_near_zero_carbon=True)),
+        prefabricated=Count("pk", filter=Q(is_prefabricated=True)),
+        prefabricated_area=Sum("prefabricated_area"),
+        investment=Sum("approved_investment"),
+        total=Count("pk"),
+        sub_projects=Count("children", distinct=True),
+        overdue=Count("pk", filter=overdue_projects_q(today)),
+    )
+    return {
+        "period": period,
+        "previous": previous,
+        "total": flags["total"],
+        "investment": flags["investment"] or Decimal("0"),
+        "by_stage": [(s, Stage(s).label, by_stage.get(s, 0)) for s in Stage.values],
+        "by_group": [(g, CategoryGroup(g).label, by_group.get(g, 0)) for g in CategoryGroup.values],
+        "started": by_category(started_q(period)),
+        "completed": by_category(completed_q(period)),
+        "advancing": by_category(advancing_q(period)),
+        "started_previous": top.filter(started_q(previous)).count(),
+        "completed_previous": completed_before.count(),
+        "outcomes": outcomes,
+        "plan": plan,
+        "milestones": [(k, MilestoneKind(k).label, milestones.get(k, 0)) for k in MilestoneKind.values],
+        "topped_out_hospitals": topped_out_hospitals,
+        "awards": [(lvl, AwardLevel(lvl).label, awards.get(lvl, 0)) for lvl in AwardLevel.values],
+        "awards_total": sum(awards.values()),
+        "approvals": sorted(approvals.items(), key=lambda kv: -kv[1]),
+        "flags": flags,
+        "plan_categories": [(c, PlanCategory(c).label) for c in PlanCategory.values],
+    }
