@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Max, Q
+from django.db.models import Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -716,8 +716,17 @@ class ProgressReport(ScopedModel):
                 raise ValidationError(
                     {
                         "percent": _("Progress cannot fall below an earlier month's %(percent)s%%.")
-                        % {"percent": earlier}
+                        % {"percent": f"{earlier:g}"}
                     }
+                )
+            later = (
+                ProgressReport.objects.filter(project_id=self.project_id, month__gt=self.month)
+                .exclude(pk=self.pk)
+                .aggregate(m=Min("percent"))["m"]
+            )
+            if later is not None and self.percent > later:
+                raise ValidationError(
+                    {"percent": _("Progress cannot exceed a later month's %(percent)s%%.") % {"percent": f"{later:g}"}}
                 )
 
     def save(self, *args, **kwargs) -> None:

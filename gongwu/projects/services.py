@@ -479,9 +479,9 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         prefabricated_area=Sum("prefabricated_area"),
         investment=Sum("approved_investment"),
         total=Count("pk"),
-        sub_projects=Count("children", distinct=True),
         overdue=Count("pk", filter=overdue_projects_q(today)),
     )
+    flags["sub_projects"] = projects.filter(parent__in=top).count()
     return {
         "period": period,
         "previous": previous,
