@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from gongwu.core import api as core_api
+from gongwu.projects import api as projects_api
 
 api = NinjaAPI(
     title="Gongwu API",
@@ -18,6 +19,15 @@ api = NinjaAPI(
 api.add_router("/organizations/", core_api.organizations)
 api.add_router("/users/", core_api.users)
 api.add_router("/changelog/", core_api.changelog)
+api.add_router("/projects/", projects_api.projects)
+api.add_router("/approvals/", projects_api.approvals)
+api.add_router("/approval-kinds/", projects_api.approval_kinds)
+api.add_router("/milestones/", projects_api.milestones)
+api.add_router("/progress-reports/", projects_api.progress_reports)
+api.add_router("/task-lists/", projects_api.task_lists)
+api.add_router("/task-items/", projects_api.task_items)
+api.add_router("/awards/", projects_api.awards)
+api.add_router("/project-tags/", projects_api.project_tags)
 
 
 @api.exception_handler(PermissionDenied)

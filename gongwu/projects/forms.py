@@ -112,6 +112,9 @@ class ProjectForm(ScopedModelForm):
         if not data.get("agency") and self.user is not None and not self.instance.agency_id:
             data["agency"] = self.user.agency
             self.instance.agency = data["agency"]
+        agency = data.get("agency") or (self.instance.agency if self.instance.agency_id else None)
+        if agency is not None and any(tag.agency_id != agency.pk for tag in data.get("tags") or ()):
+            self.add_error("tags", _("Tags must be the owner agency's own."))
         stage = data.get("stage")
         permit, start, completion = (data.get(n) for n in KEY_DATES)
         today = timezone.localdate()
@@ -186,6 +189,7 @@ class StageChangeForm(forms.Form):
         for name, field in self.fields.items():
             field.widget.attrs.setdefault("class", "form-select" if name == "stage" else "form-control")
         self.fields["entered_on"].widget.input_type = "date"
+        self.fields["entered_on"].widget.format = "%Y-%m-%d"
 
 
 class ApprovalForm(ScopedModelForm):

@@ -6,10 +6,13 @@ the rules, scoping and change log of the UI.
 """
 
 import datetime
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import ProtectedError
+from django import forms
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +21,7 @@ from ninja import Query, Router, Schema
 from ninja.orm import create_schema
 from ninja.security import HttpBearer, django_auth
 from pydantic import create_model
+from pydantic.fields import FieldInfo
 
 from gongwu.core import services
 from gongwu.core.generic.forms import save_form
@@ -67,11 +71,57 @@ def form_errors(form: Any) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str | None = None) -> Router:
+def form_field_type(field: forms.Field) -> Any:
+    """The Python type an API client sends for a form field that is not a model field."""
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return list[int]
+    if isinstance(field, forms.ModelChoiceField):
+        return int
+    for form_class, python_type in (
+        (forms.DateTimeField, datetime.datetime),
+        (forms.DateField, datetime.date),
+        (forms.BooleanField, bool),
+        (forms.IntegerField, int),
+        (forms.DecimalField, Decimal),
+        (forms.FloatField, float),
+    ):
+        if isinstance(field, form_class):
+            return python_type
+    return str
+
+
+def split_form_fields(model: Any, form: Any) -> tuple[list[str], list[str]]:
+    """The form's fields that are model fields, and those the form adds of its own (key dates …)."""
+    model_fields, form_only = [], []
+    for name in form.base_fields if form is not None else ():
+        try:
+            model._meta.get_field(name)
+        except FieldDoesNotExist:
+            form_only.append(name)
+        else:
+            model_fields.append(name)
+    return model_fields, form_only
+
+
+def crud_router(
+    viewset: Any,
+    out_schema: type[Schema] | None = None,
+    tag: str | None = None,
+    *,
+    read_only: bool = False,
+    prepare: Callable[[QuerySet], QuerySet] | None = None,
+) -> Router:
+    """List, retrieve, create, update and delete endpoints for a viewset's model.
+
+    `read_only` leaves out the writes. `prepare` refines the queryset the endpoints read and answer
+    with (prefetch or annotate what `out_schema` shows, so a list costs the same queries for any size).
+    Form fields that are not model fields (a project's key dates) are optional fields of the input.
+    """
     model = viewset.model
     name = model._meta.model_name
     router = Router(tags=[tag or name], auth=AUTH)
     fields_in = list(viewset.form.base_fields) if viewset.form is not None else []
+    model_fields_in, form_only = split_form_fields(model, viewset.form)
     Out = out_schema or create_schema(model, name=f"{model.__name__}Out", depth=0)
     Page = create_model(f"{model.__name__}Page", count=(int, ...), results=(list[Out], ...), __base__=Schema)
     concrete = {f.attname for f in model._meta.concrete_fields}
@@ -80,6 +130,10 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
     flat_out = set(out_names) <= concrete
     filter_fields = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
     Filters = create_model(f"{model.__name__}Filters", **filter_fields, __base__=Schema)
+
+    def queryset_for(user: Any) -> QuerySet:
+        queryset = viewset.get_queryset(user)
+        return prepare(queryset) if prepare is not None else queryset
 
     def check(request: HttpRequest, action: str) -> None:
         if not user_may(request.user, model, action):
@@ -100,7 +154,7 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         check(request, Action.VIEW)
         limit = max(1, min(limit, 1000))
         offset = max(0, offset)
-        filterset = viewset.filterset(request.GET, queryset=viewset.get_queryset(request.user), user=request.user)
+        filterset = viewset.filterset(request.GET, queryset=queryset_for(request.user), user=request.user)
         if not filterset.is_valid():
             return 400, form_errors(filterset.form)
         queryset = filterset.qs
@@ -119,16 +173,40 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
     @router.get("/{int:pk}/", response={200: Out, 404: Message}, operation_id=f"{name}_retrieve")
     def retrieve(request: HttpRequest, pk: int) -> Any:
         check(request, Action.VIEW)
-        obj = viewset.get_queryset(request.user).filter(pk=pk).first()
+        obj = queryset_for(request.user).filter(pk=pk).first()
         if obj is None:
             return 404, {"detail": _("Not found.")}
         return 200, obj
 
-    if viewset.form is None or viewset.read_only:
+    if viewset.form is None or viewset.read_only or read_only:
         return router
 
-    In = create_schema(model, name=f"{model.__name__}In", fields=fields_in, optional_fields=None)
-    Patch = create_schema(model, name=f"{model.__name__}Patch", fields=fields_in, optional_fields="__all__")
+    # A field the form does not require (an agency that defaults to the user's own) may be left out.
+    # An unbound form, because a form may relax a field in __init__.
+    unbound = viewset.form(user=None)
+    optional_in = [n for n in model_fields_in if not unbound.fields[n].required]
+    extras = [
+        (
+            n,
+            form_field_type(f) | None,
+            FieldInfo(default=None, title=str(f.label or n), description=f.help_text or None),
+        )
+        for n, f in ((n, viewset.form.base_fields[n]) for n in form_only)
+    ]
+    In = create_schema(
+        model,
+        name=f"{model.__name__}In",
+        fields=model_fields_in,
+        optional_fields=optional_in or None,
+        custom_fields=extras or None,
+    )
+    Patch = create_schema(
+        model,
+        name=f"{model.__name__}Patch",
+        fields=model_fields_in,
+        optional_fields="__all__",
+        custom_fields=extras or None,
+    )
 
     def form_keys(data: dict[str, Any]) -> dict[str, Any]:
         """The schema names a foreign key `parent_id`; the form calls the same field `parent`."""
@@ -144,7 +222,7 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         obj = save_form(form, request.user)
         if obj is None:
             return 422, form_errors(form)
-        obj = viewset.get_queryset(request.user).get(pk=obj.pk)
+        obj = queryset_for(request.user).get(pk=obj.pk)
         return (201 if instance is None else 200), obj
 
     @router.post("/", response={201: Out, 422: ValidationErrors, 403: Message}, operation_id=f"{name}_create")
@@ -170,10 +248,14 @@ def crud_router(viewset: Any, out_schema: type[Schema] | None = None, tag: str |
         obj = changeable(request, pk, Action.CHANGE)
         if obj is None:
             return 404, {"detail": _("Not found.")}
-        data = dict(model_to_dict(obj, fields=fields_in))
+        data = dict(model_to_dict(obj, fields=model_fields_in))
         for key, value in list(data.items()):
             if isinstance(value, list):
                 data[key] = [getattr(v, "pk", v) for v in value]
+        if form_only:
+            # What the form shows for its own fields (a project's stored key dates) stays unless sent.
+            initial = viewset.form(instance=obj, user=request.user).initial
+            data.update({n: initial[n] for n in form_only if initial.get(n) is not None})
         data.update(form_keys(payload.dict(exclude_unset=True)))
         return save(request, data, obj)
 

@@ -1,8 +1,10 @@
 """Ledgers (台账): one declaration of a model's Excel columns serves both export and import.
 
 An export re-imports unchanged: choice fields are written as their labels, related objects as the
-value of a lookup field (a name or a code), and import reads them back the same way, in either UI
-language. Import validates every row with the model's own form (the same rules as the page and the
+value of a lookup field (a name or a code), many-to-many relations as those values joined with 、,
+and import reads them back the same way, in either UI language. A column may also be a field the
+form adds of its own (a project's key dates): the ledger reads it with `form_value` and the form
+stores it. Import validates every row with the model's own form (the same rules as the page and the
 API), shows a preview, and writes nothing unless every row passes.
 """
 
@@ -11,15 +13,18 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -35,6 +40,24 @@ from gongwu.core.models import Action, user_may
 
 YES_WORDS = {"是", "yes", "true", "1", "y", "√", "✓"}
 NO_WORDS = {"否", "no", "false", "0", "n", "", "×"}
+MANY_SEPARATOR = "、"  # between the names of a many-to-many cell; import also takes , ， ; ；
+MANY_SPLIT = re.compile(r"[、,，;；\n]")
+EXPORT_BATCH = 500
+
+
+CHINESE_DATE = re.compile(r"^(\d{4})\s*[./年-]\s*(\d{1,2})\s*[./月-]\s*(\d{1,2})\s*日?$")
+
+
+def date_text(text: str) -> str:
+    """A date typed as ledgers write it (2024.3.1, 2024/03/01, 2024年3月1日) as YYYY-MM-DD; other text as is,
+    for the form to reject with its own message."""
+    match = CHINESE_DATE.match(text)
+    if match is None:
+        return text
+    try:
+        return datetime.date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        return text
 
 
 class LedgerFileError(Exception):
@@ -47,6 +70,8 @@ class Column:
     header: Any  # a lazy translation: the header in the user's language
     lookup: str | None = None  # for a related object: the field that names it (name, code …)
     width: int = 16
+    # For a related object: a field of the row whose value narrows the lookup (tags within the row's agency).
+    within: str | None = None
 
 
 @dataclass
@@ -88,8 +113,41 @@ class Ledger:
     def _model_field(self, name: str) -> models.Field:
         return self.model._meta.get_field(name)
 
+    def _field_or_none(self, name: str) -> models.Field | None:
+        """The model field of a column; None for a field only the form has."""
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+    def form_value(self, obj: models.Model, name: str) -> Any:
+        """The value of a form-only column for `obj` (override; `prepare_export` may load it per batch)."""
+        return getattr(obj, name, None)
+
+    def prepare_export(self, objects: list[models.Model]) -> None:
+        """Load what the columns need for a batch of objects in a few queries. Override to add more."""
+        many = [c.field for c in self.columns if (f := self._field_or_none(c.field)) is not None and f.many_to_many]
+        if many:
+            prefetch_related_objects(objects, *many)
+
+    def export_form_value(self, obj: models.Model, column: Column) -> Any:
+        value = self.form_value(obj, column.field)
+        form_field = self.form.base_fields[column.field]
+        if isinstance(form_field, forms.BooleanField):
+            return _("Yes") if value else _("No")
+        if value in (None, ""):
+            return ""
+        if isinstance(form_field, forms.ChoiceField) and not isinstance(form_field, forms.ModelChoiceField):
+            return force_str(dict(form_field.choices).get(value, value))
+        return value
+
     def export_value(self, obj: models.Model, column: Column) -> Any:
-        model_field = self._model_field(column.field)
+        model_field = self._field_or_none(column.field)
+        if model_field is None:
+            return self.export_form_value(obj, column)
+        if model_field.many_to_many:
+            names = sorted(force_str(getattr(o, column.lookup or "pk")) for o in getattr(obj, column.field).all())
+            return MANY_SEPARATOR.join(names)
         if model_field.is_relation:
             related = getattr(obj, column.field)
             return "" if related is None else getattr(related, column.lookup or "pk")
@@ -103,7 +161,18 @@ class Ledger:
         return value
 
     def export_rows(self, queryset: Iterable[models.Model]) -> Iterator[list[Any]]:
+        batch: list[models.Model] = []
         for obj in queryset:
+            batch.append(obj)
+            if len(batch) == EXPORT_BATCH:
+                yield from self._export_batch(batch)
+                batch = []
+        if batch:
+            yield from self._export_batch(batch)
+
+    def _export_batch(self, batch: list[models.Model]) -> Iterator[list[Any]]:
+        self.prepare_export(batch)
+        for obj in batch:
             yield [self.export_value(obj, c) for c in self.columns]
 
     def write_xlsx(self, queryset: Iterable[models.Model], stream: io.BufferedIOBase | io.BytesIO) -> int:
@@ -230,36 +299,28 @@ class Ledger:
                 continue
             raw = values[column.field]
             text = "" if raw is None else (raw if isinstance(raw, str) else None)
-            model_field = self._model_field(column.field)
+            model_field = self._field_or_none(column.field)
             header = force_str(column.header)
-            if model_field.is_relation:
+            if model_field is None:
+                self._form_only_data(column, raw, data, errors)
+            elif model_field.many_to_many:
+                names = [n.strip() for n in MANY_SPLIT.split(force_str(raw) if raw is not None else "")]
+                found_pks = []
+                for name in dict.fromkeys(n for n in names if n):
+                    pk = self._related_pk(column, model_field, name, data, user, cache, errors)
+                    if pk is not None:
+                        found_pks.append(pk)
+                data[column.field] = found_pks
+            elif model_field.is_relation:
                 name = force_str(raw).strip() if raw is not None else ""
                 if isinstance(raw, float) and raw.is_integer():
                     name = str(int(raw))
                 if not name:
                     data[column.field] = ""
                     continue
-                key = (column.field, name)
-                if key not in cache:
-                    related = model_field.related_model
-                    queryset = (
-                        related.objects.for_user(user, Action.VIEW)
-                        if hasattr(related.objects, "for_user")
-                        else related.objects.all()
-                    )
-                    cache[key] = list(queryset.filter(**{column.lookup or "pk": name}).values_list("pk", flat=True)[:2])
-                found = cache[key]
-                if len(found) == 1:
-                    data[column.field] = found[0]
-                else:
-                    errors.append(
-                        (
-                            _("%(column)s: no “%(value)s” found.")
-                            if not found
-                            else _("%(column)s: “%(value)s” matches more than one record.")
-                        )
-                        % {"column": header, "value": name}
-                    )
+                pk = self._related_pk(column, model_field, name, data, user, cache, errors)
+                if pk is not None:
+                    data[column.field] = pk
             elif model_field.choices:
                 word = force_str(raw).strip() if raw is not None else ""
                 value = self._choice_map(model_field).get(word.lower())
@@ -288,9 +349,72 @@ class Ledger:
                 data[column.field] = str(int(raw)) if raw.is_integer() else repr(raw)
             elif isinstance(raw, int | Decimal):
                 data[column.field] = str(raw)
+            elif isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+                data[column.field] = date_text((text or "").strip())
             else:
                 data[column.field] = (text or "").strip()
         return data, errors
+
+    def _related_pk(
+        self,
+        column: Column,
+        model_field: models.Field,
+        name: str,
+        data: dict[str, Any],
+        user: Any,
+        cache: dict,
+        errors: list[str],
+    ) -> Any:
+        """The id of the related object a cell names, or None after adding the error."""
+        within = data.get(column.within) if column.within else None
+        key = (column.field, name, within)
+        if key not in cache:
+            related = model_field.related_model
+            queryset = (
+                related.objects.for_user(user, Action.VIEW)
+                if hasattr(related.objects, "for_user")
+                else related.objects.all()
+            )
+            if within not in (None, ""):
+                queryset = queryset.filter(**{column.within: within})
+            cache[key] = list(queryset.filter(**{column.lookup or "pk": name}).values_list("pk", flat=True)[:2])
+        found = cache[key]
+        if len(found) == 1:
+            return found[0]
+        errors.append(
+            (
+                _("%(column)s: no “%(value)s” found.")
+                if not found
+                else _("%(column)s: “%(value)s” matches more than one record.")
+            )
+            % {"column": force_str(column.header), "value": name}
+        )
+        return None
+
+    def _form_only_data(self, column: Column, raw: Any, data: dict[str, Any], errors: list[str]) -> None:
+        """A cell of a field only the form has: a date, a number, a yes/no or text; the form validates it."""
+        form_field = self.form.base_fields[column.field]
+        if isinstance(form_field, forms.BooleanField):
+            word = force_str(raw if raw is not None else "").strip().lower()
+            if raw is True or word in YES_WORDS:
+                data[column.field] = "on"
+            elif raw is False or word in NO_WORDS:
+                data[column.field] = ""
+            else:
+                errors.append(_("%(column)s: write 是 or 否.") % {"column": force_str(column.header)})
+        elif isinstance(raw, datetime.datetime):
+            date_only = isinstance(form_field, forms.DateField)
+            data[column.field] = raw.date().isoformat() if date_only else raw.isoformat()
+        elif isinstance(raw, datetime.date):
+            data[column.field] = raw.isoformat()
+        elif isinstance(raw, float):
+            data[column.field] = str(int(raw)) if raw.is_integer() else repr(raw)
+        elif isinstance(raw, int | Decimal):
+            data[column.field] = str(raw)
+        elif isinstance(form_field, forms.DateField):
+            data[column.field] = date_text(force_str(raw if raw is not None else "").strip())
+        else:
+            data[column.field] = force_str(raw if raw is not None else "").strip()
 
     def key_lookup(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The lookup of the first natural key the row fills in. An empty optional foreign key in a
@@ -326,7 +450,14 @@ class Ledger:
                     merged[k] = [getattr(x, "pk", x) for x in v]
             merged.update(data)
             data = merged
-        return self.form(data=data, instance=instance, user=user)
+        form = self.form(data=data, instance=instance, user=user)
+        if instance is not None:
+            # Form-only columns absent from the file keep what the form shows for the object. The form
+            # reads `data` only when it validates, so filling it in here is still in time.
+            for name in form.fields:
+                if name not in data and self._field_or_none(name) is None and form.initial.get(name) is not None:
+                    data[name] = form.initial[name]
+        return form
 
     def check_rows(
         self,
