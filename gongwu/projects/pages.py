@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,20 +19,51 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
+from gongwu.core.money import format_money
 from gongwu.projects import services
 from gongwu.projects.forms import StageChangeForm
 from gongwu.projects.models import (
+    CATEGORY_GROUPS,
     STAGE_ORDER,
     Approval,
     ApprovalKind,
     Award,
+    Category,
+    CategoryGroup,
     Milestone,
     ProgressReport,
     Project,
     ProjectSettings,
     Stage,
+    TaskItem,
     TaskList,
 )
+
+# ---- the project page ---------------------------------------------------------------------------
+
+OUTCOME_UNITS = {
+    "school_places": "",
+    "hospital_beds": "",
+    "parking_spaces": "",
+    "road_length_km": "km",
+    "floor_area": "㎡",
+}
+STAGE_COLOURS = {
+    Stage.RESERVE: "secondary",
+    Stage.PREPARATION: "azure",
+    Stage.CONSTRUCTION: "orange",
+    Stage.COMPLETED: "green",
+    Stage.SETTLEMENT: "teal",
+    Stage.FINAL_ACCOUNTS: "cyan",
+    Stage.HANDOVER: "indigo",
+    Stage.WARRANTY: "purple",
+}
+FEATURE_FIELDS = ("uses_bim", "is_green", "is_near_zero_carbon", "is_prefabricated")
+
+
+def add_url(name: str, **initial: Any) -> str:
+    """The generic add page of `projects:<name>_add` with form fields prefilled from the query string."""
+    return reverse(f"projects:{name}_add") + "?" + urlencode(initial)
 
 
 def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
@@ -39,9 +73,14 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
     approvals = list(Approval.objects.filter(project=project).select_related("kind").order_by("kind__order"))
     done_kinds = {a.kind_id for a in approvals}
     missing_kinds = list(
-        ApprovalKind.objects.for_user(user).filter(is_active=True).exclude(pk__in=done_kinds).order_by("order")
+        ApprovalKind.objects.for_user(user)
+        .filter(is_active=True)
+        .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
+        .exclude(pk__in=done_kinds)
+        .order_by("order")
     )
-    history = {c.stage: c for c in project.stage_changes.select_related("actor").order_by("entered_on", "id")}
+    stage_changes = list(project.stage_changes.select_related("actor").order_by("entered_on", "id"))
+    history = {c.stage: c for c in stage_changes}
     timeline = [
         {
             "stage": stage,
@@ -53,32 +92,132 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
         for stage, label in Stage.choices
     ]
     progress = list(ProgressReport.objects.filter(project=project).order_by("month").values_list("month", "percent"))
+    milestones = list(Milestone.objects.filter(project=project).order_by("planned_date", "id"))
+    may_add = {
+        name: user_may(user, model, Action.ADD)
+        for name, model in (
+            ("approval", Approval),
+            ("milestone", Milestone),
+            ("progress", ProgressReport),
+            ("award", Award),
+            ("task_item", TaskItem),
+            ("project", Project),
+        )
+    }
+    meta = Project._meta
     return {
         "settings": settings,
+        "stage_colour": STAGE_COLOURS.get(project.stage, "secondary"),
         "timeline": timeline,
-        "stage_changes": list(history.values()),
+        "stage_changes": stage_changes,
+        "overrides": [c for c in stage_changes if c.override_reason],
         "approvals": approvals,
-        "missing_approval_kinds": missing_kinds,
+        "missing_approval_kinds": [
+            (kind, add_url("approval", project=project.pk, kind=kind.pk)) for kind in missing_kinds
+        ],
         "lead_time": services.lead_time(project, settings),
-        "milestones": list(Milestone.objects.filter(project=project).order_by("planned_date", "id")),
+        "milestones": milestones,
+        "overdue_milestones": sum(1 for m in milestones if m.is_overdue),
         "progress_points": [{"month": f"{m:%Y-%m}", "percent": float(p)} for m, p in progress],
+        "progress_chart": {
+            "kind": "line",
+            "name": _("physical progress (%)"),
+            "labels": [f"{m:%Y-%m}" for m, _p in progress],
+            "values": [float(p) for _m, p in progress],
+        },
         "sub_projects": list(Project.objects.for_user(user).filter(parent=project).order_by("code")),
         "awards": list(Award.objects.filter(project=project).order_by("-year")),
         "task_items": list(project.task_items.select_related("task_list").order_by("-task_list__year")),
+        "tags": list(project.tags.all()),
+        "outcomes": [
+            (meta.get_field(name).verbose_name, number(getattr(project, name)), OUTCOME_UNITS[name])
+            for name in services.OUTCOME_FIELDS
+            if getattr(project, name)
+        ],
+        "features": [meta.get_field(name).verbose_name for name in FEATURE_FIELDS if getattr(project, name)],
         "may_change_stage": Project.objects.for_user(user, Action.CHANGE).filter(pk=project.pk).exists(),
         "may_override": services.may_override_gates(user),
-        "may_add_children": user_may(user, Approval, Action.ADD),
+        "may_add_children": may_add["approval"],
+        "may_add": may_add,
+        "add_links": {
+            "approval": add_url("approval", project=project.pk),
+            "milestone": add_url("milestone", project=project.pk),
+            "progress": add_url("progressreport", project=project.pk),
+            "award": add_url("award", project=project.pk),
+            "task_item": add_url("taskitem", project=project.pk),
+            "sub_project": add_url("project", parent=project.pk),
+        },
     }
+
+
+def number(value: Any) -> str:
+    """A count or quantity as reports write it: 18,600 · 17.25 (no trailing zeros)."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        if value == value.to_integral_value():
+            return f"{int(value):,}"
+        return f"{value:,f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:,}"
+
+
+# ---- the annual task list -----------------------------------------------------------------------
+
+TASK_STATUS_COLOURS = {
+    services.TaskStatus.DONE: "green",
+    services.TaskStatus.DONE_LATE: "lime",
+    services.TaskStatus.PENDING: "secondary",
+    services.TaskStatus.BEHIND: "orange",
+    services.TaskStatus.MISSED: "red",
+}
+ACHIEVED = (services.TaskStatus.DONE, services.TaskStatus.DONE_LATE)
+BEHIND = (services.TaskStatus.BEHIND, services.TaskStatus.MISSED)
 
 
 def task_list_context(task_list: TaskList, request: HttpRequest) -> dict[str, Any]:
+    """Plan vs actual per group; `?show=<kind>-achieved|<kind>-behind` narrows a group to the rows behind a number."""
     groups = services.task_list_results(task_list)
+    show = request.GET.get("show", "")
+    base = task_list.get_absolute_url()
+    labels = {k: _(v) for k, v in services.TASK_STATUS_LABELS.items()}
+    cards = []
+    for group in groups:
+        narrowed = {"achieved": ACHIEVED, "behind": BEHIND}.get(show.removeprefix(f"{group.kind}-"))
+        if not show.startswith(f"{group.kind}-"):
+            narrowed = None
+        rows = [r for r in group.rows if narrowed is None or r.status in narrowed]
+        cards.append(
+            {
+                "group": group,
+                "anchor": f"tasks-{group.kind}",
+                "rows": [{"row": r, "label": labels[r.status], "colour": TASK_STATUS_COLOURS[r.status]} for r in rows],
+                "narrowed": narrowed is not None,
+                "planned_url": f"{base}#tasks-{group.kind}",
+                "achieved_url": f"{base}?show={group.kind}-achieved#tasks-{group.kind}",
+                "behind_url": f"{base}?show={group.kind}-behind#tasks-{group.kind}",
+                "all_url": f"{base}#tasks-{group.kind}",
+                "add_url": add_url("taskitem", task_list=task_list.pk, kind=group.kind),
+            }
+        )
+    planned = sum(g.planned for g in groups)
+    achieved = sum(g.achieved for g in groups)
     return {
         "groups": groups,
-        "planned_total": sum(g.planned for g in groups),
-        "achieved_total": sum(g.achieved for g in groups),
-        "status_labels": {k: _(v) for k, v in services.TASK_STATUS_LABELS.items()},
+        "cards": cards,
+        "planned_total": planned,
+        "achieved_total": achieved,
+        "behind_total": sum(g.behind for g in groups),
+        "rate_total": services.percent(achieved, planned),
+        "status_labels": labels,
+        "may_add_item": user_may(request.user, TaskItem, Action.ADD),
+        "add_item_url": add_url("taskitem", task_list=task_list.pk),
     }
+
+
+# ---- the stage change ---------------------------------------------------------------------------
 
 
 @login_required
@@ -87,6 +226,7 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
     if not Project.objects.for_user(request.user, Action.CHANGE).filter(pk=pk).exists():
         raise PermissionDenied(_("You may not change this project."))
     form = StageChangeForm(request.POST or None, initial={"stage": next_stage(project.stage)})
+    may_override = services.may_override_gates(request.user)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -96,11 +236,11 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
                     stage=form.cleaned_data["stage"],
                     actor=request.user,
                     entered_on=form.cleaned_data["entered_on"],
-                    override_reason=form.cleaned_data["override_reason"],
+                    override_reason=form.cleaned_data["override_reason"] if may_override else "",
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -110,11 +250,21 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return HttpResponseRedirect(project.get_absolute_url())
         status = 422
+    gates = [
+        {
+            "stage": stage,
+            "label": label,
+            "errors": services.stage_gate_errors(project, stage),
+            "current": stage == project.stage,
+            "backwards": STAGE_ORDER[stage] < STAGE_ORDER[project.stage],
+        }
+        for stage, label in Stage.choices
+    ]
     context = {
         "project": project,
         "form": form,
-        "gates": {stage: services.stage_gate_errors(project, stage) for stage in Stage.values},
-        "may_override": services.may_override_gates(request.user),
+        "gates": gates,
+        "may_override": may_override,
     }
     return render(request, "projects/stage_change.html", context, status=status)
 
@@ -123,6 +273,9 @@ def next_stage(stage: str) -> str:
     values = Stage.values
     index = STAGE_ORDER[stage]
     return values[min(index + 1, len(values) - 1)]
+
+
+# ---- the portfolio summary ----------------------------------------------------------------------
 
 
 def parse_period(request: HttpRequest) -> tuple[services.Period, list[str]]:
@@ -163,12 +316,319 @@ def summary_queryset(request: HttpRequest) -> tuple[Any, Organization | None]:
     return projects, agency
 
 
-def list_link(period: services.Period, agency: Organization | None = None, **params: Any) -> str:
-    query = {"level": "top", "period_from": period.start.isoformat(), "period_to": period.end.isoformat()}
-    if agency is not None:
-        query["agency"] = agency.pk
-    query.update({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("projects:project_list") + "?" + urlencode(query, doseq=True)
+@dataclass(frozen=True)
+class Figure:
+    """One number of the summary and the address of the list of exactly what it counts."""
+
+    label: str
+    value: Any
+    url: str
+    key: str = ""
+    note: str = ""
+    children: list[Figure] = field(default_factory=list)
+
+    @property
+    def shown(self) -> str:
+        return self.value if isinstance(self.value, str) else number(self.value)
+
+
+class SummaryLinks:
+    """Addresses of the lists behind the summary's figures, in the filters of `ProjectFilterSet` and friends.
+
+    The summary counts top-level projects, so project links carry `level=top`; counts of records that
+    hang on any project (milestones, awards, approvals) leave it out.
+    """
+
+    def __init__(self, period: services.Period, agency: Organization | None) -> None:
+        self.period = period
+        self.agency = agency
+
+    def _url(self, name: str, query: dict[str, Any]) -> str:
+        if self.agency is not None:
+            query = {"agency": self.agency.pk, **query}
+        clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
+        return reverse(name) + "?" + urlencode(clean, doseq=True)
+
+    def projects(self, *, period: services.Period | None = None, top: bool = True, **params: Any) -> str:
+        query: dict[str, Any] = {"level": "top"} if top else {}
+        if period is not None:
+            query.update(period_from=period.start.isoformat(), period_to=period.end.isoformat())
+        return self._url("projects:project_list", {**query, **params})
+
+    def happened(self, happened: str, period: services.Period | None = None, **params: Any) -> str:
+        return self.projects(period=period or self.period, happened=happened, **params)
+
+    def awards(self, level: str) -> str:
+        if self.period.start.year == self.period.end.year:
+            return self._url("projects:award_list", {"level": level, "year": self.period.start.year})
+        return self.projects(period=self.period, top=False, award_level=level)
+
+    def award_list(self) -> str:
+        return self._url("projects:award_list", award_year_query(self.period))
+
+    def approvals(self, kind_id: int | None) -> str:
+        return self._url(
+            "projects:approval_list",
+            {
+                "kind": kind_id,
+                "done": "true",
+                "obtained_from": self.period.start.isoformat(),
+                "obtained_to": self.period.end.isoformat(),
+            },
+        )
+
+
+def category_params(categories: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    return {"category": list(categories)}
+
+
+def breakdown(
+    key: str, counts: dict[str, Any], links: SummaryLinks, period: services.Period, previous: int | None
+) -> dict[str, Any]:
+    """A started/completed/advancing card: the total and its split into buildings, municipal works and the rest."""
+    categories: dict[str, int] = counts["categories"]
+    groups = counts["groups"]
+
+    def link(**params: Any) -> str:
+        return links.happened(key, period, **params)
+
+    other_buildings = services.SUMMARY_GROUPS["other_building"]
+    other_municipal = [c for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL] if c != Category.ROAD]
+    rest = [c for g in (CategoryGroup.WATER, CategoryGroup.LANDSCAPE, CategoryGroup.OTHER) for c in CATEGORY_GROUPS[g]]
+    rows = [
+        Figure(
+            _("Buildings"),
+            groups["building"],
+            link(category_group=CategoryGroup.BUILDING),
+            key="building",
+            children=[
+                Figure(_("Schools"), groups["school"], link(category=Category.SCHOOL), key="school"),
+                Figure(_("Hospitals"), groups["hospital"], link(category=Category.HOSPITAL), key="hospital"),
+                Figure(
+                    _("Other buildings"),
+                    groups["other_building"],
+                    link(**category_params(other_buildings)),
+                    key="other_building",
+                ),
+            ],
+        ),
+        Figure(
+            _("Municipal works"),
+            groups["municipal"],
+            link(category_group=CategoryGroup.MUNICIPAL),
+            key="municipal",
+            children=[
+                Figure(_("Roads"), groups["road"], link(category=Category.ROAD), key="road"),
+                Figure(
+                    _("Other municipal works"),
+                    sum(categories.get(c, 0) for c in other_municipal),
+                    link(**category_params(other_municipal)),
+                    key="other_municipal",
+                ),
+            ],
+        ),
+    ]
+    rest_count = sum(categories.get(c, 0) for c in rest)
+    if rest_count:
+        rows.append(Figure(_("Water, landscape and other"), rest_count, link(**category_params(rest)), key="rest"))
+    return {
+        "key": key,
+        "total": Figure(happened_title(key), counts["total"], link(), key=key),
+        "previous": None
+        if previous is None
+        else Figure(_("Previous year"), previous, links.happened(key, period.previous_year()), key=f"{key}_previous"),
+        "change": services.change_percent(counts["total"], previous) if previous is not None else None,
+        "rows": rows,
+    }
+
+
+def happened_title(key: str) -> str:
+    return {"started": _("Started"), "completed": _("Completed"), "advancing": _("Advancing")}[key]
+
+
+def outcome_rows(top: QuerySet, figures: dict[str, Any], links: SummaryLinks) -> list[dict[str, Any]]:
+    """Outcome totals of the projects completed in the period and the year before, with the projects behind them."""
+    period, previous = figures["period"], figures["previous"]
+    contributing = {}
+    for name, span in (("now", period), ("before", previous)):
+        contributing[name] = top.filter(services.completed_q(span)).aggregate(
+            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in services.OUTCOME_FIELDS}
+        )
+    rows = []
+    for outcome in figures["outcomes"]:
+        name = outcome["field"]
+        label = Project._meta.get_field(name).verbose_name
+        rows.append(
+            {
+                "field": name,
+                "label": label,
+                "unit": OUTCOME_UNITS[name],
+                "value": Figure(
+                    str(label),
+                    outcome["value"],
+                    links.happened("completed", period, outcome=name),
+                    key=name,
+                    note=str(contributing["now"][name]),
+                ),
+                "previous": Figure(
+                    str(label),
+                    outcome["previous"],
+                    links.happened("completed", previous, outcome=name),
+                    key=f"{name}_previous",
+                    note=str(contributing["before"][name]),
+                ),
+                "change": outcome["change"],
+            }
+        )
+    return rows
+
+
+def summary_sections(projects: QuerySet, agency: Organization | None, figures: dict[str, Any], user: Any) -> dict:
+    """The summary's figures as cards of (label, value, link) — every number points at the list behind it."""
+    period = figures["period"]
+    links = SummaryLinks(period, agency)
+    flags = figures["flags"]
+    top = projects.filter(parent__isnull=True)
+    key_figures = [
+        Figure(_("Projects"), figures["total"], links.projects(), key="total"),
+        Figure(_("Sub-projects"), flags["sub_projects"], links.projects(top=False, level="sub"), key="sub_projects"),
+        Figure(_("Approved investment"), format_money(figures["investment"]), links.projects(), key="investment"),
+        Figure(_("Overdue"), flags["overdue"], links.projects(overdue="true"), key="overdue"),
+    ]
+    happenings = [
+        breakdown("started", figures["started"], links, period, figures["started_previous"]),
+        breakdown("completed", figures["completed"], links, period, figures["completed_previous"]),
+        breakdown("advancing", figures["advancing"], links, period, None),
+    ]
+    by_stage = [Figure(str(label), n, links.projects(stage=s), key=s) for s, label, n in figures["by_stage"]]
+    by_group = [Figure(str(label), n, links.projects(category_group=g), key=g) for g, label, n in figures["by_group"]]
+    plan_rows = []
+    plan = figures["plan"]
+    if plan:
+        plan_rows = [
+            {
+                "figure": Figure(
+                    str(label),
+                    plan["counts"].get(c, 0),
+                    links.projects(plan_year=plan["year"], plan_category=c),
+                    key=c,
+                ),
+                "sub_projects": plan["sub_projects"].get(c, 0),
+            }
+            for c, label in figures["plan_categories"]
+        ]
+    milestones = [
+        Figure(str(label), n, links.projects(period=period, top=False, milestone=k), key=k)
+        for k, label, n in figures["milestones"]
+    ]
+    hospitals = Figure(
+        _("Hospitals topped out"),
+        figures["topped_out_hospitals"],
+        links.projects(period=period, category=Category.HOSPITAL, milestone="topping_out"),
+        key="topped_out_hospitals",
+    )
+    awards = [Figure(str(label), n, links.awards(level), key=level) for level, label, n in figures["awards"]]
+    kind_ids = dict(
+        ApprovalKind.objects.for_user(user)
+        .filter(name__in=[name for name, _n in figures["approvals"]])
+        .order_by("-agency")
+        .values_list("name", "pk")
+    )
+    approvals = [Figure(name, n, links.approvals(kind_ids.get(name)), key=name) for name, n in figures["approvals"]]
+    meta = Project._meta
+    features = [
+        Figure(str(meta.get_field("uses_bim").verbose_name), flags["bim"], links.projects(uses_bim="true"), key="bim"),
+        Figure(
+            str(meta.get_field("is_green").verbose_name), flags["green"], links.projects(is_green="true"), key="green"
+        ),
+        Figure(
+            str(meta.get_field("is_near_zero_carbon").verbose_name),
+            flags["near_zero_carbon"],
+            links.projects(is_near_zero_carbon="true"),
+            key="near_zero_carbon",
+        ),
+        Figure(
+            str(meta.get_field("is_prefabricated").verbose_name),
+            flags["prefabricated"],
+            links.projects(is_prefabricated="true"),
+            key="prefabricated",
+            note=number(flags["prefabricated_area"]) if flags["prefabricated_area"] else "",
+        ),
+    ]
+    return {
+        "key_figures": key_figures,
+        "happenings": happenings,
+        "outcomes": outcome_rows(top, figures, links),
+        "by_stage": by_stage,
+        "by_group": by_group,
+        "plan_rows": plan_rows,
+        "milestones": milestones,
+        "hospitals": hospitals,
+        "awards": awards,
+        "awards_total": Figure(_("Awards"), figures["awards_total"], links.award_list(), key="awards"),
+        "approvals": approvals,
+        "features": features,
+        "charts": {
+            "stages": {
+                "kind": "bar",
+                "name": _("Projects"),
+                "labels": [f.label for f in by_stage],
+                "values": [f.value for f in by_stage],
+                "urls": [f.url for f in by_stage],
+            },
+            "groups": {
+                "kind": "pie",
+                "items": [{"name": f.label, "value": f.value, "url": f.url} for f in by_group if f.value],
+            },
+            "breakdown": {
+                "kind": "stacked",
+                "labels": [h["total"].label for h in happenings],
+                "series": [
+                    {
+                        "name": str(label),
+                        "values": [figure_value(h, key) for h in happenings],
+                        "urls": [figure_url(h, key) for h in happenings],
+                    }
+                    for key, label in (
+                        ("school", _("Schools")),
+                        ("hospital", _("Hospitals")),
+                        ("other_building", _("Other buildings")),
+                        ("road", _("Roads")),
+                        ("other_municipal", _("Other municipal works")),
+                        ("rest", _("Water, landscape and other")),
+                    )
+                ],
+            },
+        },
+    }
+
+
+def award_year_query(period: services.Period) -> dict[str, Any]:
+    return {"year": period.start.year} if period.start.year == period.end.year else {}
+
+
+def _find(happening: dict[str, Any], key: str) -> Figure | None:
+    for row in happening["rows"]:
+        for figure in (row, *row.children):
+            if figure.key == key:
+                return figure
+    return None
+
+
+def figure_value(happening: dict[str, Any], key: str) -> int:
+    found = _find(happening, key)
+    return found.value if found else 0
+
+
+def figure_url(happening: dict[str, Any], key: str) -> str:
+    found = _find(happening, key)
+    return found.url if found else ""
+
+
+def year_choices(selected: int) -> list[int]:
+    this_year = timezone.localdate().year
+    years = set(range(this_year, this_year - 10, -1)) | {selected}
+    return sorted(years, reverse=True)
 
 
 @login_required
@@ -178,14 +638,17 @@ def summary(request: HttpRequest) -> HttpResponse:
     period, errors = parse_period(request)
     projects, agency = summary_queryset(request)
     figures = services.portfolio_summary(projects, period)
-    agencies = Organization.objects.for_user(request.user).filter(kind=OrganizationKind.AGENCY).order_by("name")
+    agencies = list(Organization.objects.for_user(request.user).filter(kind=OrganizationKind.AGENCY).order_by("name"))
+    whole_year = period == services.Period.year(period.start.year)
     context = {
         "figures": figures,
         "period": period,
+        "whole_year": whole_year,
         "year": period.start.year,
+        "years": year_choices(period.start.year),
         "errors": errors,
         "agency": agency,
         "agencies": agencies,
-        "link": lambda **params: list_link(period, agency, **params),
+        **summary_sections(projects, agency, figures, request.user),
     }
     return render(request, "projects/summary.html", context, status=422 if errors else 200)

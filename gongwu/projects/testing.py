@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 from typing import Any
 
 import factory
+from django.apps import apps as django_apps
 
 from gongwu.core.testing import AgencyFactory
 from gongwu.projects.models import (
@@ -74,9 +76,19 @@ class TaskItemFactory(factory.django.DjangoModelFactory):
     kind = TaskKind.START
 
 
+def ensure_builtin_approval_kinds() -> None:
+    """The built-in kinds as migration 0002 makes them: a transactional test's flush removes them."""
+    migration = importlib.import_module("gongwu.projects.migrations.0002_builtin_approval_kinds")
+    migration.add_kinds(django_apps, None)
+
+
 def approval_kind(role: str) -> ApprovalKind:
     """The built-in approval kind playing `role` (立项, 施工许可证, 竣工验收)."""
-    return ApprovalKind.objects.get(agency=None, role=role)
+    found = ApprovalKind.objects.filter(agency=None, role=role).first()
+    if found is None:
+        ensure_builtin_approval_kinds()
+        found = ApprovalKind.objects.get(agency=None, role=role)
+    return found
 
 
 def record_approval(project: Project, role: str, actual: datetime.date | None, **fields: Any) -> Approval:

@@ -182,7 +182,8 @@ def test_main_pages_at_desk_and_phone_widths(browser, live_server, site):
             assert not menu.is_visible()
             page.locator(".navbar-toggler").click()
             menu.wait_for(state="visible")
-            menu.locator(".nav-link.dropdown-toggle").first.click()
+            section = menu.locator(".nav-item.dropdown", has=page.locator("a[href='/organizations/']"))
+            section.locator(".nav-link.dropdown-toggle").click()
             menu.locator("a.dropdown-item[href='/organizations/']").wait_for(state="visible")
             failures += [f"{width_name} menu: {p}" for p in watch.take()]
         context.close()
