@@ -161,10 +161,12 @@ class DemoBuilder:
                 self.progress(done, total, "参建单位")
         for i, (username, name, role, org_key, superuser) in enumerate(USERS, start=1):
             user = User.objects.filter(username=username).first() or User(username=username)
+            new = user.pk is None
             user.display_name, user.role = name, role
             user.organization = orgs[org_key if org_key in orgs else OrganizationKind.CONTRACTOR]
             user.is_staff = user.is_superuser = superuser
-            user.set_password(DEMO_PASSWORD)
+            if new or not user.has_usable_password():
+                user.set_password(DEMO_PASSWORD)
             user.save()
             self.progress(i, len(USERS), "用户")
         return orgs

@@ -1,10 +1,41 @@
+"""`gongwu demo`: the core demo (agencies, companies, users), then each installed app's demo data.
+
+Core imports no domain app: an app takes part by having a `demo` module with
+
+    def build(*, orgs: dict[str, Organization], actor: User, progress: Callable[[int, int, str], None]) -> None
+
+where `orgs` is what `DemoBuilder.build()` returns, `actor` the demo administrator and `progress` a
+progress reporter (done, total, label). Apps run in INSTALLED_APPS order, so an app's demo can use the
+data of the apps it depends on. Each build must be deterministic and safe to run twice.
+"""
+
+import importlib
+import importlib.util
+from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from gongwu.core.demo import DEMO_PASSWORD, USERS, DemoBuilder
+from gongwu.core.demo import DEMO_PASSWORD, USERS, DemoBuilder, progress_bar
+
+PACKAGE = "gongwu."
+
+
+def app_demo_modules() -> Iterator[ModuleType]:
+    """The `demo` module of every installed Gongwu app except core, in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if not config.name.startswith(PACKAGE) or config.name == "gongwu.core":
+            continue
+        if importlib.util.find_spec(f"{config.name}.demo") is not None:
+            yield importlib.import_module(f"{config.name}.demo")
+
+
+def quiet(done: int, total: int, label: str) -> None:
+    """A progress reporter that reports nothing (verbosity 0)."""
 
 
 class Command(BaseCommand):
@@ -13,7 +44,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not (settings.DEMO or settings.DEBUG or settings.TESTING):
             raise CommandError(_("The demo sets known passwords; run it only with GONGWU_DEMO=1."))
-        DemoBuilder().build()
+        progress = quiet if options["verbosity"] == 0 else progress_bar
+        builder = DemoBuilder(progress=progress)
+        orgs = builder.build()
+        for module in app_demo_modules():
+            module.build(orgs=orgs, actor=builder.actor, progress=progress)
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(self.style.SUCCESS(_("Demo agency ready. Sign in at http://127.0.0.1:8000/ with:")))
         for username, name, role, _org, _su in USERS:
             self.stdout.write(f"  {username:<10} {DEMO_PASSWORD}   {name} ({role.label})")
