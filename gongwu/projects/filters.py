@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,8 +63,12 @@ class ProjectFilterSet(SearchFilterSet):
         choices=(("top", _("Projects")), ("sub", _("Sub-projects"))),
         method="filter_level",
     )
-    parent = django_filters.ModelChoiceFilter(
-        label=_("parent project"), queryset=Project.objects.filter(parent__isnull=True)
+    # An id, not a <select>: an agency has thousands of projects (measured in bench/projects.py).
+    parent = django_filters.NumberFilter(label=_("parent project"), widget=forms.HiddenInput)
+    parent_code = django_filters.CharFilter(label=_("parent project code"), field_name="parent__code")
+    parent_plan_year = django_filters.NumberFilter(label=_("parent's plan year"), field_name="parent__plan_year")
+    parent_plan_category = django_filters.ChoiceFilter(
+        label=_("parent's plan category"), choices=PlanCategory.choices, field_name="parent__plan_category"
     )
     overdue = django_filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
     uses_bim = django_filters.BooleanFilter(label=_("BIM used"))
@@ -102,6 +107,9 @@ class ProjectFilterSet(SearchFilterSet):
             "director",
             "level",
             "parent",
+            "parent_code",
+            "parent_plan_year",
+            "parent_plan_category",
             "overdue",
             "uses_bim",
             "is_green",
@@ -174,10 +182,18 @@ class ApprovalFilterSet(ProjectChildFilterSet):
         label=_("obtained"), field_name="actual_date", lookup_expr="isnull", exclude=True
     )
     late = django_filters.BooleanFilter(label=_("late"), method="filter_late")
+    obtained_from = django_filters.DateFilter(label=_("obtained from"), field_name="actual_date", lookup_expr="gte")
+    obtained_to = django_filters.DateFilter(label=_("obtained to"), field_name="actual_date", lookup_expr="lte")
+    agency = django_filters.ModelChoiceFilter(
+        label=_("owner agency"),
+        field_name="project__agency",
+        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
+        distinct=False,
+    )
 
     class Meta:
         model = Approval
-        fields = ["q", "project", "project_code", "kind", "done", "late"]
+        fields = ["q", "project", "project_code", "kind", "done", "late", "obtained_from", "obtained_to", "agency"]
 
     def filter_late(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -237,10 +253,16 @@ class AwardFilterSet(ProjectChildFilterSet):
     search_fields = ("name", "project__name", "issuer")
     level = django_filters.MultipleChoiceFilter(label=_("level"), choices=AwardLevel.choices)
     year = django_filters.NumberFilter(label=_("year"))
+    agency = django_filters.ModelChoiceFilter(
+        label=_("owner agency"),
+        field_name="project__agency",
+        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
+        distinct=False,
+    )
 
     class Meta:
         model = Award
-        fields = ["q", "level", "year", "project", "project_code"]
+        fields = ["q", "level", "year", "project", "project_code", "agency"]
 
 
 class ProjectTagFilterSet(SearchFilterSet):

@@ -400,7 +400,7 @@ class Project(ScopedModel):
     class Meta:
         verbose_name = _("project")
         verbose_name_plural = _("projects")
-        ordering = ["agency", "code"]
+        ordering = ["agency_id", "code"]
         constraints = [models.UniqueConstraint(fields=["agency", "code"], name="project_unique_code")]
         indexes = [
             models.Index(fields=["agency", "stage"], name="project_agency_stage"),

@@ -1,0 +1,555 @@
+"""Benchmark: the project list and the portfolio summary over 100,000 projects on PostgreSQL.
+
+Prints figures, not pass/fail. See bench/README.md ("Projects"). In short:
+
+1. Drops and recreates a scratch PostgreSQL database (default `gongwu_bench_projects`), migrates it, and loads
+   by COPY 100,000 projects (one agency of 10,000, the other 90,000 over 9 more agencies) with about 3
+   approvals and 3 milestones each (`bench/projects_data.py`), then `VACUUM ANALYZE`.
+2. Checks that the service `services.portfolio_summary` and one hand-written SQL statement (the limit)
+   give the same figures for that agency and 2023, and prints any difference.
+3. Times, in-process with django.test.Client as a signed-in staff user of that agency: the filtered,
+   searched list page `/projects/list/?q=大道&stage=construction&category=road` (25 per page), the plain
+   first list page, and the summary page `/projects/summary/?year=2023`; and, interleaved in the same loop,
+   the service call alone and the SQL limit alone. Median and p95 wall time, SQL time and queries.
+4. Prints each summary query's time, EXPLAIN ANALYZE of the slowest ones with `--explain`, and drops the
+   database.
+
+Goals (from the issue): list page p95 under 100 ms; summary within 2 x the SQL limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import list_api  # same directory: environment, database and timing helpers
+import projects_data
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gongwu_bench_projects"
+YEAR = 2023
+SEARCH_URL = "/projects/list/?q=大道&stage=construction&category=road"
+PLAIN_URL = "/projects/list/"
+SUMMARY_URL = f"/projects/summary/?year={YEAR}"
+OUTCOMES = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")
+PLAN_CATEGORIES = ("continuing", "new_start", "unplanned", "reserve")
+
+# The limit: every figure of the portfolio summary for one agency and one period, in ONE statement.
+# The projects part is one pass over the agency's projects grouped by (category, stage); Python only adds
+# the groups up. Milestones, awards and approvals are scalar subqueries of the same statement.
+TOP = "p.parent_id IS NULL"
+NOW = "p.completed_on BETWEEN %(start)s AND %(end)s"
+BEFORE = "p.completed_on BETWEEN %(prev_start)s AND %(prev_end)s"
+OUTCOME_SUMS = ", ".join(
+    [f"sum(p.{o}) FILTER (WHERE {TOP} AND {NOW}) AS {o}" for o in OUTCOMES]
+    + [f"sum(p.{o}) FILTER (WHERE {TOP} AND {BEFORE}) AS {o}_previous" for o in OUTCOMES]
+)
+PLAN_COUNTS = ", ".join(
+    f"count(*) FILTER (WHERE {TOP} AND p.plan_year = %(year)s AND p.plan_category = '{c}') AS plan_{c}"
+    for c in PLAN_CATEGORIES
+)
+CHILD_PLAN_COUNTS = ", ".join(
+    f"'{c}', count(*) FILTER (WHERE par.plan_year = %(year)s AND par.plan_category = '{c}')" for c in PLAN_CATEGORIES
+)
+LIMIT_SQL = f"""
+SELECT
+ (SELECT json_agg(t) FROM (
+   SELECT p.category, p.stage,
+     count(*) FILTER (WHERE {TOP}) AS total,
+     count(*) FILTER (WHERE {TOP} AND p.started_on BETWEEN %(start)s AND %(end)s) AS started,
+     count(*) FILTER (WHERE {TOP} AND {NOW}) AS completed,
+     count(*) FILTER (WHERE {TOP} AND p.started_on < %(start)s
+                      AND (p.completed_on IS NULL OR p.completed_on > %(end)s)) AS advancing,
+     count(*) FILTER (WHERE {TOP} AND p.started_on BETWEEN %(prev_start)s AND %(prev_end)s) AS started_previous,
+     count(*) FILTER (WHERE {TOP} AND {BEFORE}) AS completed_previous,
+     {OUTCOME_SUMS},
+     {PLAN_COUNTS},
+     count(*) FILTER (WHERE {TOP} AND p.uses_bim) AS bim,
+     count(*) FILTER (WHERE {TOP} AND p.is_green) AS green,
+     count(*) FILTER (WHERE {TOP} AND p.is_near_zero_carbon) AS near_zero_carbon,
+     count(*) FILTER (WHERE {TOP} AND p.is_prefabricated) AS prefabricated,
+     sum(p.prefabricated_area) FILTER (WHERE {TOP}) AS prefabricated_area,
+     sum(p.approved_investment) FILTER (WHERE {TOP}) AS investment,
+     count(*) FILTER (WHERE {TOP} AND (
+       EXISTS (SELECT 1 FROM projects_milestone m
+               WHERE m.project_id = p.id AND m.actual_date IS NULL AND m.planned_date < %(today)s)
+       OR EXISTS (SELECT 1 FROM projects_approval a
+                  WHERE a.project_id = p.id AND a.actual_date IS NULL AND a.planned_date < %(today)s))) AS overdue
+   FROM projects_project p
+   WHERE p.agency_id = %(agency)s
+   GROUP BY p.category, p.stage) t) AS projects,
+ (SELECT json_build_object(
+     'sub_projects', count(*) FILTER (WHERE par.parent_id IS NULL), {CHILD_PLAN_COUNTS})
+   FROM projects_project p JOIN projects_project par ON par.id = p.parent_id
+   WHERE p.agency_id = %(agency)s AND p.parent_id IS NOT NULL) AS children,
+ (SELECT json_object_agg(kind, n) FROM (
+   SELECT m.kind, count(*) AS n FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
+   WHERE p.agency_id = %(agency)s AND m.actual_date BETWEEN %(start)s AND %(end)s GROUP BY m.kind) t) AS milestones,
+ (SELECT count(*) FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
+   WHERE p.agency_id = %(agency)s AND {TOP} AND p.category = 'hospital' AND m.kind = 'topping_out'
+     AND m.actual_date BETWEEN %(start)s AND %(end)s) AS topped_out_hospitals,
+ (SELECT json_object_agg(level, n) FROM (
+   SELECT w.level, count(*) AS n FROM projects_award w JOIN projects_project p ON p.id = w.project_id
+   WHERE p.agency_id = %(agency)s AND w.year BETWEEN %(start_year)s AND %(end_year)s GROUP BY w.level) t) AS awards,
+ (SELECT json_object_agg(name, n) FROM (
+   SELECT k.name, count(*) AS n FROM projects_approval a JOIN projects_project p ON p.id = a.project_id
+   JOIN projects_approvalkind k ON k.id = a.kind_id
+   WHERE p.agency_id = %(agency)s AND a.actual_date BETWEEN %(start)s AND %(end)s GROUP BY k.name) t) AS approvals
+"""  # noqa: S608  (built from constants only)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agency-size", type=int, default=10_000, help="projects of the measured agency")
+    parser.add_argument("--others", type=int, default=90_000, help="projects of the 9 other agencies together")
+    parser.add_argument("--requests", type=int, default=100, help="timed repetitions per measurement")
+    parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest summary queries")
+    parser.add_argument(
+        "--compare-indexes",
+        action="store_true",
+        help="also time the summary without the indexes of migration projects 0003 (migrates back, then forward)",
+    )
+    parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
+    parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
+    return parser.parse_args()
+
+
+# --- data ---------------------------------------------------------------------------------------------
+
+
+def make_agencies(args: argparse.Namespace) -> tuple[Any, list[projects_data.Agency]]:
+    """The measured agency (departments, directors, the staff user) and 9 others; returns (user, agencies)."""
+    from gongwu.core.models import Organization, User
+
+    agencies = []
+    user = None
+    sizes = [args.agency_size] + [args.others // 9 + (1 if i < args.others % 9 else 0) for i in range(9)]
+    for index, size in enumerate(sizes):
+        district = projects_data.DISTRICTS[index % len(projects_data.DISTRICTS)]
+        agency = Organization.objects.create(name=f"{district}区建筑工务署", kind="agency", short_name=district)
+        departments = [
+            Organization.objects.create(name=f"{district}{n}", kind="department", parent=agency).pk
+            for n in ("前期部", "工程一部", "工程二部", "工程三部", "市政工程部", "安全质量部")
+        ]
+        directors = User.objects.bulk_create(
+            [
+                User(username=f"director{index}_{n}", display_name=f"项目主任{n}", organization=agency, role="director")
+                for n in range(40)
+            ]
+        )
+        agencies.append(projects_data.Agency(agency.pk, size, district, departments, [d.pk for d in directors]))
+        if index == 0:
+            user = User.objects.create_user(username="bench", password="bench-not-secret")  # noqa: S106
+            user.organization = agency
+            user.role = "staff"
+            user.save()
+    return user, agencies
+
+
+def load_projects(agencies: list[projects_data.Agency], today: datetime.date) -> dict[str, int]:
+    from django.db import connection, transaction
+
+    from gongwu.projects.models import ApprovalKind
+
+    kinds = dict(ApprovalKind.objects.filter(agency=None).values_list("name", "pk"))
+    rows: dict[str, list[tuple]] = {"project": [], "approval": [], "milestone": [], "award": []}
+    for table, row in projects_data.generate(agencies, kinds, today):
+        rows[table].append(row)
+    columns = {
+        "project": projects_data.PROJECT_COLUMNS,
+        "approval": projects_data.APPROVAL_COLUMNS,
+        "milestone": projects_data.MILESTONE_COLUMNS,
+        "award": projects_data.AWARD_COLUMNS,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, table_rows in rows.items():
+            with cursor.cursor.copy(f"COPY projects_{table} ({columns[table]}) FROM STDIN") as copy:
+                for row in table_rows:
+                    copy.write_row(row)
+        cursor.execute("SELECT setval(pg_get_serial_sequence('projects_project', 'id'), max(id)) FROM projects_project")
+    with connection.cursor() as cursor:
+        for table in rows:
+            cursor.execute(f"VACUUM ANALYZE projects_{table}")
+        cursor.execute("VACUUM ANALYZE core_organization")
+        cursor.execute("VACUUM ANALYZE core_user")
+    return {table: len(table_rows) for table, table_rows in rows.items()}
+
+
+# --- the same figures twice: service and SQL limit ------------------------------------------------------
+
+
+def limit_params(agency_id: int, period: Any, today: datetime.date) -> dict[str, Any]:
+    previous = period.previous_year()
+    return {
+        "agency": agency_id,
+        "start": period.start,
+        "end": period.end,
+        "prev_start": previous.start,
+        "prev_end": previous.end,
+        "year": period.start.year,
+        "start_year": period.start.year,
+        "end_year": period.end.year,
+        "today": today,
+    }
+
+
+def summary_by_sql(params: dict[str, Any]) -> dict[str, Any]:
+    """Run the limit statement and shape its result like `comparable(portfolio_summary(...))`."""
+    from django.db import connection
+
+    from gongwu.projects.models import CATEGORY_GROUPS
+
+    with connection.cursor() as cursor:
+        cursor.execute(LIMIT_SQL, params)
+        projects, children, milestones, topped_out, awards, approvals = cursor.fetchone()
+    loads = lambda value: value if not isinstance(value, str) else json.loads(value)  # noqa: E731
+    projects = loads(projects) or []
+    children = loads(children)
+    group_of = {c: g for g, cats in CATEGORY_GROUPS.items() for c in cats}
+    figures: dict[str, Any] = {
+        "by_stage": {},
+        "by_group": {},
+        "plan": {},
+        "sub_projects_by_plan": {c: children[c] for c in PLAN_CATEGORIES if children[c]},
+        "sub_projects": children["sub_projects"],
+        "milestones": loads(milestones) or {},
+        "topped_out_hospitals": topped_out,
+        "awards": loads(awards) or {},
+        "approvals": loads(approvals) or {},
+    }
+    for what in ("started", "completed", "advancing"):
+        figures[what] = {}
+    sums: dict[str, Any] = {}
+    for row in projects:
+        category, stage = row["category"], row["stage"]
+        if row["total"]:
+            figures["by_stage"][stage] = figures["by_stage"].get(stage, 0) + row["total"]
+            group = group_of.get(category, "other")
+            figures["by_group"][group] = figures["by_group"].get(group, 0) + row["total"]
+        for what in ("started", "completed", "advancing"):
+            if row[what]:
+                figures[what][category] = figures[what].get(category, 0) + row[what]
+        for plan in PLAN_CATEGORIES:
+            if row[f"plan_{plan}"]:
+                figures["plan"][plan] = figures["plan"].get(plan, 0) + row[f"plan_{plan}"]
+        for key in (
+            "total",
+            "started_previous",
+            "completed_previous",
+            "bim",
+            "green",
+            "near_zero_carbon",
+            "prefabricated",
+            "prefabricated_area",
+            "investment",
+            "overdue",
+            *OUTCOMES,
+            *(f"{o}_previous" for o in OUTCOMES),
+        ):
+            sums[key] = sums.get(key, 0) + Decimal(str(row[key] or 0))
+    figures.update(sums)
+    return figures
+
+
+def comparable(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures of `services.portfolio_summary` in the shape `summary_by_sql` gives."""
+    flags = summary["flags"]
+    figures: dict[str, Any] = {
+        "by_stage": {s: n for s, _label, n in summary["by_stage"] if n},
+        "by_group": {g: n for g, _label, n in summary["by_group"] if n},
+        "plan": summary["plan"].get("counts", {}),
+        "sub_projects_by_plan": summary["plan"].get("sub_projects", {}),
+        "milestones": {k: n for k, _label, n in summary["milestones"] if n},
+        "topped_out_hospitals": summary["topped_out_hospitals"],
+        "awards": {lvl: n for lvl, _label, n in summary["awards"] if n},
+        "approvals": dict(summary["approvals"]),
+        "started": summary["started"]["categories"],
+        "completed": summary["completed"]["categories"],
+        "advancing": summary["advancing"]["categories"],
+        "total": summary["total"],
+        "started_previous": summary["started_previous"],
+        "completed_previous": summary["completed_previous"],
+        "investment": summary["investment"],
+    }
+    for key in ("bim", "green", "near_zero_carbon", "prefabricated", "prefabricated_area", "sub_projects", "overdue"):
+        figures[key] = flags[key] or 0
+    for outcome in summary["outcomes"]:
+        figures[outcome["field"]] = outcome["value"]
+        figures[f"{outcome['field']}_previous"] = outcome["previous"]
+    return figures
+
+
+def differences(service: dict[str, Any], sql: dict[str, Any]) -> list[str]:
+    found = []
+    for key in sorted(set(service) | set(sql)):
+        a, b = service.get(key), sql.get(key)
+        if isinstance(a, dict) or isinstance(b, dict):
+            a, b = {k: v for k, v in (a or {}).items() if v}, {k: v for k, v in (b or {}).items() if v}
+            same = a == b
+        else:
+            same = Decimal(str(a or 0)) == Decimal(str(b or 0))
+        if not same:
+            found.append(f"{key}: service {a} / SQL {b}")
+    return found
+
+
+# --- timing ---------------------------------------------------------------------------------------------
+
+
+def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> dict[str, dict[str, Any]]:
+    """Time the calls interleaved (A B C, then C B A, …) so drift hits them alike; like list_api.time_endpoint."""
+    from django.db import connection
+
+    for call in calls.values():  # warm-up
+        call()
+        call()
+    queries: list[tuple[float, str, Any]] = []
+
+    def record(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append(((time.perf_counter() - t0) * 1000, sql, params))
+
+    results = {name: {"times": [], "sql_times": [], "last": []} for name in calls}
+    names = list(calls)
+    started = time.perf_counter()
+    with connection.execute_wrapper(record):
+        for round_ in range(n):
+            if round_ >= 5 and time.perf_counter() - started > budget:
+                break
+            for name in names if round_ % 2 == 0 else reversed(names):
+                queries.clear()
+                t0 = time.perf_counter()
+                calls[name]()
+                results[name]["times"].append((time.perf_counter() - t0) * 1000)
+                results[name]["sql_times"].append(sum(ms for ms, _sql, _p in queries))
+                results[name]["last"] = list(queries)
+    return {
+        name: {
+            "median": statistics.median(r["times"]),
+            "p95": list_api.percentile(r["times"], 0.95),
+            "n": len(r["times"]),
+            "sql": statistics.median(r["sql_times"]),
+            "queries": len(r["last"]),
+            "last": r["last"],
+        }
+        for name, r in results.items()
+    }
+
+
+def page_call(client: Any, url: str) -> Callable[[], Any]:
+    def call() -> Any:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        return response
+
+    return call
+
+
+def try_page(client: Any, url: str) -> str | None:
+    """None when the page renders; otherwise why not (e.g. its template is not written yet)."""
+    try:
+        response = client.get(url)
+    except Exception as exc:  # (the template may be missing or broken while it is being written)
+        return f"{type(exc).__name__}: {str(exc)[:120]}"
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    return None
+
+
+def explain(sql: str, params: Any) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return [line for (line,) in cursor.fetchall()]
+
+
+# --- main -------------------------------------------------------------------------------------------------
+
+
+def set_jit(enabled: bool | None) -> None:
+    """Turn PostgreSQL's JIT compiler on or off for this session; None restores the server's setting."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("RESET jit" if enabled is None else f"SET jit = {'on' if enabled else 'off'}")
+
+
+def time_summary(calls: dict[str, Callable[[], Any]], args: argparse.Namespace, label: str) -> dict[str, Any]:
+    print(f"timing the summary ({label}): {', '.join(calls)} interleaved …", flush=True)
+    return time_calls(calls, args.requests, args.budget)
+
+
+def main() -> None:
+    args = parse_args()
+    os.environ["GONGWU_BENCH_DATABASE_URL"] = os.environ.get("GONGWU_BENCH_PROJECTS_DATABASE_URL", DEFAULT_URL)
+    url = list_api.configure_environment()
+    name = list_api.database_name(url)
+    print(f"database: {name}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+    if not args.reuse_db:
+        list_api.admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        list_api.admin_sql(url, f'CREATE DATABASE "{name}"')
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Q
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongwu.core.models import User
+    from gongwu.projects import services
+    from gongwu.projects.models import Project
+
+    today = timezone.localdate()
+    results: dict[str, Any] = {"summary": {}}
+    try:
+        call_command("migrate", verbosity=0, interactive=False)
+        if args.reuse_db:
+            user = User.objects.get(username="bench")
+            results["loaded"] = {"project": Project.objects.count()}
+        else:
+            t0 = time.perf_counter()
+            user, agencies = make_agencies(args)
+            results["loaded"] = load_projects(agencies, today)
+            print(
+                "loaded "
+                + ", ".join(f"{n:,} {table}s" for table, n in results["loaded"].items())
+                + f" in {time.perf_counter() - t0:.1f} s (COPY, then VACUUM ANALYZE)",
+                flush=True,
+            )
+        scoped = Project.objects.for_user(user)
+        period = services.Period.year(YEAR)
+        params = limit_params(user.organization_id, period, today)
+        results["agency_projects"] = scoped.count()
+        results["search_hits"] = scoped.filter(
+            Q(name__icontains="大道") | Q(code__icontains="大道"), stage="construction", category="road"
+        ).count()
+        results["mismatches"] = differences(
+            comparable(services.portfolio_summary(scoped, period)), summary_by_sql(params)
+        )
+
+        client = Client()
+        client.force_login(user)
+        page_problem = try_page(client, SUMMARY_URL)
+        print(f"summary page: {'renders' if page_problem is None else 'cannot render yet: ' + page_problem}")
+        print("timing the list pages …", flush=True)
+        results["lists"] = {
+            "search": list_api.time_endpoint(client, SEARCH_URL, args.requests, args.budget),
+            "plain": list_api.time_endpoint(client, PLAIN_URL, args.requests, args.budget),
+        }
+        calls: dict[str, Callable[[], Any]] = {
+            "service": lambda: services.portfolio_summary(Project.objects.for_user(user), period),
+            "limit": lambda: summary_by_sql(params),
+        }
+        if args.compare_indexes:
+            call_command("migrate", "projects", "0002", verbosity=0, interactive=False)
+            results["summary"]["without 0003 indexes"] = time_summary(calls, args, "without the 0003 indexes")
+            call_command("migrate", "projects", verbosity=0, interactive=False)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE projects_milestone")
+                cursor.execute("ANALYZE projects_approval")
+        if page_problem is None:
+            calls["page"] = page_call(client, SUMMARY_URL)
+        results["summary"]["server config"] = time_summary(calls, args, "PostgreSQL as configured")
+        if page_problem is not None:  # another helper may have written the template meanwhile: retry
+            page_problem = try_page(client, SUMMARY_URL)
+            if page_problem is None:
+                results["summary"]["server config"].update(
+                    time_summary({"page": page_call(client, SUMMARY_URL)}, args, "the page, rendering now")
+                )
+        set_jit(False)
+        results["summary"]["jit off"] = time_summary(calls, args, "session SET jit = off")
+        set_jit(None)
+        results["page_problem"] = page_problem
+        results["plans"] = []
+        if args.explain:
+            slowest = sorted(results["summary"]["server config"]["service"]["last"], key=lambda q: -q[0])[:3]
+            results["plans"] = [(ms, sql, explain(sql, p)) for ms, sql, p in slowest]
+            results["plans"].append((0.0, "the SQL limit", explain(LIMIT_SQL, params)))
+    finally:
+        connection.close()
+        if not args.keep_db:
+            list_api.admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    report(results)
+
+
+def report(results: dict[str, Any]) -> None:
+    lists, summaries = results["lists"], results["summary"]
+    print()
+    print(
+        f"{results['loaded']['project']:,} projects; the staff user's agency has {results['agency_projects']:,}."
+        " PostgreSQL, in-process django.test.Client, ms per request or call"
+    )
+    print(f"{'measurement':<52} {'p50':>7} {'p95':>7} {'sql':>7} {'q':>3} {'n':>4}  note")
+
+    def line(label: str, t: dict | None, note: str) -> None:
+        if t is None:
+            print(f"{label:<52} {'n/a':>7} {'':>7} {'':>7} {'':>3} {'':>4}  {note}")
+        else:
+            print(
+                f"{label:<52} {t['median']:7.1f} {t['p95']:7.1f} {t['sql']:7.1f} {t['queries']:>3} {t['n']:>4}  {note}"
+            )
+
+    line("list page, searched + filtered", lists["search"], f"{results['search_hits']} rows match: {SEARCH_URL}")
+    line("list page, no filter", lists["plain"], f"{results['agency_projects']:,} rows, 25 per page: {PLAIN_URL}")
+    for config, timings in summaries.items():
+        if "page" in timings or config == "server config":
+            line(f"summary page [{config}]", timings.get("page"), results["page_problem"] or SUMMARY_URL)
+        line(f"summary service portfolio_summary() [{config}]", timings["service"], "no view, no template")
+        line(f"SQL limit, one statement [{config}]", timings["limit"], "the same figures")
+    print()
+    p95 = lists["search"]["p95"]
+    print(f"searched list page p95 = {p95:.1f} ms  (goal < 100 ms: {'meets' if p95 < 100 else 'MISSES'})")
+    for config, timings in summaries.items():
+        limit = timings["limit"]["median"]
+        for key in ("page", "service"):
+            if key in timings:
+                ratio = timings[key]["median"] / limit
+                verdict = "meets" if ratio <= 2 else "MISSES"
+                print(f"[{config}] summary {key} / SQL limit (medians) = {ratio:.2f}  (goal <= 2: {verdict})")
+    config = summaries["server config"]
+    if "page" in config:
+        print(
+            f"summary page minus service (view, template, middleware) = {config['page']['median'] - config['service']['median']:.1f} ms"
+        )
+    if results["mismatches"]:
+        print(f"FIGURES DIFFER between the service and the SQL limit ({len(results['mismatches'])}):")
+        for difference in results["mismatches"]:
+            print(f"  {difference}")
+    else:
+        print("figures: the service and the SQL limit agree on every count and sum")
+    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print()
+    print("SQL of one summary service call, PostgreSQL as configured (ms, statement):")
+    for ms, sql, _params in config["service"]["last"]:
+        print(f"  {ms:7.2f}  {sql[:150]}")
+    print()
+    print("SQL of one searched list page (ms, statement):")
+    for ms, sql in lists["search"]["last"]:
+        print(f"  {ms:7.2f}  {sql[:150]}")
+    for ms, sql, plan in results["plans"]:
+        print()
+        print(f"EXPLAIN ANALYZE ({ms:.1f} ms in the run): {sql[:200]}")
+        for plan_line in plan:
+            print(f"  {plan_line}")
+
+
+if __name__ == "__main__":
+    main()
