@@ -741,9 +741,9 @@ class ProgressReport(ScopedModel):
 
 
 class TaskKind(models.TextChoices):
-    START = "start", _("Start")
-    ADVANCE = "advance", _("Advance")
-    COMPLETE = "complete", _("Complete")
+    START = "start", _("Projects to start")
+    ADVANCE = "advance", _("Projects to advance")
+    COMPLETE = "complete", _("Projects to complete")
 
 
 class TaskList(ScopedModel):

@@ -391,15 +391,6 @@ def advancing_q(period: Period) -> Q:
     return Q(started_on__lt=period.start) & (Q(completed_on__isnull=True) | Q(completed_on__gt=period.end))
 
 
-def _category_counts(queryset: QuerySet, condition: Q) -> dict[str, int]:
-    return dict(queryset.filter(condition).values_list("category").annotate(n=Count("pk")).order_by())
-
-
-def _outcomes(queryset: QuerySet) -> dict[str, Any]:
-    totals = queryset.aggregate(**{name: Sum(name) for name in OUTCOME_FIELDS})
-    return {name: totals[name] or 0 for name in OUTCOME_FIELDS}
-
-
 def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
     """The counts a yearly report needs, over the top-level projects in `projects` (already scoped).
 
@@ -409,56 +400,82 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
     top = projects.filter(parent__isnull=True)
     previous = period.previous_year()
 
-    def by_category(condition: Q) -> dict[str, Any]:
-        counts = _category_counts(top, condition)
-        total = sum(counts.values())
-        groups = {key: sum(counts.get(c, 0) for c in cats) for key, cats in SUMMARY_GROUPS.items()}
-        groups["building"] = sum(counts.get(c, 0) for c in CATEGORY_GROUPS[CategoryGroup.BUILDING])
-        groups["municipal"] = sum(counts.get(c, 0) for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL])
-        return {"total": total, "groups": groups, "categories": counts}
+    plan_year = period.start.year if period.start.year == period.end.year else None
+    # One pass over the projects grouped by category gives every count and sum that splits by kind.
+    measures: dict[str, Any] = {
+        "total": Count("pk"),
+        "started": Count("pk", filter=started_q(period)),
+        "completed": Count("pk", filter=completed_q(period)),
+        "advancing": Count("pk", filter=advancing_q(period)),
+        "started_previous": Count("pk", filter=started_q(previous)),
+        "completed_previous": Count("pk", filter=completed_q(previous)),
+        "bim": Count("pk", filter=Q(uses_bim=True)),
+        "green": Count("pk", filter=Q(is_green=True)),
+        "near_zero_carbon": Count("pk", filter=Q(is_near_zero_carbon=True)),
+        "prefabricated": Count("pk", filter=Q(is_prefabricated=True)),
+        "prefabricated_area": Sum("prefabricated_area"),
+        "investment": Sum("approved_investment"),
+        "overdue": Count("pk", filter=overdue_projects_q(today)),
+    }
+    for name in OUTCOME_FIELDS:
+        measures[f"now_{name}"] = Sum(name, filter=completed_q(period))
+        measures[f"previous_{name}"] = Sum(name, filter=completed_q(previous))
+    rows = {row["category"]: row for row in top.values("category").annotate(**measures).order_by()}
 
-    completed_now = top.filter(completed_q(period))
-    completed_before = top.filter(completed_q(previous))
-    outcomes_now = _outcomes(completed_now)
-    outcomes_before = _outcomes(completed_before)
+    def total(measure: str, categories: tuple[str, ...] | None = None) -> Any:
+        values = [row[measure] for c, row in rows.items() if categories is None or c in categories]
+        return sum((v for v in values if v is not None), start=0)
+
+    def by_category(measure: str) -> dict[str, Any]:
+        counts = {c: row[measure] for c, row in rows.items() if row[measure]}
+        groups = {key: total(measure, cats) for key, cats in SUMMARY_GROUPS.items()}
+        groups["building"] = total(measure, CATEGORY_GROUPS[CategoryGroup.BUILDING])
+        groups["municipal"] = total(measure, CATEGORY_GROUPS[CategoryGroup.MUNICIPAL])
+        return {"total": total(measure), "groups": groups, "categories": counts}
+
     outcomes = [
         {
             "field": name,
-            "value": outcomes_now[name],
-            "previous": outcomes_before[name],
-            "change": change_percent(outcomes_now[name], outcomes_before[name]),
+            "value": total(f"now_{name}"),
+            "previous": total(f"previous_{name}"),
+            "change": change_percent(total(f"now_{name}"), total(f"previous_{name}")),
         }
         for name in OUTCOME_FIELDS
     ]
-    by_stage = dict(top.values_list("stage").annotate(n=Count("pk")).order_by())
-    by_group: dict[str, int] = {}
-    for category, count in top.values_list("category").annotate(n=Count("pk")).order_by():
-        group = next((g for g, cats in CATEGORY_GROUPS.items() if category in cats), CategoryGroup.OTHER)
-        by_group[group] = by_group.get(group, 0) + count
-    plan = {}
-    if period.start.year == period.end.year:
-        year = period.start.year
-        plan_rows = top.filter(plan_year=year).values_list("plan_category").annotate(n=Count("pk")).order_by()
-        plan = {category: count for category, count in plan_rows if category}
-        children = (
-            projects.filter(parent__plan_year=year, parent__isnull=False)
-            .values_list("parent__plan_category")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        plan = {"counts": plan, "sub_projects": {c: n for c, n in children if c}, "year": year}
-    milestones = dict(
-        Milestone.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
-        .values_list("kind")
-        .annotate(n=Count("pk"))
+    by_group = {g: total("total", cats) for g, cats in CATEGORY_GROUPS.items()}
+    by_stage: dict[str, int] = {}
+    plan_counts: dict[str, int] = {}
+    stage_rows = top.values("stage", "plan_category").annotate(
+        n=Count("pk"), in_year=Count("pk", filter=Q(plan_year=plan_year))
+    )
+    for row in stage_rows.order_by():
+        by_stage[row["stage"]] = by_stage.get(row["stage"], 0) + row["n"]
+        if row["plan_category"] and row["in_year"]:
+            plan_counts[row["plan_category"]] = plan_counts.get(row["plan_category"], 0) + row["in_year"]
+    children = (
+        projects.filter(parent__isnull=False)
+        .values("parent__plan_category")
+        .annotate(n=Count("pk"), in_year=Count("pk", filter=Q(parent__plan_year=plan_year)))
         .order_by()
     )
-    topped_out_hospitals = Milestone.objects.filter(
-        project__in=top.filter(category=Category.HOSPITAL),
-        kind=MilestoneKind.TOPPING_OUT,
-        actual_date__gte=period.start,
-        actual_date__lte=period.end,
-    ).count()
+    sub_projects = 0
+    sub_in_plan: dict[str, int] = {}
+    for row in children:
+        sub_projects += row["n"]
+        if row["parent__plan_category"] and row["in_year"]:
+            sub_in_plan[row["parent__plan_category"]] = row["in_year"]
+    plan = {"counts": plan_counts, "sub_projects": sub_in_plan, "year": plan_year} if plan_year else {}
+    milestone_rows = (
+        Milestone.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
+        .values("kind")
+        .annotate(
+            n=Count("pk"),
+            hospitals=Count("pk", filter=Q(project__category=Category.HOSPITAL, project__parent__isnull=True)),
+        )
+        .order_by()
+    )
+    milestones = {row["kind"]: row["n"] for row in milestone_rows}
+    topped_out_hospitals = next((r["hospitals"] for r in milestone_rows if r["kind"] == MilestoneKind.TOPPING_OUT), 0)
     awards = dict(
         Award.objects.filter(project__in=projects, year__gte=period.start.year, year__lte=period.end.year)
         .values_list("level")
@@ -471,17 +488,13 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         .annotate(n=Count("pk"))
         .order_by()
     )
-    flags = top.aggregate(
-        bim=Count("pk", filter=Q(uses_bim=True)),
-        green=Count("pk", filter=Q(is_green=True)),
-        near_zero_carbon=Count("pk", filter=Q(is_near_zero_carbon=True)),
-        prefabricated=Count("pk", filter=Q(is_prefabricated=True)),
-        prefabricated_area=Sum("prefabricated_area"),
-        investment=Sum("approved_investment"),
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue_projects_q(today)),
-    )
-    flags["sub_projects"] = projects.filter(parent__in=top).count()
+    flags = {
+        name: total(name)
+        for name in ("bim", "green", "near_zero_carbon", "prefabricated", "total", "overdue", "investment")
+    }
+    flags["prefabricated_area"] = total("prefabricated_area") or None
+    flags["investment"] = flags["investment"] or None
+    flags["sub_projects"] = sub_projects
     return {
         "period": period,
         "previous": previous,
@@ -489,11 +502,11 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         "investment": flags["investment"] or Decimal("0"),
         "by_stage": [(s, Stage(s).label, by_stage.get(s, 0)) for s in Stage.values],
         "by_group": [(g, CategoryGroup(g).label, by_group.get(g, 0)) for g in CategoryGroup.values],
-        "started": by_category(started_q(period)),
-        "completed": by_category(completed_q(period)),
-        "advancing": by_category(advancing_q(period)),
-        "started_previous": top.filter(started_q(previous)).count(),
-        "completed_previous": completed_before.count(),
+        "started": by_category("started"),
+        "completed": by_category("completed"),
+        "advancing": by_category("advancing"),
+        "started_previous": total("started_previous"),
+        "completed_previous": total("completed_previous"),
         "outcomes": outcomes,
         "plan": plan,
         "milestones": [(k, MilestoneKind(k).label, milestones.get(k, 0)) for k in MilestoneKind.values],
