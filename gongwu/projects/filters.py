@@ -171,8 +171,14 @@ class ProjectFilterSet(SearchFilterSet):
 class ProjectChildFilterSet(SearchFilterSet):
     """Base for records that hang on a project: search by project name or code, filter by project."""
 
-    project = django_filters.ModelChoiceFilter(label=_("project"), queryset=Project.objects.all(), distinct=False)
+    project = django_filters.NumberFilter(label=_("project"), widget=forms.HiddenInput)
     project_code = django_filters.CharFilter(label=_("project code"), field_name="project__code")
+    agency = django_filters.ModelChoiceFilter(
+        label=_("owner agency"),
+        field_name="project__agency",
+        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
+        distinct=False,
+    )
 
 
 class ApprovalFilterSet(ProjectChildFilterSet):
@@ -184,12 +190,6 @@ class ApprovalFilterSet(ProjectChildFilterSet):
     late = django_filters.BooleanFilter(label=_("late"), method="filter_late")
     obtained_from = django_filters.DateFilter(label=_("obtained from"), field_name="actual_date", lookup_expr="gte")
     obtained_to = django_filters.DateFilter(label=_("obtained to"), field_name="actual_date", lookup_expr="lte")
-    agency = django_filters.ModelChoiceFilter(
-        label=_("owner agency"),
-        field_name="project__agency",
-        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
-        distinct=False,
-    )
 
     class Meta:
         model = Approval
@@ -253,12 +253,6 @@ class AwardFilterSet(ProjectChildFilterSet):
     search_fields = ("name", "project__name", "issuer")
     level = django_filters.MultipleChoiceFilter(label=_("level"), choices=AwardLevel.choices)
     year = django_filters.NumberFilter(label=_("year"))
-    agency = django_filters.ModelChoiceFilter(
-        label=_("owner agency"),
-        field_name="project__agency",
-        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
-        distinct=False,
-    )
 
     class Meta:
         model = Award

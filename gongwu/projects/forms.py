@@ -46,7 +46,25 @@ def key_date(project: Project, name: str) -> datetime.date | None:
     return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
 
 
-class ProjectForm(ScopedModelForm):
+class AgencyForm(ScopedModelForm):
+    """A form for a record owned by an agency: the choice lists agencies only; left empty, the user's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency = self.fields["agency"]
+        agency.queryset = agency.queryset.filter(kind=OrganizationKind.AGENCY)
+        agency.required = False
+        agency.help_text = _("Left empty: your own agency.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        return data
+
+
+class ProjectForm(AgencyForm):
     permit_date = forms.DateField(label=_("construction permit date"), required=False)
     start_date = forms.DateField(label=_("actual start date"), required=False)
     completion_date = forms.DateField(label=_("completion acceptance date"), required=False)
@@ -91,9 +109,6 @@ class ProjectForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = self.fields
-        fields["agency"].required = False
-        fields["agency"].queryset = fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
-        fields["agency"].help_text = _("Left empty: your own agency.")
         fields["department"].queryset = fields["department"].queryset.filter(kind=OrganizationKind.DEPARTMENT)
         fields["director"].queryset = fields["director"].queryset.filter(
             role__in=[Role.DIRECTOR, Role.STAFF, Role.LEADER]
@@ -109,9 +124,6 @@ class ProjectForm(ScopedModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
-            data["agency"] = self.user.agency
-            self.instance.agency = data["agency"]
         agency = data.get("agency") or (self.instance.agency if self.instance.agency_id else None)
         if agency is not None and any(tag.agency_id != agency.pk for tag in data.get("tags") or ()):
             self.add_error("tags", _("Tags must be the owner agency's own."))
@@ -214,23 +226,11 @@ class ProgressReportForm(ScopedModelForm):
         fields = ["project", "month", "percent", "note"]
 
 
-class TaskListForm(ScopedModelForm):
+class TaskListForm(AgencyForm):
     class Meta:
         model = TaskList
         fields = ["agency", "year", "name", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
-        self.fields["agency"].required = False
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
-            data["agency"] = self.user.agency
-            self.instance.agency = data["agency"]
-        return data
 
 
 class TaskItemForm(ScopedModelForm):
@@ -245,22 +245,10 @@ class AwardForm(ScopedModelForm):
         fields = ["project", "name", "level", "year", "issuer"]
 
 
-class ProjectTagForm(ScopedModelForm):
+class ProjectTagForm(AgencyForm):
     class Meta:
         model = ProjectTag
         fields = ["agency", "name", "color"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
-        self.fields["agency"].required = False
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
-            data["agency"] = self.user.agency
-            self.instance.agency = data["agency"]
-        return data
 
 
 class ApprovalKindForm(ScopedModelForm):

@@ -104,6 +104,27 @@ class LeadTimeBasis(models.TextChoices):
     WORKING = "working", _("Working days")
 
 
+def quantity_field(verbose_name: Any, max_digits: int, decimal_places: int) -> models.DecimalField:
+    """An optional, non-negative amount or measure (money in 元, areas in ㎡, lengths in km)."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+
+class ProjectChild(ScopedModel):
+    """Base of the records that hang on one project: scoped and logged under the project's agency."""
+
+    agency_path = "project__agency"
+
+    class Meta:
+        abstract = True
+
+
 DEFAULT_CODE_PATTERN = "{year}-{seq:04d}"
 CODE_FIELDS = {"year", "seq", "category", "agency"}
 
@@ -314,22 +335,8 @@ class Project(ScopedModel):
     tags = models.ManyToManyField(ProjectTag, verbose_name=_("tags"), blank=True, related_name="projects")
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.PREPARATION, db_index=True)
     stage_entered_on = models.DateField(_("stage entered on"), null=True, blank=True)
-    approved_investment = models.DecimalField(
-        _("approved total investment (元)"),
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    budget_estimate = models.DecimalField(
-        _("budget estimate (概算, 元)"),
-        max_digits=16,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    approved_investment = quantity_field(_("approved total investment (元)"), 16, 2)
+    budget_estimate = quantity_field(_("budget estimate (概算, 元)"), 16, 2)
     user_unit = models.ForeignKey(
         Organization,
         verbose_name=_("user unit"),
@@ -360,33 +367,12 @@ class Project(ScopedModel):
     is_green = models.BooleanField(_("green building"), default=False)
     is_near_zero_carbon = models.BooleanField(_("near-zero-carbon"), default=False)
     is_prefabricated = models.BooleanField(_("prefabricated"), default=False)
-    prefabricated_area = models.DecimalField(
-        _("prefabricated floor area (㎡)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    prefabricated_area = quantity_field(_("prefabricated floor area (㎡)"), 12, 2)
     school_places = models.PositiveIntegerField(_("school places"), null=True, blank=True)
     hospital_beds = models.PositiveIntegerField(_("hospital beds"), null=True, blank=True)
     parking_spaces = models.PositiveIntegerField(_("parking spaces"), null=True, blank=True)
-    road_length_km = models.DecimalField(
-        _("road length (km)"),
-        max_digits=9,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
-    floor_area = models.DecimalField(
-        _("floor area (㎡)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    road_length_km = quantity_field(_("road length (km)"), 9, 3)
+    floor_area = quantity_field(_("floor area (㎡)"), 12, 2)
     description = models.TextField(_("description"), blank=True)
     # Derived from the milestones (开工 and 竣工验收 actual dates) by `refresh_key_dates`.
     started_on = models.DateField(_("started on"), null=True, blank=True, editable=False)
@@ -481,10 +467,8 @@ class Project(ScopedModel):
         )
 
 
-class StageChange(ScopedModel):
+class StageChange(ProjectChild):
     """One step of a project's stage history (the timeline); written by `services.change_stage`."""
-
-    agency_path = "project__agency"
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="stage_changes"
@@ -512,10 +496,8 @@ class StageChange(ScopedModel):
         return self.project.get_absolute_url()
 
 
-class Approval(ScopedModel):
+class Approval(ProjectChild):
     """One pre-construction approval (前期手续) of a project: planned and actual date, document number."""
-
-    agency_path = "project__agency"
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="approvals")
     kind = models.ForeignKey(ApprovalKind, verbose_name=_("approval kind"), on_delete=models.PROTECT, related_name="+")
@@ -535,9 +517,6 @@ class Approval(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:approval_detail", args=[self.pk])
-
-    def change_log_agency_id(self) -> int | None:
-        return self.project.agency_id if self.project_id else None
 
     @property
     def is_late(self) -> bool:
@@ -589,9 +568,7 @@ MILESTONE_SEQUENCE = [
 ]
 
 
-class Milestone(ScopedModel):
-    agency_path = "project__agency"
-
+class Milestone(ProjectChild):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="milestones")
     kind = models.CharField(_("milestone"), max_length=30, choices=MilestoneKind.choices)
     name = models.CharField(_("name"), max_length=80, blank=True, help_text=_("Required for other milestones."))
@@ -619,9 +596,6 @@ class Milestone(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:milestone_detail", args=[self.pk])
-
-    def change_log_agency_id(self) -> int | None:
-        return self.project.agency_id if self.project_id else None
 
     @property
     def is_overdue(self) -> bool:
@@ -669,10 +643,8 @@ class Milestone(ScopedModel):
         return result
 
 
-class ProgressReport(ScopedModel):
+class ProgressReport(ProjectChild):
     """Physical progress of a project at the end of a month, as the project team reports it."""
-
-    agency_path = "project__agency"
 
     project = models.ForeignKey(
         Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="progress_reports"
@@ -697,9 +669,6 @@ class ProgressReport(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:progressreport_detail", args=[self.pk])
-
-    def change_log_agency_id(self) -> int | None:
-        return self.project.agency_id if self.project_id else None
 
     def clean(self) -> None:
         if self.month:
@@ -818,9 +787,7 @@ class AwardLevel(models.TextChoices):
     DISTRICT = "district", _("District")
 
 
-class Award(ScopedModel):
-    agency_path = "project__agency"
-
+class Award(ProjectChild):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="awards")
     name = models.CharField(_("award"), max_length=120)
     level = models.CharField(_("level"), max_length=12, choices=AwardLevel.choices)
@@ -838,9 +805,6 @@ class Award(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:award_detail", args=[self.pk])
-
-    def change_log_agency_id(self) -> int | None:
-        return self.project.agency_id if self.project_id else None
 
     def clean(self) -> None:
         if self.year and self.year > timezone.localdate().year:
