@@ -115,6 +115,8 @@ class ProjectForm(AgencyForm):
         )
         fields["parent"].queryset = fields["parent"].queryset.filter(parent__isnull=True)
         fields["stage"].help_text = _("Later changes go through “Change stage”, which checks the gates.")
+        for name in ("approved_investment", "budget_estimate"):
+            fields[name].help_text = _("In 元: 4.18 亿元 is 418000000. Pages show it in 万元 or 亿元.")
         for name in KEY_DATES:
             fields[name].widget.input_type = "date"
             fields[name].widget.format = "%Y-%m-%d"

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.core.money import format_money
@@ -27,10 +28,12 @@ from gongwu.projects.models import (
     STAGE_ORDER,
     Approval,
     ApprovalKind,
+    ApprovalRole,
     Award,
     Category,
     CategoryGroup,
     Milestone,
+    MilestoneKind,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -41,13 +44,6 @@ from gongwu.projects.models import (
 
 # ---- the project page ---------------------------------------------------------------------------
 
-OUTCOME_UNITS = {
-    "school_places": "",
-    "hospital_beds": "",
-    "parking_spaces": "",
-    "road_length_km": "km",
-    "floor_area": "㎡",
-}
 STAGE_COLOURS = {
     Stage.RESERVE: "secondary",
     Stage.PREPARATION: "azure",
@@ -127,10 +123,11 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
         },
         "sub_projects": list(Project.objects.for_user(user).filter(parent=project).order_by("code")),
         "awards": list(Award.objects.filter(project=project).order_by("-year")),
-        "task_items": list(project.task_items.select_related("task_list").order_by("-task_list__year")),
+        "task_items": task_item_rows(project),
         "tags": list(project.tags.all()),
+        # the outcome fields' names carry their units: "road length (km)", "floor area (㎡)"
         "outcomes": [
-            (meta.get_field(name).verbose_name, number(getattr(project, name)), OUTCOME_UNITS[name])
+            (meta.get_field(name).verbose_name, number(getattr(project, name)))
             for name in services.OUTCOME_FIELDS
             if getattr(project, name)
         ],
@@ -148,6 +145,22 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
             "sub_project": add_url("project", parent=project.pk),
         },
     }
+
+
+def task_item_rows(project: Project) -> list[dict[str, Any]]:
+    """The project's places on annual task lists, newest first, each with its status and a link to its group."""
+    rows = []
+    for item in project.task_items.select_related("task_list").order_by("-task_list__year", "kind"):
+        status = services.task_status(item)
+        rows.append(
+            {
+                "item": item,
+                "url": f"{item.task_list.get_absolute_url()}#tasks-{item.kind}",
+                "status": str(TASK_STATUS_TEXT[status]),
+                "colour": TASK_STATUS_COLOURS[status],
+            }
+        )
+    return rows
 
 
 def number(value: Any) -> str:
@@ -173,6 +186,15 @@ TASK_STATUS_COLOURS = {
     services.TaskStatus.BEHIND: "orange",
     services.TaskStatus.MISSED: "red",
 }
+# The statuses as the pages say them: written out here so that makemessages finds them (services keeps
+# its labels as plain strings).
+TASK_STATUS_TEXT = {
+    services.TaskStatus.DONE: gettext_lazy("On time"),
+    services.TaskStatus.DONE_LATE: gettext_lazy("Done late"),
+    services.TaskStatus.PENDING: gettext_lazy("Not yet due"),
+    services.TaskStatus.BEHIND: gettext_lazy("Behind plan"),
+    services.TaskStatus.MISSED: gettext_lazy("Missed"),
+}
 ACHIEVED = (services.TaskStatus.DONE, services.TaskStatus.DONE_LATE)
 BEHIND = (services.TaskStatus.BEHIND, services.TaskStatus.MISSED)
 
@@ -182,7 +204,7 @@ def task_list_context(task_list: TaskList, request: HttpRequest) -> dict[str, An
     groups = services.task_list_results(task_list)
     show = request.GET.get("show", "")
     base = task_list.get_absolute_url()
-    labels = {k: _(v) for k, v in services.TASK_STATUS_LABELS.items()}
+    labels = {k: str(TASK_STATUS_TEXT.get(k, v)) for k, v in services.TASK_STATUS_LABELS.items()}
     cards = []
     for group in groups:
         narrowed = {"achieved": ACHIEVED, "behind": BEHIND}.get(show.removeprefix(f"{group.kind}-"))
@@ -260,6 +282,15 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for stage, label in Stage.choices
     ]
+    gate_records = missing_gate_records(project, request.user)
+    first_closed = True
+    for gate in gates:
+        order = STAGE_ORDER[gate["stage"]]
+        gate["needs"] = [r for r in gate_records if order >= STAGE_ORDER[r["from_stage"]]] if gate["errors"] else []
+        # The first closed gate says why in full; the later ones only name what is missing.
+        gate["explain"] = bool(gate["errors"]) and not gate["backwards"] and first_closed
+        if gate["explain"]:
+            first_closed = False
     context = {
         "project": project,
         "form": form,
@@ -267,6 +298,52 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
         "may_override": may_override,
     }
     return render(request, "projects/stage_change.html", context, status=status)
+
+
+def missing_gate_records(project: Project, user: Any) -> list[dict[str, Any]]:
+    """The records that open the construction and completion gates and are not there yet, each with the page
+    that records it: the pending approval or milestone when there is one, else its add form prefilled."""
+    records = []
+    if services.construction_permit_date(project) is None:
+        pending = (
+            Approval.objects.filter(project=project, kind__role=ApprovalRole.CONSTRUCTION_PERMIT)
+            .select_related("kind")
+            .first()
+        )
+        kind = (
+            pending.kind
+            if pending
+            else ApprovalKind.objects.for_user(user)
+            .filter(role=ApprovalRole.CONSTRUCTION_PERMIT, is_active=True)
+            .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
+            .order_by("-agency", "order")
+            .first()
+        )
+        records.append(
+            {
+                "from_stage": Stage.CONSTRUCTION,
+                "label": kind.name if kind else str(ApprovalRole.CONSTRUCTION_PERMIT.label),
+                "url": pending.get_absolute_url()
+                if pending
+                else add_url("approval", project=project.pk, **({"kind": kind.pk} if kind else {})),
+                "may": user_may(user, Approval, Action.CHANGE if pending else Action.ADD),
+                "icon": "pencil" if pending else "plus",
+            }
+        )
+    if services.completion_acceptance_date(project) is None:
+        pending = Milestone.objects.filter(project=project, kind=MilestoneKind.COMPLETION_ACCEPTANCE).first()
+        records.append(
+            {
+                "from_stage": Stage.COMPLETED,
+                "label": str(MilestoneKind.COMPLETION_ACCEPTANCE.label),
+                "url": pending.get_absolute_url()
+                if pending
+                else add_url("milestone", project=project.pk, kind=MilestoneKind.COMPLETION_ACCEPTANCE),
+                "may": user_may(user, Milestone, Action.CHANGE if pending else Action.ADD),
+                "icon": "pencil" if pending else "plus",
+            }
+        )
+    return records
 
 
 def next_stage(stage: str) -> str:
@@ -429,8 +506,7 @@ def breakdown(
         ),
     ]
     rest_count = sum(categories.get(c, 0) for c in rest)
-    if rest_count:
-        rows.append(Figure(_("Water, landscape and other"), rest_count, link(**category_params(rest)), key="rest"))
+    rows.append(Figure(_("Water, landscape and other"), rest_count, link(**category_params(rest)), key="rest"))
     return {
         "key": key,
         "total": Figure(happened_title(key), counts["total"], link(), key=key),
@@ -462,7 +538,7 @@ def outcome_rows(top: QuerySet, figures: dict[str, Any], links: SummaryLinks) ->
             {
                 "field": name,
                 "label": label,
-                "unit": OUTCOME_UNITS[name],
+                "projects": contributing["now"][name],
                 "value": Figure(
                     str(label),
                     outcome["value"],

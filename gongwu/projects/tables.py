@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.generic.tables import LinkColumn, MoneyColumn, ObjectTable
+from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable
 from gongwu.projects.models import (
     Approval,
     ApprovalKind,
@@ -24,12 +24,11 @@ class ProjectTable(ObjectTable):
     category = tables.Column(verbose_name=_("category"))
     stage = tables.Column(verbose_name=_("stage"))
     area = tables.Column(verbose_name=_("area (片区)"))
-    department = tables.Column(verbose_name=_("responsible department"))
     director = tables.Column(verbose_name=_("project director"))
     approved_investment = MoneyColumn(verbose_name=_("approved investment"))
     progress = tables.Column(verbose_name=_("progress"), attrs={"td": {"class": "text-end"}})
-    started_on = tables.DateColumn(verbose_name=_("started on"), format="Y-m-d")
-    completed_on = tables.DateColumn(verbose_name=_("completed on"), format="Y-m-d")
+    started_on = DayColumn(verbose_name=_("started on"))
+    completed_on = DayColumn(verbose_name=_("completed on"))
 
     class Meta(ObjectTable.Meta):
         model = Project
@@ -39,7 +38,6 @@ class ProjectTable(ObjectTable):
             "category",
             "stage",
             "area",
-            "department",
             "director",
             "approved_investment",
             "progress",
@@ -57,8 +55,8 @@ class ProjectChildTable(ObjectTable):
 
 class ApprovalTable(ProjectChildTable):
     kind = LinkColumn(verbose_name=_("approval kind"), order_by=("kind__order",))
-    planned_date = tables.DateColumn(verbose_name=_("planned date"), format="Y-m-d")
-    actual_date = tables.DateColumn(verbose_name=_("actual date"), format="Y-m-d")
+    planned_date = DayColumn(verbose_name=_("planned date"))
+    actual_date = DayColumn(verbose_name=_("actual date"))
     document_number = tables.Column(verbose_name=_("document number"))
     late = tables.Column(verbose_name=_("late"), accessor="is_late", orderable=False)
 
@@ -72,8 +70,8 @@ class ApprovalTable(ProjectChildTable):
 
 class MilestoneTable(ProjectChildTable):
     kind = LinkColumn(verbose_name=_("milestone"), accessor="label", order_by=("kind",))
-    planned_date = tables.DateColumn(verbose_name=_("planned date"), format="Y-m-d")
-    actual_date = tables.DateColumn(verbose_name=_("actual date"), format="Y-m-d")
+    planned_date = DayColumn(verbose_name=_("planned date"))
+    actual_date = DayColumn(verbose_name=_("actual date"))
     overdue = tables.Column(verbose_name=_("overdue"), accessor="is_overdue", orderable=False)
 
     class Meta(ObjectTable.Meta):
@@ -107,7 +105,7 @@ class TaskListTable(ObjectTable):
 class TaskItemTable(ProjectChildTable):
     kind = LinkColumn(verbose_name=_("task"))
     task_list = tables.Column(verbose_name=_("task list"), linkify=True)
-    planned_date = tables.DateColumn(verbose_name=_("planned date"), format="Y-m-d")
+    planned_date = DayColumn(verbose_name=_("planned date"))
 
     class Meta(ObjectTable.Meta):
         model = TaskItem
@@ -126,7 +124,7 @@ class AwardTable(ProjectChildTable):
 
 
 class StageChangeTable(ObjectTable):
-    entered_on = tables.DateColumn(verbose_name=_("entered on"), format="Y-m-d")
+    entered_on = DayColumn(verbose_name=_("entered on"))
     stage = tables.Column(verbose_name=_("stage"))
     from_stage = tables.Column(verbose_name=_("from stage"))
     actor = tables.Column(verbose_name=_("by"))

@@ -49,6 +49,8 @@ class SearchFilterSet(django_filters.FilterSet):
         form = super().form
         for field in form.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.NullBooleanSelect):
+                widget.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
             if isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             else:

@@ -29,3 +29,12 @@ class MoneyColumn(tables.Column):
 
     def render(self, value: Any) -> str:
         return format_money(value)
+
+
+class DayColumn(tables.DateColumn):
+    """A date as the agencies write it (2024-03-01), kept on one line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "Y-m-d")
+        kwargs.setdefault("attrs", {"td": {"class": "text-nowrap"}})
+        super().__init__(*args, **kwargs)

@@ -172,7 +172,7 @@ class ObjectListView(ViewSetView):
             "table": table,
             "filterset": filterset,
             "filter_form": filterset.form,
-            "query": request.GET.urlencode(),
+            "querystring": request.GET.urlencode(),
             "per_page": per_page,
             "per_page_choices": PER_PAGE_CHOICES,
         }

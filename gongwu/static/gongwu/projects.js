@@ -40,7 +40,7 @@
     option.xAxis = { type: "category", data: data.labels, boundaryGap: false, axisLabel: { hideOverlap: true } };
     option.yAxis = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
     option.series = [{
-      name: data.name, type: "line", data: data.values, smooth: false, symbolSize: 6,
+      name: data.name, type: "line", data: data.values, smooth: false, symbolSize: 6, showSymbol: data.values.length <= 24,
       areaStyle: { opacity: 0.12 }, label: { show: data.values.length <= 12 && !narrow(element), position: "top", formatter: "{c}%" },
     }];
     return option;
@@ -49,6 +49,7 @@
   function barOption(data, element) {
     var option = baseOption(element);
     option.grid.top = 16;
+    option.grid.right = 40; // room for the value labels at the bars' ends
     option.xAxis = { type: "value", minInterval: 1 };
     option.yAxis = { type: "category", data: data.labels, inverse: true, axisTick: { show: false } };
     option.series = [{
@@ -71,15 +72,33 @@
     return option;
   }
 
+  // How many lines a plain (wrapping) legend of these names takes in `width` pixels, ECharts' default sizes.
+  var measure = document.createElement("canvas").getContext("2d");
+  function legendLines(names, width) {
+    measure.font = "12px " + (getComputedStyle(document.body).fontFamily || "sans-serif");
+    var lines = 1, used = 0;
+    names.forEach(function (name) {
+      var item = 25 + 5 + Math.ceil(measure.measureText(name).width);
+      if (used > 0 && used + 10 + item > width) {
+        lines += 1;
+        used = item;
+      } else {
+        used += (used > 0 ? 10 : 0) + item;
+      }
+    });
+    return lines;
+  }
+
   function stackedOption(data, element) {
     var option = baseOption(element);
     option.tooltip = { trigger: "axis", axisPointer: { type: "shadow" }, confine: true };
-    option.legend = { type: "scroll", top: 0, left: "center" };
-    option.grid.top = 40;
+    var shown = data.series.filter(function (s) { return s.values.some(function (v) { return v > 0; }); });
+    // Every kind stays visible: a legend that wraps, and the bars start below it.
+    option.legend = { type: "plain", top: 0, left: "center", width: "96%" };
+    option.grid.top = 24 * legendLines(shown.map(function (s) { return s.name; }), element.clientWidth * 0.96 - 10) + 12;
     option.xAxis = { type: "category", data: data.labels, axisTick: { show: false } };
     option.yAxis = { type: "value", minInterval: 1 };
-    option.series = data.series
-      .filter(function (s) { return s.values.some(function (v) { return v > 0; }); })
+    option.series = shown
       .map(function (s) {
         return { name: s.name, type: "bar", stack: "total", data: s.values, barMaxWidth: 48, cursor: "pointer", emphasis: { focus: "series" } };
       });
@@ -111,12 +130,14 @@
       if (url) window.location.assign(url);
     });
     var wasNarrow = narrow(element);
+    var wasWidth = element.clientWidth;
     var resize = function () {
       chart.resize();
-      if (narrow(element) !== wasNarrow) {
-        wasNarrow = narrow(element);
-        build();
-      }
+      // the stacked chart's legend wraps with the width; the others change only between desk and phone
+      var changed = data.kind === "stacked" ? element.clientWidth !== wasWidth : narrow(element) !== wasNarrow;
+      wasWidth = element.clientWidth;
+      wasNarrow = narrow(element);
+      if (changed) build();
     };
     if (typeof ResizeObserver !== "undefined") {
       new ResizeObserver(resize).observe(element);
