@@ -39,6 +39,19 @@ HAPPENED_CHOICES = (("started", _("Started")), ("completed", _("Completed")), ("
 
 class ProjectFilterSet(SearchFilterSet):
     search_fields = ("name", "code")
+    link_filters = (
+        "level",
+        "parent",
+        "parent_code",
+        "parent_plan_year",
+        "parent_plan_category",
+        "happened",
+        "period_from",
+        "period_to",
+        "milestone",
+        "award_level",
+        "outcome",
+    )
     stage = django_filters.MultipleChoiceFilter(label=_("stage"), choices=Stage.choices)
     category = django_filters.MultipleChoiceFilter(label=_("category"), choices=Category.choices)
     category_group = django_filters.ChoiceFilter(
@@ -59,7 +72,7 @@ class ProjectFilterSet(SearchFilterSet):
         label=_("project director"), queryset=User.objects.filter(role__in=[Role.DIRECTOR, Role.STAFF, Role.LEADER])
     )
     level = django_filters.ChoiceFilter(
-        label=_("level"),
+        label=_("projects or sub-projects"),
         choices=(("top", _("Projects")), ("sub", _("Sub-projects"))),
         method="filter_level",
     )

@@ -18,6 +18,7 @@ from django.db.models import Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongwu.core.models import Organization, OrganizationKind, ScopedModel, ScopedQuerySet, User
 
@@ -96,7 +97,7 @@ class PlanCategory(models.TextChoices):
     CONTINUING = "continuing", _("Continuing")
     NEW_START = "new_start", _("New start")
     UNPLANNED = "unplanned", _("Unplanned addition")
-    RESERVE = "reserve", _("Reserve")
+    RESERVE = "reserve", pgettext_lazy("plan category", "Reserve")
 
 
 class LeadTimeBasis(models.TextChoices):

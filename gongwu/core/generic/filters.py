@@ -19,6 +19,8 @@ class SearchFilterSet(django_filters.FilterSet):
     """
 
     search_fields: tuple[str, ...] = ()
+    # Filters that links set (a summary figure's list): on the page only while they hold a value.
+    link_filters: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
@@ -46,7 +48,13 @@ class SearchFilterSet(django_filters.FilterSet):
 
     @property
     def form(self) -> forms.Form:
+        if hasattr(self, "_form"):
+            return self._form
         form = super().form
+        data = self.data or {}
+        for name in self.link_filters:
+            if name in form.fields and not data.get(name):
+                del form.fields[name]
         for field in form.fields.values():
             widget = field.widget
             if isinstance(widget, forms.NullBooleanSelect):
