@@ -23,7 +23,9 @@ def add_kinds(apps, schema_editor):
 
 
 def remove_kinds(apps, schema_editor):
-    apps.get_model("projects", "ApprovalKind").objects.filter(agency=None, name__in=[n for n, _o, _r in BUILT_IN]).delete()
+    apps.get_model("projects", "ApprovalKind").objects.filter(
+        agency=None, name__in=[n for n, _o, _r in BUILT_IN]
+    ).delete()
 
 
 class Migration(migrations.Migration):
