@@ -686,7 +686,7 @@ class ProgressReport(ProjectChild):
                 raise ValidationError(
                     {
                         "percent": _("Progress cannot fall below an earlier month's %(percent)s%%.")
-                        % {"percent": f"{earlier:g}"}
+                        % {"percent": f"{earlier.normalize():f}"}
                     }
                 )
             later = (
@@ -696,7 +696,7 @@ class ProgressReport(ProjectChild):
             )
             if later is not None and self.percent > later:
                 raise ValidationError(
-                    {"percent": _("Progress cannot exceed a later month's %(percent)s%%.") % {"percent": f"{later:g}"}}
+                    {"percent": _("Progress cannot exceed a later month's %(percent)s%%.") % {"percent": f"{later.normalize():f}"}}
                 )
 
     def save(self, *args, **kwargs) -> None:
