@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "gongwu.core",
     "gongwu.projects",
+    "gongwu.alerts",
 ]
 
 MIDDLEWARE = [

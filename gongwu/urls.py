@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("projects/", include("gongwu.projects.urls")),
+    path("alerts/", include("gongwu.alerts.urls")),
     path("", include("gongwu.core.urls")),
 ]

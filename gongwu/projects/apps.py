@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from gongwu.projects import views
+        from gongwu.projects import rules, views
 
         views.register()
+        rules.register()

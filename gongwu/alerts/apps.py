@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlertsConfig(AppConfig):
+    name = "gongwu.alerts"
+    label = "alerts"
+    verbose_name = _("Alerts and supervision")
+
+    def ready(self) -> None:
+        from gongwu.alerts import views
+
+        views.register()

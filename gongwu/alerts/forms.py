@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
+from gongwu.alerts.rules import RULES
+from gongwu.core.generic.forms import ScopedModelForm
+from gongwu.core.models import Organization, OrganizationKind, User
+
+
+class AgencyDefaultMixin:
+    """Left empty, the agency is the user's own."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "agency" in self.fields and not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        return data
+
+
+class CaseForm(AgencyDefaultMixin, ScopedModelForm):
+    """A manual case (or a meeting decision's action item): the service opens it."""
+
+    class Meta:
+        model = Case
+        fields = [
+            "agency",
+            "kind",
+            "level",
+            "title",
+            "description",
+            "measures",
+            "department",
+            "responsible_org",
+            "responsible_person",
+            "opened_on",
+            "deadline",
+            "deadline_working_days",
+            "evidence_required",
+            "meeting",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "measures": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].required = False
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        self.fields["department"].queryset = self.fields["department"].queryset.filter(kind=OrganizationKind.DEPARTMENT)
+        self.fields["responsible_org"].queryset = Organization.objects.filter(is_active=True).order_by("kind", "name")
+        if self.user is not None:
+            self.fields["responsible_org"].queryset = (
+                (
+                    Organization.objects.for_user(self.user)
+                    | Organization.objects.exclude(kind__in=["agency", "department", "regulator"])
+                )
+                .filter(is_active=True)
+                .distinct()
+                .order_by("kind", "name")
+            )
+        self.fields["responsible_person"].queryset = User.objects.filter(is_active=True).order_by(
+            "organization", "username"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("deadline") and not data.get("deadline_working_days"):
+            self.add_error("deadline", _("Give a deadline: a date or a number of working days."))
+        return data
+
+    def _post_clean(self) -> None:
+        if self.instance.pk is None and not self.errors:
+            from gongwu.alerts import services
+
+            for name in ("agency", "responsible_org", "responsible_person"):
+                if name in self.cleaned_data:
+                    setattr(self.instance, name, self.cleaned_data[name])
+            services.prepare_new_case(self.instance, self.user)
+        super()._post_clean()
+
+    def _save_m2m(self) -> None:
+        super()._save_m2m()
+        if not self.instance.events.exists():
+            from gongwu.alerts import services
+
+            services.record_opening(self.instance, self.user)
+
+
+class TransitionForm(forms.Form):
+    text = forms.CharField(
+        label=_("text"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    responsible_org = forms.ModelChoiceField(
+        label=_("responsible organization"), queryset=Organization.objects.none(), required=False
+    )
+    responsible_person = forms.ModelChoiceField(
+        label=_("responsible person"), queryset=User.objects.none(), required=False
+    )
+    deadline = forms.DateField(label=_("deadline"), required=False)
+
+
+class MeetingForm(AgencyDefaultMixin, ScopedModelForm):
+    class Meta:
+        model = Meeting
+        fields = ["agency", "kind", "title", "date", "chair", "participants", "minutes"]
+        widgets = {"participants": forms.Textarea(attrs={"rows": 2}), "minutes": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].required = False
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+
+
+class RuleSettingForm(AgencyDefaultMixin, ScopedModelForm):
+    class Meta:
+        model = RuleSetting
+        fields = ["agency", "code", "enabled", "level", "params"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].required = False
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
+        self.fields["code"] = forms.ChoiceField(
+            label=_("rule"), choices=[(code, rule.title) for code, rule in sorted(RULES.items())]
+        )
+        self.fields["code"].widget.attrs["class"] = "form-select"
+        self.fields["params"].help_text = _('As JSON, e.g. {"grace_days": 5}; empty for the rule\'s defaults.')
+
+
+class EscalationStepForm(AgencyDefaultMixin, ScopedModelForm):
+    class Meta:
+        model = EscalationStep
+        fields = ["agency", "order", "days_overdue", "action"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].required = False
+        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)

@@ -1,0 +1,610 @@
+"""The loop's rules in the domain's words: open a case, move it through its statuses, escalate, scan.
+
+Every transition locks the case row (`select_for_update`), checks the status and who acts, and writes
+the case's timeline and the change log in the same transaction, so two people acting on one case at
+once never lose an action: the second sees the first's result and is told if its step no longer fits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongwu.alerts.models import (
+    DEFAULT_ESCALATION,
+    DONE_STATUSES,
+    LEVEL_RANK,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    EscalationAction,
+    EscalationStep,
+    EventAction,
+    Kind,
+    Level,
+    Notification,
+    RuleSetting,
+    Source,
+    Status,
+    raised,
+)
+from gongwu.alerts.rules import RULES, Match, Rule
+from gongwu.core import services as core_services
+from gongwu.core.calendar import add_working_days
+from gongwu.core.models import Action, Organization, OrganizationKind, Role, User
+
+log = logging.getLogger(__name__)
+
+# ---- who may act --------------------------------------------------------------------------------
+
+
+def is_owner(user: Any, case: Case) -> bool:
+    """Agency staff who may change the case (open, assign, verify, send back, archive)."""
+    return Case.objects.for_user(user, Action.CHANGE).filter(pk=case.pk).exists() and user.role != Role.COMPANY
+
+
+def is_responsible(user: Any, case: Case) -> bool:
+    """The responsible person, or anyone of the responsible organization (or its parent agency's staff)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if case.responsible_person_id == user.pk:
+        return True
+    org = case.responsible_org_id
+    return (
+        org is not None
+        and user.organization_id is not None
+        and (user.organization_id == org or user.organization.parent_id == org)
+    )
+
+
+# Each transition: from which statuses, to which status, who may take it.
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "assign": ((Status.OPEN, Status.ASSIGNED), Status.ASSIGNED, "owner"),
+    "start": ((Status.ASSIGNED,), Status.IN_PROGRESS, "responsible"),
+    "respond": ((Status.ASSIGNED, Status.IN_PROGRESS), Status.SUBMITTED, "responsible"),
+    "close": ((Status.SUBMITTED,), Status.CLOSED, "owner"),
+    "send_back": ((Status.SUBMITTED,), Status.IN_PROGRESS, "owner"),
+    "archive": ((Status.CLOSED,), Status.ARCHIVED, "owner"),
+}
+EVENT_OF = {
+    "assign": EventAction.ASSIGNED,
+    "start": EventAction.STARTED,
+    "respond": EventAction.RESPONDED,
+    "close": EventAction.CLOSED,
+    "send_back": EventAction.SENT_BACK,
+    "archive": EventAction.ARCHIVED,
+}
+
+
+def allowed_transitions(case: Case, user: Any) -> list[str]:
+    """The transitions `user` may take on `case` now (for the buttons a page shows)."""
+    owner, responsible = is_owner(user, case), is_responsible(user, case)
+    return [
+        name
+        for name, (sources, _target, who) in TRANSITIONS.items()
+        if case.status in sources and (owner if who == "owner" else responsible)
+    ]
+
+
+# ---- opening and moving a case ------------------------------------------------------------------
+
+
+def record_event(
+    case: Case, action: str, actor: Any, *, before: str = "", text: str = "", data: dict | None = None
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_status=before,
+        to_status=case.status,
+        text=text,
+        data=data or {},
+    )
+
+
+def next_number(agency_id: int, year: int) -> str:
+    prefix = f"{year}-"
+    taken = Case.objects.filter(agency_id=agency_id, number__startswith=prefix).count()
+    number = taken + 1
+    while Case.objects.filter(agency_id=agency_id, number=f"{prefix}{number:04d}").exists():
+        number += 1
+    return f"{prefix}{number:04d}"
+
+
+def prepare_new_case(case: Case, actor: Any) -> None:
+    """Number a new case, default its agency, and mark it assigned when someone is already responsible."""
+    if case.agency_id is None and getattr(actor, "agency", None) is not None:
+        case.agency = actor.agency
+    if not case.number and case.agency_id:
+        case.number = next_number(case.agency_id, (case.opened_on or timezone.localdate()).year)
+    if case.responsible_person_id and not case.responsible_org_id:
+        case.responsible_org_id = case.responsible_person.organization_id
+    if case.responsible_org_id and case.status == Status.OPEN:
+        case.status = Status.ASSIGNED
+    if case.created_by_id is None and getattr(actor, "pk", None):
+        case.created_by = actor
+
+
+def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> None:
+    """The first steps of a new case's timeline, and word to whoever is responsible."""
+    record_event(case, EventAction.OPENED, actor, data={"trigger": case.trigger} if case.trigger else None)
+    if case.status == Status.ASSIGNED:
+        record_event(case, EventAction.ASSIGNED, actor, before=Status.OPEN)
+        if notify_people:
+            transaction.on_commit(lambda: notify_responsible(case, _("New case for you: %(case)s") % {"case": case}))
+
+
+def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
+    """Validate and save a new case through the change log (`actor` None: the system, e.g. the scan)."""
+    prepare_new_case(case, actor)
+    with transaction.atomic():
+        if actor is None:
+            case.full_clean()
+            case.save()
+            core_services.log_change(
+                instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
+            )
+        else:
+            core_services.create_object(instance=case, actor=actor)
+        record_opening(case, actor, notify_people=notify_people)
+    return case
+
+
+def transition(
+    case: Case,
+    name: str,
+    actor: Any,
+    *,
+    text: str = "",
+    version: int | None = None,
+    responsible_org: Organization | None = None,
+    responsible_person: User | None = None,
+    deadline: datetime.date | None = None,
+    evidence: Iterable[Any] = (),
+) -> Case:
+    """Take transition `name` on `case` for `actor`: locked, checked, logged, on the timeline.
+
+    `version` is the case version the actor saw; when someone else moved the case meanwhile, the step
+    is refused with a message instead of silently overwriting theirs.
+    """
+    if name not in TRANSITIONS:
+        raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
+    sources, target, who = TRANSITIONS[name]
+    text = (text or "").strip()
+    evidence = list(evidence)
+    with transaction.atomic():
+        locked = Case.objects.for_user(actor, Action.VIEW).select_for_update().filter(pk=case.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("You may not act on this case."))
+        if version is not None and version != locked.version:
+            raise ValidationError(
+                _("Someone else changed this case meanwhile (it is now “%(status)s”); reload it and try again.")
+                % {"status": locked.get_status_display()}
+            )
+        if locked.status not in sources:
+            raise ValidationError(
+                _("A case that is “%(status)s” cannot be %(action)s.")
+                % {"status": locked.get_status_display(), "action": EVENT_OF[name].label.lower()}
+            )
+        allowed = is_owner(actor, locked) if who == "owner" else is_responsible(actor, locked)
+        if not allowed:
+            raise PermissionDenied(
+                _("Only the agency's staff may do this.")
+                if who == "owner"
+                else _("Only the responsible organization may do this.")
+            )
+        before = core_services.snapshot(locked)
+        previous = locked.status
+        today = timezone.localdate()
+        if name == "assign":
+            if responsible_org is None and responsible_person is None:
+                raise ValidationError({"responsible_org": _("Choose who is responsible.")})
+            locked.responsible_org = responsible_org or responsible_person.organization
+            locked.responsible_person = responsible_person
+            if deadline is not None:
+                locked.deadline = deadline
+        elif name == "respond":
+            if not text:
+                raise ValidationError({"text": _("Say what was done.")})
+            if locked.evidence_required and not evidence:
+                raise ValidationError({"evidence": _("This case needs evidence: attach photos or documents.")})
+            locked.response = text
+            locked.responded_on = today
+        elif name == "send_back":
+            if not text:
+                raise ValidationError({"text": _("Give the reason it is sent back.")})
+        elif name == "close":
+            locked.closed_on = today
+            locked.resolution = text or locked.resolution
+        elif name == "archive":
+            if not text:
+                raise ValidationError({"text": _("Write the feedback the case is archived with.")})
+            locked.feedback = text
+        locked.status = target
+        locked.version = F("version") + 1
+        locked.full_clean(exclude=["version"])
+        locked.save()
+        locked.refresh_from_db()
+        event = record_event(locked, EVENT_OF[name], actor, before=previous, text=text)
+        for upload in evidence:
+            upload.content_type = ContentType.objects.get_for_model(Case)
+            upload.object_id = str(locked.pk)
+            upload.agency_id = locked.agency_id
+            upload.description = upload.description or _("Evidence: %(event)s") % {"event": event.get_action_display()}
+            upload.save()
+        core_services.log_change(
+            instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
+        )
+    if name in ("assign", "send_back"):
+        notify_responsible(locked, _("%(action)s: %(case)s") % {"action": EVENT_OF[name].label, "case": locked})
+    elif name == "respond" and locked.created_by_id:
+        notify(locked.created_by, locked, _("Response to verify: %(case)s") % {"case": locked})
+    return locked
+
+
+# ---- notifications ------------------------------------------------------------------------------
+
+
+def notify(user: User | None, case: Case | None, text: str) -> Notification | None:
+    if user is None or not user.is_active:
+        return None
+    note = Notification.objects.create(user=user, case=case, text=text[:300])
+    if user.email:
+        try:
+            send_mail(text[:150], text, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+        except OSError:
+            log.warning("could not e-mail %s about case %s", user.pk, getattr(case, "pk", None), exc_info=True)
+    return note
+
+
+def notify_responsible(case: Case, text: str) -> None:
+    if case.responsible_person_id:
+        notify(case.responsible_person, case, text)
+    elif case.responsible_org_id:
+        for user in User.objects.filter(organization_id=case.responsible_org_id, is_active=True)[:20]:
+            notify(user, case, text)
+
+
+def superior_of(user: User | None) -> User | None:
+    """Whom to tell when a person's case is overdue: a leader of their agency (their department's head
+    is not modelled, so the agency's leader)."""
+    if user is None or user.organization_id is None:
+        return None
+    agency = user.agency
+    return (
+        User.objects.filter(role=Role.LEADER, is_active=True)
+        .filter(Q(organization=agency) | Q(organization__parent=agency))
+        .exclude(pk=user.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+# ---- escalation ---------------------------------------------------------------------------------
+
+
+def escalation_steps(agency_id: int) -> list[tuple[int, int, str]]:
+    steps = list(EscalationStep.objects.filter(agency_id=agency_id).values_list("order", "days_overdue", "action"))
+    return steps or list(DEFAULT_ESCALATION)
+
+
+def escalate(today: datetime.date | None = None, agency_ids: Iterable[int] | None = None) -> int:
+    """Take every escalation step now due on overdue open cases. Idempotent: a step is taken once
+    (the case remembers the last step taken), so running it twice changes nothing the second time."""
+    today = today or timezone.localdate()
+    overdue = Case.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+    if agency_ids is not None:
+        overdue = overdue.filter(agency_id__in=list(agency_ids))
+    taken = 0
+    steps_by_agency: dict[int, list] = {}
+    for case_id, agency_id in overdue.values_list("pk", "agency_id").iterator():
+        steps = steps_by_agency.setdefault(agency_id, escalation_steps(agency_id))
+        with transaction.atomic():
+            case = Case.objects.select_for_update().filter(pk=case_id, status__in=OPEN_STATUSES).first()
+            if case is None:
+                continue
+            days = (today - case.deadline).days
+            due = [s for s in steps if s[0] > case.escalation_step and s[1] <= days]
+            if not due:
+                continue
+            before = core_services.snapshot(case)
+            for order, _days, action in due:
+                text = apply_escalation(case, action)
+                case.escalation_step = order
+                record_event(case, EventAction.ESCALATED, None, before=case.status, text=text, data={"step": order})
+                taken += 1
+            case.version = F("version") + 1
+            case.save()
+            case.refresh_from_db()
+            core_services.log_change(
+                instance=case, action="update", actor=None, before=before, after=core_services.snapshot(case)
+            )
+    return taken
+
+
+def apply_escalation(case: Case, action: str) -> str:
+    if action == EscalationAction.RAISE_LEVEL:
+        old = case.get_level_display()
+        case.level = raised(case.level)
+        return _("Overdue: level raised from %(old)s to %(new)s.") % {"old": old, "new": case.get_level_display()}
+    if action == EscalationAction.SUPERVISE:
+        if case.kind == Kind.ATTENTION or case.kind == Kind.WARNING:
+            case.kind = Kind.SUPERVISION
+            return _("Overdue: turned into a supervision order (督办).")
+        return _("Overdue: already under supervision.")
+    boss = superior_of(case.responsible_person) or superior_of(case.created_by)
+    if boss is not None:
+        notify(boss, case, _("Overdue case of your team: %(case)s") % {"case": case})
+        return _("Overdue: %(person)s notified.") % {"person": boss}
+    return _("Overdue: no superior to notify.")
+
+
+# ---- the daily scan -----------------------------------------------------------------------------
+
+
+def rule_setting(agency_id: int, rule: Rule) -> RuleSetting:
+    found = RuleSetting.objects.filter(agency_id=agency_id, code=rule.code).first()
+    return found or RuleSetting(agency_id=agency_id, code=rule.code, level=rule.level, params=rule.defaults())
+
+
+@dataclass
+class ScanReport:
+    opened: int = 0
+    raised: int = 0
+    cleared: int = 0
+    examined: int = 0
+
+
+def scan(
+    today: datetime.date | None = None,
+    agency_ids: Iterable[int] | None = None,
+    codes: Iterable[str] | None = None,
+) -> ScanReport:
+    """Run the rules for each agency: open a case per new match, raise a live case whose match
+    worsened, clear a live case whose condition has gone. Each case is its own transaction and a
+    database constraint allows one live case per rule and subject, so a scan interrupted halfway
+    and run again converges on the same cases."""
+    today = today or timezone.localdate()
+    report = ScanReport()
+    agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
+    if agency_ids is not None:
+        agencies = agencies.filter(pk__in=list(agency_ids))
+    rules = [RULES[c] for c in (codes or RULES)]
+    for agency_id in agencies.values_list("pk", flat=True):
+        for rule in rules:
+            setting = rule_setting(agency_id, rule)
+            if not setting.enabled:
+                continue
+            params = rule.clean_params(setting.params)
+            scan_rule(rule, agency_id, params, setting.level, today, report)
+            if setting.pk:
+                RuleSetting.objects.filter(pk=setting.pk).update(last_scan=timezone.now())
+    return report
+
+
+def _subject_key(obj: Any) -> tuple[int, str]:
+    return ContentType.objects.get_for_model(type(obj)).pk, str(obj.pk)
+
+
+def scan_rule(
+    rule: Rule, agency_id: int, params: dict[str, int], level: str, today: datetime.date, report: ScanReport
+) -> None:
+    live = {
+        (c.subject_type_id, c.subject_id): c
+        for c in Case.objects.filter(agency_id=agency_id, source=Source.RULE, rule_code=rule.code).exclude(
+            status__in=DONE_STATUSES
+        )
+    }
+    seen: set[tuple[int, str]] = set()
+    for match in rule.find(agency_id, params, today):
+        report.examined += 1
+        key = _subject_key(match.subject)
+        seen.add(key)
+        match_level = match.level or level
+        case = live.get(key)
+        if case is None:
+            open_rule_case(rule, agency_id, match, match_level, today, report)
+        elif LEVEL_RANK[match_level] > LEVEL_RANK[case.level]:
+            worsen(case, match, match_level, report)
+    for key, case in live.items():
+        if key not in seen:
+            clear(case, report)
+
+
+def open_rule_case(
+    rule: Rule, agency_id: int, match: Match, level: str, today: datetime.date, report: ScanReport
+) -> None:
+    case = Case(
+        agency_id=agency_id,
+        source=Source.RULE,
+        kind=rule.kind,
+        level=level,
+        title=match.title[:200],
+        description=str(rule.description),
+        rule_code=rule.code,
+        trigger={**match.data, "severity": match.severity},
+        opened_on=today,
+        deadline=match.deadline or add_working_days(today, rule.deadline_working_days),
+        department_id=match.department_id,
+        responsible_person_id=match.responsible_person_id,
+    )
+    case.set_subject(match.subject)
+    try:
+        with transaction.atomic():
+            open_case(case, None)
+    except IntegrityError:
+        return  # another scan opened it meanwhile: the constraint keeps one
+    report.opened += 1
+
+
+def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status in DONE_STATUSES:
+            return
+        before = core_services.snapshot(locked)
+        old_level = locked.get_level_display()
+        locked.level = level
+        locked.trigger = {**match.data, "severity": match.severity}
+        locked.title = match.title[:200]
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db()
+        record_event(
+            locked,
+            EventAction.LEVEL_CHANGED,
+            None,
+            before=locked.status,
+            text=_("The condition worsened (level %(old)s → %(new)s).")
+            % {"old": old_level, "new": locked.get_level_display()},
+            data={"trigger": locked.trigger},
+        )
+        core_services.log_change(
+            instance=locked, action="update", actor=None, before=before, after=core_services.snapshot(locked)
+        )
+    report.raised += 1
+
+
+def clear(case: Case, report: ScanReport) -> None:
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status in DONE_STATUSES:
+            return
+        before = core_services.snapshot(locked)
+        previous = locked.status
+        locked.status = Status.CLOSED
+        locked.closed_on = timezone.localdate()
+        locked.resolution = _("Condition cleared: the rule no longer matches (checked by the daily scan).")
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db()
+        record_event(locked, EventAction.CLEARED, None, before=previous, text=locked.resolution)
+        core_services.log_change(
+            instance=locked, action="update", actor=None, before=before, after=core_services.snapshot(locked)
+        )
+    report.cleared += 1
+
+
+# ---- the leader's board -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.date
+    end: datetime.date
+
+
+def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
+    """The figures of the leader's board over `cases` (already scoped) for `period`.
+
+    Closure rate = cases opened in the period that are closed (or archived) ÷ cases opened in the
+    period ("33 个问题, 已整改 32 个, 97%"); average time to close over cases closed in the period.
+    """
+    today = today or timezone.localdate()
+    opened = cases.filter(opened_on__gte=period.start, opened_on__lte=period.end)
+    live = cases.filter(status__in=OPEN_STATUSES)
+    overdue_q = Q(status__in=OPEN_STATUSES, deadline__lt=today)
+    totals = opened.aggregate(
+        opened=Count("pk"),
+        closed=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+        closed_on_time=Count(
+            "pk", filter=Q(status__in=DONE_STATUSES) & (Q(deadline__isnull=True) | Q(closed_on__lte=F("deadline")))
+        ),
+    )
+    closed_in_period = cases.filter(closed_on__gte=period.start, closed_on__lte=period.end)
+    durations = [c.days_to_close for c in closed_in_period.only("opened_on", "closed_on")]
+    average = (Decimal(sum(durations)) / len(durations)).quantize(Decimal("0.1")) if durations else None
+    live_totals = live.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))
+
+    def grouped(queryset: QuerySet, field: str) -> list[dict[str, Any]]:
+        return list(
+            queryset.values(field)
+            .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_q))
+            .order_by("-overdue", "-n")
+        )
+
+    return {
+        "period": period,
+        "opened": totals["opened"],
+        "closed": totals["closed"],
+        "closed_on_time": totals["closed_on_time"],
+        "closure_rate": rate(totals["closed"], totals["opened"]),
+        "average_days_to_close": average,
+        "closed_in_period": len(durations),
+        "open": live_totals["open"],
+        "overdue": live_totals["overdue"],
+        "by_level": grouped(live, "level"),
+        "by_source": grouped(live, "source"),
+        "by_kind": grouped(live, "kind"),
+        "by_department": grouped(live, "department__name"),
+        "by_responsible": grouped(live, "responsible_org__name"),
+        "by_subject": grouped(live.exclude(subject_label=""), "subject_label")[:20],
+        "opened_by_source": list(
+            opened.values("source")
+            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status__in=DONE_STATUSES)))
+            .order_by("-n")
+        ),
+        "subjects": {
+            "supervision": live.filter(kind=Kind.SUPERVISION).values("subject_type", "subject_id").distinct().count(),
+            "attention": live.filter(kind=Kind.ATTENTION)
+            .exclude(subject_id__in=live.filter(kind=Kind.SUPERVISION).values("subject_id"))
+            .values("subject_type", "subject_id")
+            .distinct()
+            .count(),
+        },
+    }
+
+
+def rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def inbox(user: Any) -> dict[str, QuerySet]:
+    """ "My cases": assigned to me or my organization and still to do; and responses waiting for my verification."""
+    visible = Case.objects.for_user(user).select_related("responsible_org", "responsible_person", "agency")
+    mine = Q(responsible_person=user)
+    if user.organization_id:
+        mine |= Q(responsible_org=user.organization_id) | Q(responsible_org=user.organization.parent_id)
+    to_do = visible.filter(mine, status__in=(Status.ASSIGNED, Status.IN_PROGRESS)).order_by("deadline", "-level")
+    to_verify = Case.objects.none()
+    if user.role != Role.COMPANY:
+        to_verify = (
+            visible.filter(status=Status.SUBMITTED)
+            .filter(Q(created_by=user) | Q(department=user.organization_id) | Q(created_by__isnull=True))
+            .order_by("responded_on")
+        )
+    return {"to_do": to_do, "to_verify": to_verify}
+
+
+def unread_count(user: Any) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+__all__ = [
+    "Level",
+    "allowed_transitions",
+    "board",
+    "escalate",
+    "inbox",
+    "open_case",
+    "scan",
+    "transition",
+]
