@@ -365,6 +365,24 @@ class EscalationStep(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("alerts:escalationstep_detail", args=[self.pk])
 
+    def clean(self) -> None:
+        """Steps are taken in order, so a later step may not come due before an earlier one."""
+        if not self.agency_id or self.order is None or self.days_overdue is None:
+            return
+        others = EscalationStep.objects.filter(agency_id=self.agency_id).exclude(pk=self.pk)
+        earlier = others.filter(order__lt=self.order, days_overdue__gt=self.days_overdue).first()
+        later = others.filter(order__gt=self.order, days_overdue__lt=self.days_overdue).first()
+        clash = earlier or later
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "days_overdue": _(
+                        "Step %(order)s comes due after %(days)s days overdue; steps must come due in order."
+                    )
+                    % {"order": clash.order, "days": clash.days_overdue}
+                }
+            )
+
 
 DEFAULT_ESCALATION = [
     (1, 0, EscalationAction.RAISE_LEVEL),
@@ -373,8 +391,18 @@ DEFAULT_ESCALATION = [
 ]
 
 
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user: Any, action: str = "view") -> models.QuerySet:
+        """A user's own notifications, and nobody else's (superusers included)."""
+        if not getattr(user, "is_authenticated", False) or action != "view":
+            return self.none()
+        return self.filter(user=user)
+
+
 class Notification(ScopedModel):
     """An in-app message to one user (and an e-mail when configured)."""
+
+    objects = NotificationQuerySet.as_manager()
 
     agency_path = None
     max_actions = frozenset({"view"})

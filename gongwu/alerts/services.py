@@ -19,7 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,11 +118,18 @@ def record_event(
 
 
 def next_number(agency_id: int, year: int) -> str:
+    """The agency's next case number in the year: 2026-0001, 2026-0002 …"""
     prefix = f"{year}-"
-    taken = Case.objects.filter(agency_id=agency_id, number__startswith=prefix).count()
-    number = taken + 1
-    while Case.objects.filter(agency_id=agency_id, number=f"{prefix}{number:04d}").exists():
-        number += 1
+    last = (
+        Case.objects.filter(agency_id=agency_id, number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    try:
+        number = int(last.removeprefix(prefix)) + 1 if last else 1
+    except ValueError:
+        number = Case.objects.filter(agency_id=agency_id, number__startswith=prefix).count() + 1
     return f"{prefix}{number:04d}"
 
 
@@ -151,16 +159,28 @@ def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> Non
 def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
     """Validate and save a new case through the change log (`actor` None: the system, e.g. the scan)."""
     prepare_new_case(case, actor)
-    with transaction.atomic():
-        if actor is None:
-            case.full_clean()
-            case.save()
-            core_services.log_change(
-                instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
-            )
-        else:
-            core_services.create_object(instance=case, actor=actor)
-        record_opening(case, actor, notify_people=notify_people)
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                if actor is None:
+                    case.full_clean()
+                    case.save()
+                    core_services.log_change(
+                        instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
+                    )
+                else:
+                    core_services.create_object(instance=case, actor=actor)
+                record_opening(case, actor, notify_people=notify_people)
+            return case
+        except (IntegrityError, ValidationError) as exc:
+            # Someone else took the number meanwhile: take the next one. Anything else is a real error.
+            taken = Case.objects.filter(agency_id=case.agency_id, number=case.number).exists()
+            if not taken or attempt == 4:
+                raise
+            log.info("case number %s taken meanwhile (%s); retrying", case.number, exc)
+            case.pk = None
+            case._state.adding = True
+            case.number = next_number(case.agency_id, case.opened_on.year)
     return case
 
 
@@ -422,7 +442,7 @@ def scan_rule(
             worsen(case, match, match_level, report)
     for key, case in live.items():
         if key not in seen:
-            clear(case, report)
+            clear(case, report, today)
 
 
 def open_rule_case(
@@ -443,11 +463,22 @@ def open_rule_case(
         responsible_person_id=match.responsible_person_id,
     )
     case.set_subject(match.subject)
+    live = Case.objects.filter(
+        agency_id=agency_id,
+        source=Source.RULE,
+        rule_code=rule.code,
+        subject_type=case.subject_type,
+        subject_id=case.subject_id,
+    ).exclude(status__in=DONE_STATUSES)
+    if live.exists():
+        return  # opened meanwhile (another scan), or the rule named this subject twice
     try:
         with transaction.atomic():
             open_case(case, None)
-    except IntegrityError:
-        return  # another scan opened it meanwhile: the constraint keeps one
+    except (IntegrityError, ValidationError):
+        if live.exists():
+            return  # another scan opened it meanwhile: the constraint keeps one
+        raise
     report.opened += 1
 
 
@@ -479,7 +510,7 @@ def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
     report.raised += 1
 
 
-def clear(case: Case, report: ScanReport) -> None:
+def clear(case: Case, report: ScanReport, today: datetime.date | None = None) -> None:
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.status in DONE_STATUSES:
@@ -487,7 +518,7 @@ def clear(case: Case, report: ScanReport) -> None:
         before = core_services.snapshot(locked)
         previous = locked.status
         locked.status = Status.CLOSED
-        locked.closed_on = timezone.localdate()
+        locked.closed_on = today or timezone.localdate()
         locked.resolution = _("Condition cleared: the rule no longer matches (checked by the daily scan).")
         locked.version = F("version") + 1
         locked.save()
@@ -560,8 +591,17 @@ def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -
         ),
         "subjects": {
             "supervision": live.filter(kind=Kind.SUPERVISION).values("subject_type", "subject_id").distinct().count(),
+            # Subjects with only attention cases (one under supervision counts there). Manual cases may have no
+            # subject type, hence the coalesce: NULL never equals NULL.
             "attention": live.filter(kind=Kind.ATTENTION)
-            .exclude(subject_id__in=live.filter(kind=Kind.SUPERVISION).values("subject_id"))
+            .annotate(type_key=Coalesce("subject_type", 0))
+            .exclude(
+                Exists(
+                    live.filter(kind=Kind.SUPERVISION, subject_id=OuterRef("subject_id"))
+                    .annotate(type_key=Coalesce("subject_type", 0))
+                    .filter(type_key=OuterRef("type_key"))
+                )
+            )
             .values("subject_type", "subject_id")
             .distinct()
             .count(),
@@ -580,7 +620,9 @@ def inbox(user: Any) -> dict[str, QuerySet]:
     visible = Case.objects.for_user(user).select_related("responsible_org", "responsible_person", "agency")
     mine = Q(responsible_person=user)
     if user.organization_id:
-        mine |= Q(responsible_org=user.organization_id) | Q(responsible_org=user.organization.parent_id)
+        mine |= Q(responsible_org=user.organization_id)
+        if user.organization.parent_id:
+            mine |= Q(responsible_org=user.organization.parent_id)
     to_do = visible.filter(mine, status__in=(Status.ASSIGNED, Status.IN_PROGRESS)).order_by("deadline", "-level")
     to_verify = Case.objects.none()
     if user.role != Role.COMPANY:
