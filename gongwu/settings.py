@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gongwu.core.context_processors.navigation",
+                "gongwu.alerts.context_processors.notifications",
             ],
             "builtins": ["django.templatetags.i18n", "gongwu.core.templatetags.gongwu"],
         },

@@ -19,7 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case as Case_
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,6 +267,9 @@ def transition(
             upload.agency_id = locked.agency_id
             upload.description = upload.description or _("Evidence: %(event)s") % {"event": event.get_action_display()}
             upload.save()
+        if evidence:
+            event.data = {**event.data, "evidence": [upload.pk for upload in evidence]}
+            event.save(update_fields=["data"])
         core_services.log_change(
             instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
@@ -615,6 +619,11 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+def level_rank() -> Case_:
+    """Red 4 … blue 1, for ordering by how serious a case is (the level's letters sort otherwise)."""
+    return Case_(*(When(level=level, then=Value(rank)) for level, rank in LEVEL_RANK.items()), default=Value(0))
+
+
 def inbox(user: Any) -> dict[str, QuerySet]:
     """ "My cases": assigned to me or my organization and still to do; and responses waiting for my verification."""
     visible = Case.objects.for_user(user).select_related("responsible_org", "responsible_person", "agency")
@@ -623,7 +632,11 @@ def inbox(user: Any) -> dict[str, QuerySet]:
         mine |= Q(responsible_org=user.organization_id)
         if user.organization.parent_id:
             mine |= Q(responsible_org=user.organization.parent_id)
-    to_do = visible.filter(mine, status__in=(Status.ASSIGNED, Status.IN_PROGRESS)).order_by("deadline", "-level")
+    to_do = (
+        visible.filter(mine, status__in=(Status.ASSIGNED, Status.IN_PROGRESS))
+        .annotate(rank=level_rank())
+        .order_by("deadline", "-rank")
+    )
     to_verify = Case.objects.none()
     if user.role != Role.COMPANY:
         to_verify = (

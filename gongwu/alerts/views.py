@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.alerts import filters, forms, tables
+from gongwu.alerts import filters, forms, pages, tables
+from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.core import navigation, search
+from gongwu.core.generic import views as generic_views
 from gongwu.core.generic.views import ObjectViewSet
 
 
@@ -15,8 +20,14 @@ class CaseViews(ObjectViewSet):
     table = tables.CaseTable
     filterset = filters.CaseFilterSet
     form = forms.CaseForm
+    ledger = CaseLedger
     select_related = ("agency", "responsible_org", "responsible_person", "department", "subject_type")
     icon = "ti-alert-triangle"
+    detail_template = "alerts/case_detail.html"
+
+    @classmethod
+    def extra_detail_context(cls, obj: Case, request: HttpRequest) -> dict[str, Any]:
+        return pages.case_context(obj, request)
 
 
 class MeetingViews(ObjectViewSet):
@@ -26,6 +37,11 @@ class MeetingViews(ObjectViewSet):
     form = forms.MeetingForm
     select_related = ("agency",)
     icon = "ti-users-group"
+    detail_template = "alerts/meeting_detail.html"
+
+    @classmethod
+    def extra_detail_context(cls, obj: Meeting, request: HttpRequest) -> dict[str, Any]:
+        return pages.meeting_context(obj, request)
 
 
 class RuleSettingViews(ObjectViewSet):
@@ -59,3 +75,5 @@ def register() -> None:
         MenuItem(_("Escalation steps"), "alerts:escalationstep_list", EscalationStep, "ti-stairs-up"),
     )
     search.register(CaseViews)
+    if pages.subject_cases_panel not in generic_views.DETAIL_PANELS:
+        generic_views.DETAIL_PANELS.append(pages.subject_cases_panel)

@@ -38,6 +38,16 @@ from gongwu.core.money import format_money
 
 PER_PAGE_CHOICES = (25, 50, 100)
 
+# Panels any app adds to every object page (e.g. "the cases about it"), without core importing that app:
+# a function (obj, request) -> a dict with the "template" to include and its context, or None for no panel.
+# Apps append to it in their AppConfig.ready(); the templates render them as `panels`.
+DetailPanel = Callable[[models.Model, HttpRequest], "dict[str, Any] | None"]
+DETAIL_PANELS: list[DetailPanel] = []
+
+
+def detail_panels(obj: models.Model, request: HttpRequest) -> list[dict[str, Any]]:
+    return [panel for panel in (function(obj, request) for function in DETAIL_PANELS) if panel]
+
 
 class ObjectViewSet:
     """Declaration of a model's pages. Subclass and set the attributes; then call `urls(prefix)`."""
@@ -232,6 +242,7 @@ class ObjectDetailView(ViewSetView):
             "may_change": may_change,
             "may_delete": may_delete,
             "field_labels": {f.attname: f.verbose_name for f in self.meta.concrete_fields},
+            "panels": detail_panels(obj, self.request),
             **self.viewset.extra_detail_context(obj, self.request),
         }
 

@@ -1,0 +1,449 @@
+"""The alerts pages as a user meets them: a case's actions, the inbox, the leader's board, the rules,
+notifications, a meeting, and the cases shown on every object page."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from gongwu.alerts import services
+from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Source, Status
+from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
+from gongwu.core.models import Attachment, OrganizationKind, Role
+from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, english_client
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def world():
+    agency = AgencyFactory(name="测试市建筑工务署")
+    department = DepartmentFactory(parent=agency, name="工程管理处")
+    company = CompanyFactory(name="华南建设工程有限公司")
+    other_company = CompanyFactory(name="南方工程监理有限公司", kind=OrganizationKind.SUPERVISOR)
+    staff = UserFactory(organization=department, role=Role.STAFF)
+    colleague = UserFactory(organization=department, role=Role.STAFF)
+    contractor = UserFactory(organization=company, role=Role.COMPANY)
+    supervisor = UserFactory(organization=other_company, role=Role.COMPANY)
+    return {
+        "agency": agency,
+        "department": department,
+        "company": company,
+        "other_company": other_company,
+        "staff": staff,
+        "colleague": colleague,
+        "contractor": contractor,
+        "supervisor": supervisor,
+    }
+
+
+def assigned_case(world, **fields) -> Case:
+    fields.setdefault("deadline", timezone.localdate() + datetime.timedelta(days=20))
+    fields.setdefault("responsible_org", world["company"])
+    fields.setdefault("title", "基坑支护监测数据缺失")
+    return opened_case(world["staff"], agency=world["agency"], department=world["department"], **fields)
+
+
+def action_forms(response) -> set[str]:
+    return set(re.findall(r'data-action="(\w+)"', response.content.decode()))
+
+
+def post_action(client, case: Case, name: str, *, version: int | None = None, **data):
+    data.setdefault("version", case.version if version is None else version)
+    return client.post(reverse("alerts:case_action", args=[case.pk, name]), data, follow=True)
+
+
+def page_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# ---- the case page ------------------------------------------------------------------------------
+
+
+def test_case_page_shows_each_user_only_the_actions_they_may_take(world):
+    case = assigned_case(world)
+
+    owner_page = english_client(world["staff"]).get(case.get_absolute_url())
+    responsible_page = english_client(world["contractor"]).get(case.get_absolute_url())
+    other_company_page = english_client(world["supervisor"]).get(case.get_absolute_url())
+
+    assert action_forms(owner_page) == {"assign"}
+    assert action_forms(responsible_page) == {"start", "respond"}
+    assert other_company_page.status_code == 404
+    # every action form carries the version the user saw
+    assert f'name="version" value="{case.version}"' in responsible_page.content.decode()
+
+
+def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world):
+    case = opened_case(
+        None,
+        agency=world["agency"],
+        source=Source.RULE,
+        rule_code="projects.milestone_overdue",
+        title="测试项目: 主体封顶 45 days overdue",
+        trigger={"project": "T-00001", "milestone": "主体封顶", "days_late": 45, "severity": 45},
+        level=Level.ORANGE,
+        deadline=timezone.localdate() - datetime.timedelta(days=3),
+        opened_on=timezone.localdate() - datetime.timedelta(days=30),
+    )
+
+    page = english_client(world["staff"]).get(case.get_absolute_url())
+
+    content = page.content.decode()
+    assert 'id="trigger-data"' in content
+    rows = dict(re.findall(r"<th[^>]*>([^<]+)</th><td[^>]*>([^<]+)</td>", content))
+    assert rows == {"Project code": "T-00001", "Milestone": "主体封顶", "Days late": "45"}
+    assert "Overdue by 3 days" in content
+    assert 'data-level="orange"' in content
+    assert "working days late" in content
+
+
+def test_every_transition_works_through_the_page(world):
+    case = assigned_case(world, evidence_required=True)
+    owner, contractor = english_client(world["staff"]), english_client(world["contractor"])
+
+    response = post_action(contractor, case, "start", text="已进场")
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS
+    assert page_messages(response) == ["Done: Work started."]
+
+    photos = [SimpleUploadedFile(f"现场照片{n}.png", PNG, content_type="image/png") for n in (1, 2)]
+    response = post_action(contractor, case, "respond", text="已补充监测点并恢复数据上传", evidence=photos)
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+    assert case.response == "已补充监测点并恢复数据上传"
+    assert sorted(Attachment.objects.filter(object_id=str(case.pk)).values_list("name", flat=True)) == [
+        "现场照片1.png",
+        "现场照片2.png",
+    ]
+    # the evidence shows on the timeline, next to the response
+    assert response.content.decode().count('class="gw-thumb"') >= 2
+
+    post_action(owner, case, "send_back", text="照片不清晰")
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS
+
+    photo = SimpleUploadedFile("补拍.png", PNG, content_type="image/png")
+    post_action(contractor, case, "respond", text="已补拍", evidence=[photo])
+    post_action(owner, case.__class__.objects.get(pk=case.pk), "close", text="核实无误")
+    case.refresh_from_db()
+    assert (case.status, case.resolution, case.closed_on) == (Status.CLOSED, "核实无误", timezone.localdate())
+
+    response = post_action(owner, case, "archive", text="整改到位")
+    case.refresh_from_db()
+    assert (case.status, case.feedback) == (Status.ARCHIVED, "整改到位")
+    assert action_forms(response) == set()
+    assert list(case.events.values_list("action", flat=True)) == [
+        "opened",
+        "assigned",
+        "started",
+        "responded",
+        "sent_back",
+        "responded",
+        "closed",
+        "archived",
+    ]
+
+
+def test_assign_through_the_page_changes_who_is_responsible_and_the_deadline(world):
+    case = opened_case(
+        world["staff"], agency=world["agency"], deadline=timezone.localdate() + datetime.timedelta(days=5)
+    )
+    assert case.status == Status.OPEN
+    new_deadline = timezone.localdate() + datetime.timedelta(days=15)
+
+    post_action(
+        english_client(world["staff"]),
+        case,
+        "assign",
+        responsible_org=world["company"].pk,
+        deadline=new_deadline.isoformat(),
+    )
+
+    case.refresh_from_db()
+    assert (case.status, case.responsible_org, case.deadline) == (Status.ASSIGNED, world["company"], new_deadline)
+
+
+def test_an_action_the_user_may_not_take_is_refused_with_a_message_and_changes_nothing(world):
+    case = assigned_case(world)
+    before = (case.status, case.version, case.events.count())
+
+    response = post_action(english_client(world["contractor"]), case, "assign", responsible_org=world["company"].pk)
+    also = post_action(english_client(world["staff"]), case, "close")
+
+    assert page_messages(response) == ["Only the agency's staff may do this."]
+    assert page_messages(also) == ["A case that is “Assigned” cannot be verified and closed."]
+    case.refresh_from_db()
+    assert (case.status, case.version, case.events.count()) == before
+
+
+def test_a_stale_version_is_refused_because_someone_else_changed_the_case(world):
+    case = assigned_case(world)
+    services.transition(case, "respond", world["contractor"], text="已整改")
+    case.refresh_from_db()
+    seen = case.version
+    services.transition(case, "send_back", world["colleague"], text="请补充照片", version=seen)
+
+    response = post_action(english_client(world["staff"]), case, "close", version=seen)
+
+    assert page_messages(response) == [
+        "Someone else changed this case meanwhile (it is now “In progress”); reload it and try again."
+    ]
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS
+    assert not case.events.filter(action="closed").exists()
+
+
+def test_a_response_without_evidence_on_a_case_that_needs_it_is_refused(world):
+    case = assigned_case(world, evidence_required=True)
+    contractor = english_client(world["contractor"])
+
+    page = contractor.get(case.get_absolute_url()).content.decode()
+    response = post_action(contractor, case, "respond", text="已整改")
+
+    evidence_input = re.search(r'<input type="file"[^>]*name="evidence"[^>]*>', page).group(0)
+    assert "multiple" in evidence_input and 'accept="image/*,.pdf"' in evidence_input and "required" in evidence_input
+    assert page_messages(response) == ["This case needs evidence: attach photos or documents."]
+    case.refresh_from_db()
+    assert (case.status, case.response) == (Status.ASSIGNED, "")
+    assert not Attachment.objects.filter(object_id=str(case.pk)).exists()
+
+
+# ---- inbox --------------------------------------------------------------------------------------
+
+
+def test_inbox_lists_my_work_overdue_first_and_the_responses_waiting_for_me(world):
+    later = assigned_case(world, title="晚到期事项", deadline=timezone.localdate() + datetime.timedelta(days=30))
+    late = CaseFactory(
+        agency=world["agency"],
+        title="已逾期事项",
+        status=Status.IN_PROGRESS,
+        responsible_org=world["company"],
+        opened_on=timezone.localdate() - datetime.timedelta(days=40),
+        deadline=timezone.localdate() - datetime.timedelta(days=2),
+    )
+    waiting = assigned_case(world, title="待核实事项")
+    services.transition(waiting, "respond", world["contractor"], text="已整改")
+    assigned_case(world, title="别家单位事项", responsible_org=world["other_company"])
+
+    company_page = english_client(world["contractor"]).get(reverse("alerts:inbox"))
+    staff_page = english_client(world["staff"]).get(reverse("alerts:inbox"))
+
+    to_do = company_page.context["sections"][0]
+    assert [c.pk for c in to_do["cases"]] == [late.pk, later.pk]
+    assert (to_do["n"], to_do["overdue"]) == (2, 1)
+    assert len(company_page.context["sections"]) == 1  # a company verifies nothing
+    to_verify = staff_page.context["sections"][1]
+    assert [c.title for c in to_verify["cases"]] == ["待核实事项"]
+    assert 'data-count="to-verify">1<' in staff_page.content.decode()
+    assert "Nothing assigned to you or your organization is waiting." in staff_page.content.decode()
+
+
+def test_a_company_user_sees_only_the_cases_assigned_to_its_organization(world):
+    mine = assigned_case(world, title="本单位事项")
+    theirs = assigned_case(world, title="他单位事项", responsible_org=world["other_company"])
+    client = english_client(world["contractor"])
+
+    listed = client.get(reverse("alerts:case_list")).context["table"].paginator.count
+    board = client.get(reverse("alerts:board")).context["figures"]
+
+    assert listed == 1
+    assert board["open"] == 1
+    assert client.get(mine.get_absolute_url()).status_code == 200
+    assert client.get(theirs.get_absolute_url()).status_code == 404
+
+
+# ---- the leader's board -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def year_of_cases(world):
+    """33 cases opened in 2025, 32 of them closed 10 days after opening; one opened late in 2024 and
+    closed in 2025 after 21 days; four cases still open (three overdue)."""
+    agency, department = world["agency"], world["department"]
+    for n in range(33):
+        opened = D(2025, 1, 6) + datetime.timedelta(days=9 * n)
+        CaseFactory(
+            agency=agency,
+            source=Source.TOUR if n % 3 else Source.MEETING,
+            kind=Kind.RECTIFICATION,
+            level=Level.YELLOW,
+            opened_on=opened,
+            deadline=opened + datetime.timedelta(days=20),
+            status=(Status.ARCHIVED if n % 2 else Status.CLOSED) if n < 32 else Status.IN_PROGRESS,
+            closed_on=opened + datetime.timedelta(days=10) if n < 32 else None,
+            responsible_org=world["company"],
+            department=department,
+            subject_label="测试市第一中学新建工程" if n == 32 else "",
+        )
+    CaseFactory(
+        agency=agency,
+        source=Source.RULE,
+        opened_on=D(2024, 12, 20),
+        closed_on=D(2025, 1, 10),
+        deadline=D(2025, 1, 31),
+        status=Status.CLOSED,
+    )
+    CaseFactory(
+        agency=agency,
+        source=Source.RULE,
+        kind=Kind.SUPERVISION,
+        level=Level.RED,
+        opened_on=D(2024, 6, 1),
+        deadline=D(2024, 7, 1),
+        status=Status.ASSIGNED,
+        responsible_org=world["other_company"],
+        subject_label="测试大道一标段",
+    )
+    CaseFactory(
+        agency=agency,
+        source=Source.MANUAL,
+        kind=Kind.ATTENTION,
+        level=Level.ORANGE,
+        opened_on=D(2024, 3, 1),
+        deadline=D(2024, 4, 1),
+        status=Status.OPEN,
+        department=department,
+    )
+    CaseFactory(
+        agency=agency,
+        source=Source.MEETING,
+        kind=Kind.ACTION_ITEM,
+        level=Level.BLUE,
+        opened_on=timezone.localdate(),
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+        status=Status.ASSIGNED,
+        responsible_org=world["company"],
+        department=department,
+    )
+
+
+FIGURE_LINK = re.compile(
+    r'<a class="[^"]*gw-figure-link[^"]*" href="([^"]+)" data-figure="([^"]+)"(?: data-count="(\d+)")?>(.*?)</a>', re.S
+)
+
+
+def test_board_figures_match_hand_computed_values(world, year_of_cases):
+    response = english_client(world["staff"]).get(reverse("alerts:board"), {"year": 2025})
+
+    figures = response.context["figures"]
+    assert (figures["opened"], figures["closed"]) == (33, 32)
+    assert figures["closure_rate"] == Decimal("97.0")
+    assert figures["average_days_to_close"] == Decimal("10.3")  # (32 × 10 + 21) / 33
+    assert (figures["open"], figures["overdue"]) == (4, 3)
+    content = response.content.decode()
+    assert ">97.0%<" in content
+    assert "32 of 33" in content
+    assert ">10.3<" in content
+
+
+def test_every_board_figure_opens_the_list_of_exactly_the_cases_it_counts(world, year_of_cases):
+    client = english_client(world["staff"])
+    content = client.get(reverse("alerts:board"), {"year": 2025}).content.decode()
+
+    links = FIGURE_LINK.findall(content)
+    checked = {}
+    for href, key, count, inner in links:
+        shown = re.search(r'gw-number[^"]*">\s*([\d.]+)%?\s*<', inner).group(1)
+        expected = int(count) if count else (32 if key == "closure-rate" else int(shown))
+        listed = client.get(html.unescape(href)).context["table"].paginator.count
+        checked[f"{key} {html.unescape(href)}"] = (expected, listed)
+    wrong = {k: v for k, v in checked.items() if v[0] != v[1]}
+    assert not wrong, wrong
+    keys = {k.split()[0] for k in checked}
+    assert {"opened", "closed", "closure-rate", "average", "open", "overdue", "supervision", "attention"} <= keys
+    assert {"by-level-open", "by-level-overdue", "by-source-open", "by-kind-open", "by-department-open"} <= keys
+    assert {"by-responsible-open", "by-subject-open"} <= keys
+
+
+def test_board_refuses_a_period_that_ends_before_it_starts(world):
+    response = english_client(world["staff"]).get(reverse("alerts:board"), {"from": "2025-06-01", "to": "2025-01-01"})
+
+    assert response.status_code == 422
+    assert "The period ends before it starts." in response.content.decode()
+
+
+# ---- rules, meetings, notifications, object pages -----------------------------------------------
+
+
+def test_rules_page_shows_each_rule_with_its_parameters_and_live_cases(world):
+    leader = UserFactory(organization=world["agency"], role=Role.LEADER)
+    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue")
+    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue", status="closed")
+
+    leader_page = english_client(leader).get(reverse("alerts:rules")).content.decode()
+    staff_page = english_client(world["staff"]).get(reverse("alerts:rules")).content.decode()
+
+    card = leader_page.split('data-rule="projects.milestone_overdue"')[1].split('data-rule="')[0]
+    assert "Milestone overdue" in card
+    assert re.search(r'data-figure="live"><span class="gw-number">1<', card)
+    assert re.search(r'data-param="red_after">.*?>90<.*?1–730', card, re.S)
+    assert "/alerts/rule-settings/add/?code=projects.milestone_overdue" in card
+    assert "/alerts/rule-settings/add/" not in staff_page  # staff may view the rules, not change them
+
+
+def test_meeting_page_lists_its_decisions_and_offers_to_add_an_action_item(world):
+    meeting = MeetingFactory(agency=world["agency"], title="项目推进协调会")
+    decision = assigned_case(world, title="加快办理施工许可", meeting=meeting, source=Source.MEETING)
+
+    content = english_client(world["staff"]).get(meeting.get_absolute_url()).content.decode()
+
+    assert decision.title in content
+    assert f"/alerts/cases/add/?meeting={meeting.pk}&amp;kind=action_item" in content
+
+
+def test_header_bell_counts_unread_notifications_and_mark_all_read_clears_them(world):
+    NotificationFactory.create_batch(3, user=world["staff"])
+    NotificationFactory(user=world["colleague"])
+    client = english_client(world["staff"])
+
+    page = client.get(reverse("alerts:notifications")).content.decode()
+    response = client.post(reverse("alerts:notifications_read"), follow=True)
+
+    assert re.search(r'id="notification-count">3<', page)
+    assert 'id="notification-count"' not in response.content.decode()
+    assert Notification.objects.filter(read_at__isnull=True).count() == 1  # the colleague's
+
+
+def test_project_page_shows_the_cases_about_the_project_and_its_parts(world):
+    from gongwu.projects.testing import MilestoneFactory, ProjectFactory  # the integration under test
+
+    project = ProjectFactory(agency=world["agency"], name="测试市第一中学新建工程")
+    milestone = MilestoneFactory(project=project, planned_date=D(2025, 3, 1))
+    other = ProjectFactory(agency=world["agency"], name="测试市第二中学新建工程")
+    about_project = CaseFactory(agency=world["agency"], title="立项至施工许可用时超标")
+    about_project.set_subject(project)
+    about_project.save()
+    about_milestone = CaseFactory(agency=world["agency"], title="开工节点逾期", deadline=D(2025, 4, 1))
+    about_milestone.set_subject(milestone)
+    about_milestone.save()
+    elsewhere = CaseFactory(agency=world["agency"], title="别的项目的事项")
+    elsewhere.set_subject(other)
+    elsewhere.save()
+
+    content = english_client(world["staff"]).get(project.get_absolute_url()).content.decode()
+    quiet = english_client(world["staff"]).get(milestone.get_absolute_url()).content.decode()
+
+    panel = content.split('id="subject-cases"')[1]
+    assert about_project.title in panel and about_milestone.title in panel
+    assert elsewhere.title not in panel
+    assert "2 open" in panel and "1 overdue" in panel
+    assert about_milestone.title in quiet.split('id="subject-cases"')[1]
+    assert english_client(world["contractor"]).get(reverse("alerts:inbox")).status_code == 200
+
+
+def test_object_pages_without_cases_show_no_cases_panel(world):
+    content = english_client(world["staff"]).get(world["company"].get_absolute_url()).content.decode()
+
+    assert 'id="subject-cases"' not in content
+    assert not CaseEvent.objects.exists()
