@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from gongwu.alerts import api as alerts_api
 from gongwu.core import api as core_api
 from gongwu.projects import api as projects_api
 
@@ -28,6 +29,11 @@ api.add_router("/task-lists/", projects_api.task_lists)
 api.add_router("/task-items/", projects_api.task_items)
 api.add_router("/awards/", projects_api.awards)
 api.add_router("/project-tags/", projects_api.project_tags)
+api.add_router("/cases/", alerts_api.cases)
+api.add_router("/meetings/", alerts_api.meetings)
+api.add_router("/rules/", alerts_api.rules)
+api.add_router("/alerts/", alerts_api.board)
+api.add_router("/notifications/", alerts_api.notifications)
 
 
 @api.exception_handler(PermissionDenied)

@@ -3,12 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.alerts.rules import RULES
 from gongwu.core.generic.forms import ScopedModelForm
 from gongwu.core.models import Organization, OrganizationKind, User
+from gongwu.core.models.organizations import COMPANY_KINDS
 
 
 class AgencyDefaultMixin:
@@ -61,9 +63,11 @@ class CaseForm(AgencyDefaultMixin, ScopedModelForm):
                 .distinct()
                 .order_by("kind", "name")
             )
-        self.fields["responsible_person"].queryset = User.objects.filter(is_active=True).order_by(
-            "organization", "username"
+        people = User.objects.filter(is_active=True).filter(
+            Q(organization__kind__in=COMPANY_KINDS)
+            | Q(pk__in=User.objects.for_user(self.user).values("pk") if self.user is not None else [])
         )
+        self.fields["responsible_person"].queryset = people.order_by("organization", "username")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -79,6 +83,7 @@ class CaseForm(AgencyDefaultMixin, ScopedModelForm):
                 if name in self.cleaned_data:
                     setattr(self.instance, name, self.cleaned_data[name])
             services.prepare_new_case(self.instance, self.user)
+            self.cleaned_data["responsible_org"] = self.instance.responsible_org
         super()._post_clean()
 
     def _save_m2m(self) -> None:

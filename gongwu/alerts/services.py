@@ -140,6 +140,8 @@ def prepare_new_case(case: Case, actor: Any) -> None:
         case.agency = actor.agency
     if not case.number and case.agency_id:
         case.number = next_number(case.agency_id, (case.opened_on or timezone.localdate()).year)
+    if case.meeting_id and case.source == Source.MANUAL:
+        case.source = Source.MEETING
     if case.responsible_person_id and not case.responsible_org_id:
         case.responsible_org_id = case.responsible_person.organization_id
     if case.responsible_org_id and case.status == Status.OPEN:

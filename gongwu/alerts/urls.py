@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from gongwu.alerts import pages, views
 
@@ -10,7 +10,11 @@ urlpatterns = [
     path("rules/", pages.rules, name="rules"),
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/read/", pages.notifications_read, name="notifications_read"),
-    path("cases/<int:pk>/<str:name>/", pages.case_action, name="case_action"),
+    re_path(
+        r"^cases/(?P<pk>\d+)/(?P<name>assign|start|respond|close|send_back|archive)/$",
+        pages.case_action,
+        name="case_action",
+    ),
     *views.CaseViews.urls("cases"),
     *views.MeetingViews.urls("meetings"),
     *views.RuleSettingViews.urls("rule-settings"),
