@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.core.models import Organization, OrganizationKind, ScopedModel, User
+from gongwu.core.models import Organization, OrganizationKind, Role, ScopedModel, ScopedQuerySet, User, user_may
 
 
 class Level(models.TextChoices):
@@ -70,6 +70,31 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUBMITTED)
 DONE_STATUSES = (Status.CLOSED, Status.ARCHIVED)
+
+
+def responsible_orgs_of(user: User) -> list[int]:
+    """The organizations whose cases a government user answers for: their own and their agency."""
+    orgs = [user.organization_id] if user.organization_id else []
+    agency = user.agency
+    if agency is not None and agency.pk not in orgs:
+        orgs.append(agency.pk)
+    return orgs
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
+        """Besides its agency's cases, a user sees (not changes) the cases another agency made their
+        organization responsible for, e.g. a city's case assigned to a district agency."""
+        queryset = super().for_user(user, action)
+        if action not in ("view", "export") or not user_may(user, self.model, action) or user.is_superuser:
+            return queryset
+        if user.role == Role.COMPANY:
+            return queryset
+        orgs = responsible_orgs_of(user)
+        if not orgs:
+            return queryset
+        path = self.model.party_path
+        return self.filter(self.model.scope_q(user) | Q(**{f"{path}__in": orgs}))
 
 
 class Case(ScopedModel):
@@ -143,6 +168,7 @@ class Case(ScopedModel):
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
     party_path = "responsible_org"
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")
@@ -235,6 +261,7 @@ class CaseEvent(ScopedModel):
     agency_path = "case__agency"
     party_path = "case__responsible_org"
     max_actions = frozenset({"view", "export"})
+    objects = CaseQuerySet.as_manager()
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     time = models.DateTimeField(_("time"), default=timezone.now)

@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 
 
 def is_owner(user: Any, case: Case) -> bool:
-    """Agency staff who may change the case (open, assign, verify, send back, archive)."""
-    return Case.objects.for_user(user, Action.CHANGE).filter(pk=case.pk).exists() and user.role != Role.COMPANY
+    """Staff of the case's agency who may change it (open, assign, verify, send back, archive)."""
+    return user.role != Role.COMPANY and Case.objects.for_user(user, Action.CHANGE).filter(pk=case.pk).exists()
 
 
 def is_responsible(user: Any, case: Case) -> bool:
@@ -337,8 +337,12 @@ def escalate(today: datetime.date | None = None, agency_ids: Iterable[int] | Non
         overdue = overdue.filter(agency_id__in=list(agency_ids))
     taken = 0
     steps_by_agency: dict[int, list] = {}
-    for case_id, agency_id in overdue.values_list("pk", "agency_id").iterator():
-        steps = steps_by_agency.setdefault(agency_id, escalation_steps(agency_id))
+    for case_id, agency_id, step_taken in overdue.values_list("pk", "agency_id", "escalation_step").iterator():
+        steps = steps_by_agency.get(agency_id)
+        if steps is None:
+            steps = steps_by_agency[agency_id] = escalation_steps(agency_id)
+        if step_taken >= max((s[0] for s in steps), default=0):
+            continue  # every step already taken: nothing to lock
         with transaction.atomic():
             case = Case.objects.select_for_update().filter(pk=case_id, status__in=OPEN_STATUSES).first()
             if case is None:

@@ -193,3 +193,20 @@ def test_the_inbox_of_a_company_user_holds_only_its_cases(world):
     lists = services.inbox(world["company_user"])
     assert list(lists["to_do"]) == [ours]
     assert list(lists["to_verify"]) == []
+
+
+def test_a_district_agency_sees_and_answers_the_citys_case_assigned_to_it_but_cannot_change_it(world):
+    case = CaseFactory(agency=world["agency"], responsible_org=world["district"], status=Status.ASSIGNED)
+    other = CaseFactory(agency=world["agency"], status=Status.ASSIGNED)
+    district_staff = world["district_staff"]
+    assert visible(district_staff) == {case}
+    assert set(CaseEvent.objects.for_user(district_staff)) == set()  # no events on these factory cases
+    assert visible(district_staff, Action.CHANGE) == set()
+    assert services.allowed_transitions(case, district_staff) == ["start", "respond"]
+    answered = services.transition(case, "respond", district_staff, text="已完成整改")
+    assert answered.status == Status.SUBMITTED
+    with pytest.raises(PermissionDenied):
+        services.transition(answered, "close", district_staff, text="自己销项")
+    assert stored(answered)["status"] == Status.SUBMITTED
+    assert other not in visible(district_staff)
+    assert case not in visible(world["other_staff"])
