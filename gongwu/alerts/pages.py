@@ -41,6 +41,7 @@ from gongwu.alerts.models import (
 from gongwu.alerts.rules import RULES
 from gongwu.core.calendar import working_days_between
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User, user_may
+from gongwu.core.periods import Period, period_from_query
 
 # ---- a case's page ------------------------------------------------------------------------------
 
@@ -377,26 +378,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def parse_period(request: HttpRequest) -> tuple[services.Period, list[str]]:
-    today = timezone.localdate()
-    errors = []
-    start, end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
-    try:
-        if request.GET.get("year"):
-            year = int(request.GET["year"])
-            if not 1990 <= year <= 2100:
-                raise ValueError
-            start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        if request.GET.get("from"):
-            start = datetime.date.fromisoformat(request.GET["from"])
-        if request.GET.get("to"):
-            end = datetime.date.fromisoformat(request.GET["to"])
-    except ValueError:
-        errors.append(_("Write the year as a number and dates as YYYY-MM-DD."))
-    if end < start:
-        errors.append(_("The period ends before it starts."))
-        start, end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
-    return services.Period(start, end), errors
+def parse_period(request: HttpRequest) -> tuple[Period, list[str]]:
+    return period_from_query(request.GET)
 
 
 def case_list_url(**params: Any) -> str:

@@ -47,6 +47,7 @@ from gongwu.alerts.rules import RULES, Match, Rule
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, User
+from gongwu.core.periods import Period
 
 log = logging.getLogger(__name__)
 
@@ -541,12 +542,6 @@ def clear(case: Case, report: ScanReport, today: datetime.date | None = None) ->
 
 
 # ---- the leader's board -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date
 
 
 def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.core.money import format_money
+from gongwu.core.periods import Period, period_from_query
 from gongwu.projects import services
 from gongwu.projects.forms import StageChangeForm
 from gongwu.projects.models import (
@@ -355,31 +355,8 @@ def next_stage(stage: str) -> str:
 # ---- the portfolio summary ----------------------------------------------------------------------
 
 
-def parse_period(request: HttpRequest) -> tuple[services.Period, list[str]]:
-    """The period from `year` or `from`/`to` in the query string; the current year by default."""
-    errors = []
-    today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-        if not 1990 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The year must be a number between 1990 and 2100."))
-        year = today.year
-    period = services.Period.year(year)
-    start, end = request.GET.get("from"), request.GET.get("to")
-    if start or end:
-        try:
-            period = services.Period(
-                datetime.date.fromisoformat(start) if start else period.start,
-                datetime.date.fromisoformat(end) if end else period.end,
-            )
-        except ValueError:
-            errors.append(_("Dates are written YYYY-MM-DD."))
-        if period.end < period.start:
-            errors.append(_("The period ends before it starts."))
-            period = services.Period.year(year)
-    return period, errors
+def parse_period(request: HttpRequest) -> tuple[Period, list[str]]:
+    return period_from_query(request.GET)
 
 
 def summary_queryset(request: HttpRequest) -> tuple[Any, Organization | None]:

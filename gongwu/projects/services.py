@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from gongwu.core import services as core_services
 from gongwu.core.calendar import working_days_between
 from gongwu.core.models import Action, Role
+from gongwu.core.periods import Period
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
     STAGE_ORDER,
@@ -343,28 +344,6 @@ def change_percent(current: int | Decimal | None, previous: int | Decimal | None
     if not previous or current is None:
         return None
     return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime.date
-    end: datetime.date
-
-    @classmethod
-    def year(cls, year: int) -> Period:
-        return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-
-    def previous_year(self) -> Period:
-        def back(day: datetime.date) -> datetime.date:
-            try:
-                return day.replace(year=day.year - 1)
-            except ValueError:  # 29 February
-                return day.replace(year=day.year - 1, day=28)
-
-        return Period(back(self.start), back(self.end))
-
-    def query(self) -> dict[str, str]:
-        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
 OUTCOME_FIELDS = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")
