@@ -696,7 +696,10 @@ class ProgressReport(ProjectChild):
             )
             if later is not None and self.percent > later:
                 raise ValidationError(
-                    {"percent": _("Progress cannot exceed a later month's %(percent)s%%.") % {"percent": f"{later.normalize():f}"}}
+                    {
+                        "percent": _("Progress cannot exceed a later month's %(percent)s%%.")
+                        % {"percent": f"{later.normalize():f}"}
+                    }
                 )
 
     def save(self, *args, **kwargs) -> None:

@@ -135,7 +135,7 @@ def task_behind(agency_id: int, params: dict[str, int], today: datetime.date) ->
             },
             data={
                 "project": item.project.code,
-                "task": item.kind,
+                "task": str(item.get_kind_display()),
                 "planned_date": item.planned_date.isoformat(),
                 "days_late": days,
             },
@@ -188,7 +188,7 @@ def lead_time_over_target(agency_id: int, params: dict[str, int], today: datetim
                 "project": project.code,
                 "approved_on": start.isoformat(),
                 "days": days,
-                "basis": settings.lead_time_basis,
+                "basis": str(settings.get_lead_time_basis_display()),
                 "target": settings.lead_time_target,
             },
             level=Level.RED if days > settings.lead_time_target * 2 else None,

@@ -145,7 +145,7 @@ def test_a_task_behind_plan_opens_an_attention_case(agency):
     assert (case.kind, case.level) == (Kind.ATTENTION, Level.ORANGE)
     assert case.trigger == {
         "project": behind.project.code,
-        "task": TaskKind.START,
+        "task": "Projects to start",
         "planned_date": days_ago(5).isoformat(),
         "days_late": 5,
         "severity": 5,
@@ -175,7 +175,7 @@ def test_a_lead_time_over_target_opens_a_case(agency):
         "project": waiting.code,
         "approved_on": days_ago(70).isoformat(),
         "days": 70,
-        "basis": "calendar",
+        "basis": "Calendar days",
         "target": 60,
         "severity": 70,
     }
