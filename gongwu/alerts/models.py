@@ -195,6 +195,9 @@ class Case(ScopedModel):
     def get_absolute_url(self) -> str:
         return reverse("alerts:case_detail", args=[self.pk])
 
+    def change_log_agency_id(self) -> int | None:
+        return self.agency_id
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

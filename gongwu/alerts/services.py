@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,8 +21,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case as Case_
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,11 +121,14 @@ def record_event(
 
 
 def next_number(agency_id: int, year: int) -> str:
-    """The agency's next case number in the year: 2026-0001, 2026-0002 …"""
+    """The agency's next case number in the year: 2026-0001 … 2026-9999, 2026-10000 …
+
+    The year's numbers are a range of the (agency, number) index; the longest, then the largest, is the last.
+    """
     prefix = f"{year}-"
     last = (
-        Case.objects.filter(agency_id=agency_id, number__startswith=prefix)
-        .order_by("-number")
+        Case.objects.filter(agency_id=agency_id, number__gte=prefix, number__lt=f"{year}.")
+        .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
         .first()
     )
@@ -167,7 +171,9 @@ def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
         try:
             with transaction.atomic():
                 if actor is None:
-                    case.full_clean()
+                    # Opened by the system (the scan): the case's own rules; the database's constraints guard
+                    # the rest, without full_clean's query per foreign key and constraint (bench/alerts.py).
+                    case.clean()
                     case.save()
                     core_services.log_change(
                         instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
@@ -544,73 +550,90 @@ def clear(case: Case, report: ScanReport, today: datetime.date | None = None) ->
 # ---- the leader's board -------------------------------------------------------------------------
 
 
+BOARD_GROUPS = ("level", "source", "kind", "department__name", "responsible_org__name", "subject_label")
+
+
 def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
     """The figures of the leader's board over `cases` (already scoped) for `period`.
 
     Closure rate = cases opened in the period that are closed (or archived) ÷ cases opened in the
     period ("33 个问题, 已整改 32 个, 97%"); average time to close over cases closed in the period.
+    Two queries: the period's figures in one aggregate grouped by source, and the few columns of the
+    live cases, grouped here (bench/alerts.py: 1.1 × one hand-written SQL statement over 1,000,000 cases).
     """
     today = today or timezone.localdate()
-    opened = cases.filter(opened_on__gte=period.start, opened_on__lte=period.end)
-    live = cases.filter(status__in=OPEN_STATUSES)
-    overdue_q = Q(status__in=OPEN_STATUSES, deadline__lt=today)
-    totals = opened.aggregate(
-        opened=Count("pk"),
-        closed=Count("pk", filter=Q(status__in=DONE_STATUSES)),
-        closed_on_time=Count(
-            "pk", filter=Q(status__in=DONE_STATUSES) & (Q(deadline__isnull=True) | Q(closed_on__lte=F("deadline")))
-        ),
-    )
-    closed_in_period = cases.filter(closed_on__gte=period.start, closed_on__lte=period.end)
-    durations = [c.days_to_close for c in closed_in_period.only("opened_on", "closed_on")]
-    average = (Decimal(sum(durations)) / len(durations)).quantize(Decimal("0.1")) if durations else None
-    live_totals = live.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_q))
-
-    def grouped(queryset: QuerySet, field: str) -> list[dict[str, Any]]:
-        return list(
-            queryset.values(field)
-            .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_q))
-            .order_by("-overdue", "-n")
+    in_period = Q(opened_on__gte=period.start, opened_on__lte=period.end)
+    closed_in_period = Q(closed_on__gte=period.start, closed_on__lte=period.end)
+    done = Q(status__in=DONE_STATUSES)
+    per_source = list(
+        cases.order_by()
+        .values("source")
+        .annotate(
+            opened=Count("pk", filter=in_period),
+            closed=Count("pk", filter=in_period & done),
+            closed_on_time=Count(
+                "pk", filter=in_period & done & (Q(deadline__isnull=True) | Q(closed_on__lte=F("deadline")))
+            ),
+            closed_in_period=Count("pk", filter=closed_in_period),
+            time_to_close=Sum(
+                ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField()),
+                filter=closed_in_period,
+            ),
         )
+    )
+
+    def total(key: str) -> int:
+        return sum(row[key] for row in per_source)
+
+    closed_count = total("closed_in_period")
+    days = sum(row["time_to_close"].days for row in per_source if row["time_to_close"] is not None)
+    live = list(
+        cases.filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .values_list(*BOARD_GROUPS, "subject_type_id", "subject_id", "deadline")
+    )
+    counts: dict[str, Counter] = {name: Counter() for name in BOARD_GROUPS}
+    late: dict[str, Counter] = {name: Counter() for name in BOARD_GROUPS}
+    supervised: set[tuple[Any, str]] = set()
+    attention: set[tuple[Any, str]] = set()
+    overdue = 0
+    for row in live:
+        is_late = row[8] is not None and row[8] < today
+        overdue += is_late
+        for index, name in enumerate(BOARD_GROUPS):
+            counts[name][row[index]] += 1
+            late[name][row[index]] += is_late
+        if row[2] == Kind.SUPERVISION:
+            supervised.add((row[6], row[7]))
+        elif row[2] == Kind.ATTENTION:
+            attention.add((row[6], row[7]))
+
+    def grouped(name: str, top: int | None = None) -> list[dict[str, Any]]:
+        keys = [key for key in counts[name] if name != "subject_label" or key != ""]
+        keys.sort(key=lambda key: (-late[name][key], -counts[name][key], str(key)))
+        return [{name: key, "n": counts[name][key], "overdue": late[name][key]} for key in keys[:top]]
 
     return {
         "period": period,
-        "opened": totals["opened"],
-        "closed": totals["closed"],
-        "closed_on_time": totals["closed_on_time"],
-        "closure_rate": rate(totals["closed"], totals["opened"]),
-        "average_days_to_close": average,
-        "closed_in_period": len(durations),
-        "open": live_totals["open"],
-        "overdue": live_totals["overdue"],
-        "by_level": grouped(live, "level"),
-        "by_source": grouped(live, "source"),
-        "by_kind": grouped(live, "kind"),
-        "by_department": grouped(live, "department__name"),
-        "by_responsible": grouped(live, "responsible_org__name"),
-        "by_subject": grouped(live.exclude(subject_label=""), "subject_label")[:20],
-        "opened_by_source": list(
-            opened.values("source")
-            .annotate(n=Count("pk"), closed=Count("pk", filter=Q(status__in=DONE_STATUSES)))
-            .order_by("-n")
+        "opened": total("opened"),
+        "closed": total("closed"),
+        "closed_on_time": total("closed_on_time"),
+        "closure_rate": rate(total("closed"), total("opened")),
+        "average_days_to_close": (Decimal(days) / closed_count).quantize(Decimal("0.1")) if closed_count else None,
+        "closed_in_period": closed_count,
+        "open": len(live),
+        "overdue": overdue,
+        "by_level": grouped("level"),
+        "by_source": grouped("source"),
+        "by_kind": grouped("kind"),
+        "by_department": grouped("department__name"),
+        "by_responsible": grouped("responsible_org__name"),
+        "by_subject": grouped("subject_label", 20),
+        "opened_by_source": sorted(
+            ({"source": r["source"], "n": r["opened"], "closed": r["closed"]} for r in per_source if r["opened"]),
+            key=lambda r: (-r["n"], r["source"]),
         ),
-        "subjects": {
-            "supervision": live.filter(kind=Kind.SUPERVISION).values("subject_type", "subject_id").distinct().count(),
-            # Subjects with only attention cases (one under supervision counts there). Manual cases may have no
-            # subject type, hence the coalesce: NULL never equals NULL.
-            "attention": live.filter(kind=Kind.ATTENTION)
-            .annotate(type_key=Coalesce("subject_type", 0))
-            .exclude(
-                Exists(
-                    live.filter(kind=Kind.SUPERVISION, subject_id=OuterRef("subject_id"))
-                    .annotate(type_key=Coalesce("subject_type", 0))
-                    .filter(type_key=OuterRef("type_key"))
-                )
-            )
-            .values("subject_type", "subject_id")
-            .distinct()
-            .count(),
-        },
+        "subjects": {"supervision": len(supervised), "attention": len(attention - supervised)},
     }
 
 

@@ -718,3 +718,11 @@ def test_a_responsible_organization_without_a_person_is_notified_as_a_whole(loop
     case = CaseFactory(agency=loop.agency)
     services.transition(case, "assign", loop.owner, responsible_org=loop.company)
     assert sorted(Notification.objects.values_list("user", flat=True)) == sorted([loop.company_user.pk, colleague.pk])
+
+
+def test_numbers_go_on_past_9999_in_a_year(loop):
+    CaseFactory(agency=loop.agency, number="2026-9999", opened_on=datetime.date(2026, 3, 1))
+    assert services.next_number(loop.agency.pk, 2026) == "2026-10000"
+    CaseFactory(agency=loop.agency, number="2026-10000", opened_on=datetime.date(2026, 3, 2))
+    assert services.next_number(loop.agency.pk, 2026) == "2026-10001"
+    assert services.next_number(loop.agency.pk, 2027) == "2027-0001"
