@@ -297,11 +297,15 @@ def notify(user: User | None, case: Case | None, text: str) -> Notification | No
         return None
     note = Notification.objects.create(user=user, case=case, text=text[:300])
     if user.email:
-        try:
-            send_mail(text[:150], text, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
-        except OSError:
-            log.warning("could not e-mail %s about case %s", user.pk, getattr(case, "pk", None), exc_info=True)
+        send_email(user, text)
     return note
+
+
+def send_email(user: User, text: str) -> None:
+    try:
+        send_mail(text[:150], text, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+    except OSError:
+        log.warning("could not e-mail user %s", user.pk, exc_info=True)
 
 
 def notify_responsible(case: Case, text: str) -> None:
@@ -447,24 +451,30 @@ def scan_rule(
         )
     }
     seen: set[tuple[int, str]] = set()
+    new: list[tuple[Match, str]] = []
     for match in rule.find(agency_id, params, today):
         report.examined += 1
         key = _subject_key(match.subject)
+        if key in seen:
+            continue  # the rule named this subject twice
         seen.add(key)
         match_level = match.level or level
         case = live.get(key)
         if case is None:
-            open_rule_case(rule, agency_id, match, match_level, today, report)
+            new.append((match, match_level))
         elif LEVEL_RANK[match_level] > LEVEL_RANK[case.level]:
             worsen(case, match, match_level, report)
+    for start in range(0, len(new), SCAN_CHUNK):
+        open_rule_cases(rule, agency_id, new[start : start + SCAN_CHUNK], today, report)
     for key, case in live.items():
         if key not in seen:
             clear(case, report, today)
 
 
-def open_rule_case(
-    rule: Rule, agency_id: int, match: Match, level: str, today: datetime.date, report: ScanReport
-) -> None:
+SCAN_CHUNK = 500
+
+
+def rule_case(rule: Rule, agency_id: int, match: Match, level: str, today: datetime.date) -> Case:
     case = Case(
         agency_id=agency_id,
         source=Source.RULE,
@@ -480,6 +490,71 @@ def open_rule_case(
         responsible_person_id=match.responsible_person_id,
     )
     case.set_subject(match.subject)
+    return case
+
+
+def open_rule_cases(
+    rule: Rule, agency_id: int, chunk: list[tuple[Match, str]], today: datetime.date, report: ScanReport
+) -> None:
+    """Open a chunk of a rule's new cases in one transaction: numbered, on their timelines, in the change
+    log (chained in order) and notified, as `open_case` does one by one, with a few bulk inserts instead of
+    some twenty queries per case (bench/alerts.py). A clash with a case opened meanwhile (a parallel scan
+    or a hand-made number) falls back to one by one for the chunk; a chunk is all or nothing, so an
+    interrupted scan run again converges."""
+    people = {
+        user.pk: user
+        for user in User.objects.filter(
+            pk__in={m.responsible_person_id for m, _level in chunk if m.responsible_person_id}
+        )
+    }
+    first = int(next_number(agency_id, today.year).removeprefix(f"{today.year}-"))
+    cases = []
+    for offset, (match, level) in enumerate(chunk):
+        case = rule_case(rule, agency_id, match, level, today)
+        case.number = f"{today.year}-{first + offset:04d}"
+        person = people.get(case.responsible_person_id)
+        if person is not None:
+            case.responsible_org_id = person.organization_id
+            case.status = Status.ASSIGNED
+        case.clean()
+        cases.append(case)
+    try:
+        with transaction.atomic():
+            Case.objects.bulk_create(cases)
+            events = []
+            for case in cases:
+                data = {"trigger": case.trigger} if case.trigger else {}
+                events.append(CaseEvent(case=case, action=EventAction.OPENED, to_status=case.status, data=data))
+                if case.status == Status.ASSIGNED:
+                    events.append(
+                        CaseEvent(
+                            case=case, action=EventAction.ASSIGNED, from_status=Status.OPEN, to_status=case.status
+                        )
+                    )
+            CaseEvent.objects.bulk_create(events)
+            core_services.log_changes(
+                [(case, "create", None, core_services.snapshot(case)) for case in cases], actor=None
+            )
+    except IntegrityError:
+        for match, level in chunk:
+            open_rule_case(rule, agency_id, match, level, today, report)
+        return
+    report.opened += len(cases)
+    notes = [
+        Notification(user=person, case=case, text=(_("New case for you: %(case)s") % {"case": case})[:300])
+        for case in cases
+        if (person := people.get(case.responsible_person_id)) is not None and person.is_active
+    ]
+    Notification.objects.bulk_create(notes)
+    for note in notes:
+        if note.user.email:
+            send_email(note.user, note.text)
+
+
+def open_rule_case(
+    rule: Rule, agency_id: int, match: Match, level: str, today: datetime.date, report: ScanReport
+) -> None:
+    case = rule_case(rule, agency_id, match, level, today)
     live = Case.objects.filter(
         agency_id=agency_id,
         source=Source.RULE,

@@ -57,26 +57,23 @@ def owning_agency_id(instance: models.Model) -> int | None:
     return node.pk
 
 
-def log_change(
-    *,
-    instance: models.Model,
-    action: str,
-    actor: Any,
-    before: dict | None,
-    after: dict | None,
-    object_id: str | None = None,
-) -> ChangeLogEntry:
-    """Append one entry to the hash chain. Call inside the transaction that made the change."""
+def _lock_chain() -> str:
+    """Serialise appends to the hash chain (PostgreSQL; SQLite serialises writers anyway); the last hash."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    prev = ChangeLogEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    return ChangeLogEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+
+
+def _entry(
+    *, instance: models.Model, action: str, actor: Any, before: dict | None, after: dict | None, object_id: str | None
+) -> ChangeLogEntry:
     actor_obj = actor if getattr(actor, "pk", None) else None
     agency_id = owning_agency_id(instance)
     if agency_id is None and actor_obj is not None and actor_obj.organization_id:
         agency = actor_obj.agency
         agency_id = agency.pk if agency else None
-    entry = ChangeLogEntry(
+    return ChangeLogEntry(
         time=timezone.now(),
         actor=actor_obj,
         actor_name=str(actor_obj) if actor_obj else _("system"),
@@ -89,11 +86,38 @@ def log_change(
         action=action,
         before=before,
         after=after,
-        prev_hash=prev,
     )
+
+
+def log_change(
+    *,
+    instance: models.Model,
+    action: str,
+    actor: Any,
+    before: dict | None,
+    after: dict | None,
+    object_id: str | None = None,
+) -> ChangeLogEntry:
+    """Append one entry to the hash chain. Call inside the transaction that made the change."""
+    prev = _lock_chain()
+    entry = _entry(instance=instance, action=action, actor=actor, before=before, after=after, object_id=object_id)
+    entry.prev_hash = prev
     entry.hash = entry.compute_hash()
     entry.save()
     return entry
+
+
+def log_changes(changes: list[tuple[models.Model, str, dict | None, dict | None]], actor: Any) -> None:
+    """Append many entries at once, chained in order: (instance, action, before, after) each.
+    For bulk writes (the alert scan); call inside the transaction that made the changes."""
+    prev = _lock_chain()
+    entries = []
+    for instance, action, before, after in changes:
+        entry = _entry(instance=instance, action=action, actor=actor, before=before, after=after, object_id=None)
+        entry.prev_hash = prev
+        entry.hash = prev = entry.compute_hash()
+        entries.append(entry)
+    ChangeLogEntry.objects.bulk_create(entries)
 
 
 def _require(actor: Any, model: type[models.Model], action: str) -> None:

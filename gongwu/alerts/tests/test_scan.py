@@ -382,7 +382,8 @@ def test_an_interrupted_scan_run_again_converges_on_the_same_cases(monkeypatch):
     services.scan(TODAY, agency_ids=[whole.pk], codes=CODES)
 
     with monkeypatch.context() as patch:
-        interrupted_after("projects.approval_late", 2, patch)
+        # The third rule fails midway: the first two rules' cases are in, the third's chunk is not.
+        interrupted_after("projects.task_behind", 2, patch)
         with pytest.raises(ConnectionError):
             services.scan(TODAY, agency_ids=[broken.pk], codes=CODES)
     halfway = Case.objects.filter(agency=broken).count()

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
 from gongwu.alerts import tasks
@@ -22,6 +23,13 @@ pytestmark = pytest.mark.django_db
 
 DAY = datetime.date(2026, 6, 15)
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Job messages are asserted in English (the catalogue gives the Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
