@@ -516,7 +516,8 @@ def open_rule_cases(
         if person is not None:
             case.responsible_org_id = person.organization_id
             case.status = Status.ASSIGNED
-        case.clean()
+        # No clean(): the rule took department and director from the subject's own project, and the
+        # deadline is set; its two look-ups per case were most of the first scan's queries.
         cases.append(case)
     try:
         with transaction.atomic():
