@@ -12,9 +12,10 @@ Prints figures, not pass/fail. See bench/README.md ("Alerts"). In short:
    departments, responsible organizations); checks that `services.board` and ONE hand-written SQL statement
    (the limit) give the same figures; then times, interleaved, the service, the limit and the page
    `/alerts/board/` as a signed-in leader of that agency: median and p95.
-4. With `--experiments`, times candidate changes to services.py (monkeypatched here, nothing is edited) and
-   candidate indexes (created by SQL in the scratch database, then dropped), before/after in the same run.
-5. Drops the database unless `--keep-db`.
+4. Drops the database unless `--keep-db`.
+
+(The batched opening of new cases and the two-query board, measured here as experiments on 28 November
+2026, are now the services' own code; bench/README.md keeps the before/after figures.)
 
 Goals (from the issue): the scan under 60 s; the board within 2 x the SQL limit.
 """
@@ -101,14 +102,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--skip-scan", action="store_true", help="only the board")
     parser.add_argument("--skip-board", action="store_true", help="only the scan")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest board queries")
-    parser.add_argument(
-        "--experiments", action="store_true", help="time candidate service changes and indexes (monkeypatched)"
-    )
-    parser.add_argument(
-        "--batched-only",
-        action="store_true",
-        help="with --reuse-db: skip the one-by-one scans; run the batched experiment against the kept cases",
-    )
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database (no reload)")
     return parser.parse_args()
@@ -242,8 +235,7 @@ def run_scan(args: argparse.Namespace, today: datetime.date, results: dict[str, 
         agency_ids = list(
             Organization.objects.filter(kind="agency", name__endswith="区建筑工务署").values_list("pk", flat=True)
         )
-        if not args.batched_only:
-            forget_scan(agency_ids)
+        forget_scan(agency_ids)
     else:
         t0 = time.perf_counter()
         agency_ids, loaded = load_portfolio(args, today)
@@ -252,9 +244,6 @@ def run_scan(args: argparse.Namespace, today: datetime.date, results: dict[str, 
             flush=True,
         )
     results["scan_inputs"] = scan_inputs(agency_ids)
-    if args.batched_only and args.reuse_db:
-        run_scan_experiment(today, agency_ids, results)
-        return
     print(f"scanning {len(agency_ids)} agencies: first scan (opens the cases) …", flush=True)
     results["scan1"] = timed_scan(today, agency_ids)
     print(f"  {results['scan1']['seconds']:.1f} s, {results['scan1']['report']}", flush=True)
@@ -262,49 +251,12 @@ def run_scan(args: argparse.Namespace, today: datetime.date, results: dict[str, 
     results["scan2"] = timed_scan(today, agency_ids)
     print(f"  {results['scan2']['seconds']:.1f} s, {results['scan2']['report']}", flush=True)
     live = Case.objects.filter(agency_id__in=agency_ids, source="rule")
-    if args.experiments:
-        run_scan_experiment(today, agency_ids, results)
     results["scan_cases"] = {
         "by_rule": dict(live.values_list("rule_code").annotate(n=Count("pk"))),
         "by_level": dict(live.values_list("level").annotate(n=Count("pk"))),
     }
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE alerts_case")
-
-
-def case_rows(agency_ids: list[int]) -> set[tuple]:
-    """What the scan opened, to compare two ways of opening (number, subject, level, status, responsible …)."""
-    from gongwu.alerts.models import Case, CaseEvent, Notification
-
-    cases = Case.objects.filter(agency_id__in=agency_ids, source="rule")
-    fields = ("agency_id", "number", "rule_code", "subject_type_id", "subject_id", "subject_label", "level", "kind")
-    fields += ("status", "title", "deadline", "department_id", "responsible_org_id", "responsible_person_id")
-    rows = {(*r[:-1], json.dumps(r[-1], sort_keys=True)) for r in cases.values_list(*fields, "trigger")}
-    events = CaseEvent.objects.filter(case__in=cases).count()
-    notes = Notification.objects.filter(case__in=cases).count()
-    return rows | {("events", events), ("notifications", notes)}
-
-
-def run_scan_experiment(today: datetime.date, agency_ids: list[int], results: dict[str, Any]) -> None:
-    """The first scan again with `scan_experiments.batched_scan_rule` patched in: same cases, time?"""
-    import scan_experiments
-
-    from gongwu.alerts import services
-
-    before = case_rows(agency_ids)
-    forget_scan(agency_ids)
-    original = services.scan_rule
-    services.scan_rule = scan_experiments.batched_scan_rule
-    try:
-        print("experiment: first scan again, new cases opened in batches …", flush=True)
-        results["scan1_batched"] = timed_scan(today, agency_ids)
-        print(f"  {results['scan1_batched']['seconds']:.1f} s, {results['scan1_batched']['report']}", flush=True)
-        results["scan2_batched"] = timed_scan(today, agency_ids)
-    finally:
-        services.scan_rule = original
-    after = case_rows(agency_ids)
-    results["scan_batched_same"] = before == after
-    results["scan_batched_diff"] = sorted(map(str, before ^ after))[:6]
 
 
 # --- the board --------------------------------------------------------------------------------------------
@@ -523,10 +475,6 @@ def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str,
             calls["page"] = projects.page_call(client, BOARD_URL)
             results["board"]["as configured"] = time_calls(calls, args.requests, args.budget)
     results["board_page_problem"] = problem
-    if args.experiments:
-        import board_experiments
-
-        results["experiments"] = board_experiments.run(leader, period, today, params, args, time_calls, board_by_sql)
     if args.explain:
         from django.db import connection
 
@@ -589,29 +537,14 @@ def report(results: dict[str, Any]) -> None:
                 f" matches {r.examined:,}; {s['queries']:,} queries, {s['sql']:.1f} s in SQL;"
                 f" {rows / s['seconds']:,.0f} input rows/s, {r.examined / s['seconds']:,.0f} matches/s"
             )
-        for key in ("scan1", "scan1_batched"):
+        for key in ("scan1",):
             if key in results:
                 first = results[key]["seconds"]
                 print(f"  {key}: first scan {first:.1f} s (goal < 60 s: {'meets' if first < 60 else 'MISSES'})")
-        if "scan1_batched" in results:
-            for key, label in (
-                ("scan1_batched", "EXPERIMENT first scan, batched opening"),
-                ("scan2_batched", "EXPERIMENT second scan, batched"),
-            ):
-                s = results[key]
-                r = s["report"]
-                print(
-                    f"  {label:<36} {s['seconds']:7.1f} s  opened {r.opened:,} matches {r.examined:,};"
-                    f" {s['queries']:,} queries, {s['sql']:.1f} s in SQL; {rows / s['seconds']:,.0f} input rows/s"
-                )
-            same = results["scan_batched_same"]
-            print(f"  batched opening gives the same cases, events and notifications: {'yes' if same else 'NO'}")
-            if not same:
-                print(f"    first differences: {results['scan_batched_diff']}")
         if "scan_cases" in results:
             print(f"  cases by rule: {results['scan_cases']['by_rule']}")
             print(f"  cases by level: {results['scan_cases']['by_level']}")
-        for key in ("scan1", "scan2", "scan1_batched"):
+        for key in ("scan1", "scan2"):
             if key not in results:
                 continue
             print(f"  where the time goes, {key} (queries by shape: count, total s):")
@@ -663,10 +596,6 @@ def report(results: dict[str, Any]) -> None:
         print("  queries of one services.board() call (count, total ms):")
         for shape, count, seconds in timings["service"]["top"]:
             print(f"    {count:>3} {seconds * 1000:8.1f}  {shape[:140]}")
-        for label, rows in results.get("experiments", {}).items():
-            print(f"  experiment: {label}")
-            for line in rows:
-                print(f"    {line}")
         for label, plan in results.get("plans", []):
             print(f"  EXPLAIN ANALYZE {label}:")
             for line in plan:

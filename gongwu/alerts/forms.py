@@ -8,23 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.alerts.rules import RULES
-from gongwu.core.generic.forms import ScopedModelForm
+from gongwu.core.generic.forms import AgencyForm
 from gongwu.core.models import Organization, OrganizationKind, User
 from gongwu.core.models.organizations import COMPANY_KINDS
 
 
-class AgencyDefaultMixin:
-    """Left empty, the agency is the user's own."""
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if "agency" in self.fields and not data.get("agency") and self.user is not None and not self.instance.agency_id:
-            data["agency"] = self.user.agency
-            self.instance.agency = data["agency"]
-        return data
-
-
-class CaseForm(AgencyDefaultMixin, ScopedModelForm):
+class CaseForm(AgencyForm):
     """A manual case (or a meeting decision's action item): the service opens it."""
 
     class Meta:
@@ -49,16 +38,11 @@ class CaseForm(AgencyDefaultMixin, ScopedModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].required = False
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
         self.fields["department"].queryset = self.fields["department"].queryset.filter(kind=OrganizationKind.DEPARTMENT)
         self.fields["responsible_org"].queryset = Organization.objects.filter(is_active=True).order_by("kind", "name")
         if self.user is not None:
             self.fields["responsible_org"].queryset = (
-                (
-                    Organization.objects.for_user(self.user)
-                    | Organization.objects.exclude(kind__in=["agency", "department", "regulator"])
-                )
+                (Organization.objects.for_user(self.user) | Organization.objects.filter(kind__in=COMPANY_KINDS))
                 .filter(is_active=True)
                 .distinct()
                 .order_by("kind", "name")
@@ -94,41 +78,20 @@ class CaseForm(AgencyDefaultMixin, ScopedModelForm):
             services.record_opening(self.instance, self.user)
 
 
-class TransitionForm(forms.Form):
-    text = forms.CharField(
-        label=_("text"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    responsible_org = forms.ModelChoiceField(
-        label=_("responsible organization"), queryset=Organization.objects.none(), required=False
-    )
-    responsible_person = forms.ModelChoiceField(
-        label=_("responsible person"), queryset=User.objects.none(), required=False
-    )
-    deadline = forms.DateField(label=_("deadline"), required=False)
-
-
-class MeetingForm(AgencyDefaultMixin, ScopedModelForm):
+class MeetingForm(AgencyForm):
     class Meta:
         model = Meeting
         fields = ["agency", "kind", "title", "date", "chair", "participants", "minutes"]
         widgets = {"participants": forms.Textarea(attrs={"rows": 2}), "minutes": forms.Textarea(attrs={"rows": 6})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].required = False
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
 
-
-class RuleSettingForm(AgencyDefaultMixin, ScopedModelForm):
+class RuleSettingForm(AgencyForm):
     class Meta:
         model = RuleSetting
         fields = ["agency", "code", "enabled", "level", "params"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].required = False
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)
         self.fields["code"] = forms.ChoiceField(
             label=_("rule"), choices=[(code, rule.title) for code, rule in sorted(RULES.items())]
         )
@@ -136,12 +99,7 @@ class RuleSettingForm(AgencyDefaultMixin, ScopedModelForm):
         self.fields["params"].help_text = _('As JSON, e.g. {"grace_days": 5}; empty for the rule\'s defaults.')
 
 
-class EscalationStepForm(AgencyDefaultMixin, ScopedModelForm):
+class EscalationStepForm(AgencyForm):
     class Meta:
         model = EscalationStep
         fields = ["agency", "order", "days_overdue", "action"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].required = False
-        self.fields["agency"].queryset = self.fields["agency"].queryset.filter(kind=OrganizationKind.AGENCY)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongwu.core.models import Organization, OrganizationKind, Role, ScopedModel, ScopedQuerySet, User, user_may
+from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS
 
 
 class Level(models.TextChoices):
@@ -332,15 +333,7 @@ class RuleSetting(ScopedModel):
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     last_scan = models.DateTimeField(_("last scan"), null=True, blank=True, editable=False)
 
-    role_actions = {
-        "admin": frozenset({"view", "change", "add"}),
-        "leader": frozenset({"view", "change", "add"}),
-        "staff": frozenset({"view"}),
-        "director": frozenset({"view"}),
-        "inspector": frozenset({"view"}),
-        "integrity": frozenset({"view"}),
-        "regulator": frozenset({"view"}),
-    }
+    role_actions = SETTINGS_ROLE_ACTIONS
 
     class Meta:
         verbose_name = _("rule setting")
@@ -382,7 +375,7 @@ class EscalationStep(ScopedModel):
     )
     action = models.CharField(_("action"), max_length=20, choices=EscalationAction.choices)
 
-    role_actions = RuleSetting.role_actions
+    role_actions = SETTINGS_ROLE_ACTIONS
 
     class Meta:
         verbose_name = _("escalation step")

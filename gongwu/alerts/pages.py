@@ -41,7 +41,7 @@ from gongwu.alerts.models import (
 from gongwu.alerts.rules import RULES
 from gongwu.core.calendar import working_days_between
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User, user_may
-from gongwu.core.periods import Period, period_from_query
+from gongwu.core.periods import Period, percent, period_from_query
 
 # ---- a case's page ------------------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ def meeting_context(meeting: Meeting, request: HttpRequest) -> dict[str, Any]:
         "cases": cases,
         "cases_done": done,
         "cases_overdue": sum(1 for c in cases if c.overdue),
-        "closure_rate": services.rate(done, len(cases)),
+        "closure_rate": percent(done, len(cases)),
         "may_add_case": user_may(user, Case, Action.ADD),
         "add_case_url": reverse("alerts:case_add") + "?" + urlencode({"meeting": meeting.pk, "kind": Kind.ACTION_ITEM}),
         "cases_url": case_list_url(meeting=meeting.pk),
@@ -266,7 +266,7 @@ def subject_cases_panel(obj: models.Model, request: HttpRequest) -> dict[str, An
         return None
     live = list(
         cases.filter(status__in=OPEN_STATUSES)
-        .annotate(rank=level_rank())
+        .annotate(rank=services.level_rank())
         .select_related("responsible_org")
         .order_by(F("deadline").asc(nulls_last=True), "-rank", "pk")[:10]
     )
@@ -334,10 +334,6 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return HttpResponseRedirect(case.get_absolute_url())
 
 
-def level_rank() -> models.Case:
-    return models.Case(*[When(level=level, then=Value(n)) for level, n in LEVEL_RANK.items()], default=Value(0))
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     if not user_may(request.user, Case, Action.VIEW):
@@ -364,7 +360,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         ),
     ):
         counts = queryset.aggregate(n=Count("pk"), overdue=Count("pk", filter=overdue_q))
-        cases = list(queryset.annotate(rank=level_rank(), late=late).order_by(*order)[:200])
+        cases = list(queryset.annotate(rank=services.level_rank(), late=late).order_by(*order)[:200])
         sections.append({"key": key, "title": title, "cases": cases, "empty": empty, **counts})
     may_verify = request.user.role != "company"
     return render(

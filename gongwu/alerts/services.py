@@ -48,7 +48,7 @@ from gongwu.alerts.rules import RULES, Match, Rule
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, User
-from gongwu.core.periods import Period
+from gongwu.core.periods import Period, percent
 
 log = logging.getLogger(__name__)
 
@@ -694,7 +694,7 @@ def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -
         "opened": total("opened"),
         "closed": total("closed"),
         "closed_on_time": total("closed_on_time"),
-        "closure_rate": rate(total("closed"), total("opened")),
+        "closure_rate": percent(total("closed"), total("opened")),
         "average_days_to_close": (Decimal(days) / closed_count).quantize(Decimal("0.1")) if closed_count else None,
         "closed_in_period": closed_count,
         "open": len(live),
@@ -711,12 +711,6 @@ def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -
         ),
         "subjects": {"supervision": len(supervised), "attention": len(attention - supervised)},
     }
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
 def level_rank() -> Case_:

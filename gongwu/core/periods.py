@@ -1,10 +1,11 @@
-"""Reporting periods: a calendar year by default, or any from/to, as the yearly reports count them."""
+"""Reporting periods (a calendar year by default, or any from/to) and the percentages the reports give."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,3 +61,17 @@ def period_from_query(query: Mapping[str, str]) -> tuple[Period, list[str]]:
             errors.append(_("The period ends before it starts."))
             period = Period.year(year)
     return period, errors
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """`part` as a percentage of `whole`, one decimal (32 of 33 → 97.0); None when there is no whole."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+def change_percent(current: int | Decimal | None, previous: int | Decimal | None) -> Decimal | None:
+    """Year-on-year change in %, one decimal (18600 vs 13980 → 33.0)."""
+    if not previous or current is None:
+        return None
+    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.generic.forms import ScopedModelForm
+from gongwu.core.generic.forms import AgencyForm, ScopedModelForm
 from gongwu.core.models import OrganizationKind, Role
 from gongwu.projects import services
 from gongwu.projects.models import (
@@ -44,24 +44,6 @@ def key_date(project: Project, name: str) -> datetime.date | None:
     if where == "approval":
         return services.approval_date(project, what)
     return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
-
-
-class AgencyForm(ScopedModelForm):
-    """A form for a record owned by an agency: the choice lists agencies only; left empty, the user's own."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        agency = self.fields["agency"]
-        agency.queryset = agency.queryset.filter(kind=OrganizationKind.AGENCY)
-        agency.required = False
-        agency.help_text = _("Left empty: your own agency.")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
-            data["agency"] = self.user.agency
-            self.instance.agency = data["agency"]
-        return data
 
 
 class ProjectForm(AgencyForm):

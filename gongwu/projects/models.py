@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongwu.core.models import Organization, OrganizationKind, ScopedModel, ScopedQuerySet, User
+from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS
 
 
 class Stage(models.TextChoices):
@@ -176,15 +177,7 @@ class ProjectSettings(ScopedModel):
         _("lead time counted in"), max_length=10, choices=LeadTimeBasis.choices, default=LeadTimeBasis.CALENDAR
     )
 
-    role_actions = {
-        "admin": frozenset({"view", "change", "add"}),
-        "leader": frozenset({"view", "change", "add"}),
-        "staff": frozenset({"view"}),
-        "director": frozenset({"view"}),
-        "inspector": frozenset({"view"}),
-        "integrity": frozenset({"view"}),
-        "regulator": frozenset({"view"}),
-    }
+    role_actions = SETTINGS_ROLE_ACTIONS
 
     class Meta:
         verbose_name = _("project settings")
@@ -418,11 +411,9 @@ class Project(ScopedModel):
         }
         pattern = settings.code_pattern or DEFAULT_CODE_PATTERN
         prefix = pattern.split("{seq", 1)[0].format(**values)
-        taken = set(
-            Project.objects.filter(agency_id=self.agency_id, code__startswith=prefix).values_list("code", flat=True)
-        )
-        seq = len(taken) + 1
-        while pattern.format(seq=seq, **values) in taken:
+        projects = Project.objects.filter(agency_id=self.agency_id)
+        seq = projects.filter(code__startswith=prefix).count() + 1
+        while projects.filter(code=pattern.format(seq=seq, **values)).exists():
             seq += 1
         return pattern.format(seq=seq, **values)
 

@@ -16,7 +16,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.core.money import format_money
@@ -156,7 +155,7 @@ def task_item_rows(project: Project) -> list[dict[str, Any]]:
             {
                 "item": item,
                 "url": f"{item.task_list.get_absolute_url()}#tasks-{item.kind}",
-                "status": str(TASK_STATUS_TEXT[status]),
+                "status": str(services.TaskStatus(status).label),
                 "colour": TASK_STATUS_COLOURS[status],
             }
         )
@@ -186,17 +185,6 @@ TASK_STATUS_COLOURS = {
     services.TaskStatus.BEHIND: "orange",
     services.TaskStatus.MISSED: "red",
 }
-# The statuses as the pages say them: written out here so that makemessages finds them (services keeps
-# its labels as plain strings).
-TASK_STATUS_TEXT = {
-    services.TaskStatus.DONE: gettext_lazy("On time"),
-    services.TaskStatus.DONE_LATE: gettext_lazy("Done late"),
-    services.TaskStatus.PENDING: gettext_lazy("Not yet due"),
-    services.TaskStatus.BEHIND: gettext_lazy("Behind plan"),
-    services.TaskStatus.MISSED: gettext_lazy("Missed"),
-}
-ACHIEVED = (services.TaskStatus.DONE, services.TaskStatus.DONE_LATE)
-BEHIND = (services.TaskStatus.BEHIND, services.TaskStatus.MISSED)
 
 
 def task_list_context(task_list: TaskList, request: HttpRequest) -> dict[str, Any]:
@@ -204,10 +192,12 @@ def task_list_context(task_list: TaskList, request: HttpRequest) -> dict[str, An
     groups = services.task_list_results(task_list)
     show = request.GET.get("show", "")
     base = task_list.get_absolute_url()
-    labels = {k: str(TASK_STATUS_TEXT.get(k, v)) for k, v in services.TASK_STATUS_LABELS.items()}
+    labels = {status: str(label) for status, label in services.TaskStatus.choices}
     cards = []
     for group in groups:
-        narrowed = {"achieved": ACHIEVED, "behind": BEHIND}.get(show.removeprefix(f"{group.kind}-"))
+        narrowed = {"achieved": services.ACHIEVED, "behind": services.NOT_ACHIEVED}.get(
+            show.removeprefix(f"{group.kind}-")
+        )
         if not show.startswith(f"{group.kind}-"):
             narrowed = None
         rows = [r for r in group.rows if narrowed is None or r.status in narrowed]

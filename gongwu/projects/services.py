@@ -11,15 +11,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from gongwu.core import services as core_services
 from gongwu.core.calendar import working_days_between
 from gongwu.core.models import Action, Role
-from gongwu.core.periods import Period
+from gongwu.core.periods import Period, change_percent, percent
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
     STAGE_ORDER,
@@ -243,21 +244,16 @@ def overdue_projects_q(today: datetime.date | None = None) -> Q:
 # ---- annual task lists --------------------------------------------------------------------------
 
 
-class TaskStatus:
-    DONE = "done"
-    DONE_LATE = "done_late"
-    PENDING = "pending"
-    BEHIND = "behind"
-    MISSED = "missed"
+class TaskStatus(models.TextChoices):
+    DONE = "done", _lazy("On time")
+    DONE_LATE = "done_late", _lazy("Done late")
+    PENDING = "pending", _lazy("Not yet due")
+    BEHIND = "behind", _lazy("Behind plan")
+    MISSED = "missed", _lazy("Missed")
 
 
-TASK_STATUS_LABELS = {
-    TaskStatus.DONE: "On time",
-    TaskStatus.DONE_LATE: "Done late",
-    TaskStatus.PENDING: "Not yet due",
-    TaskStatus.BEHIND: "Behind plan",
-    TaskStatus.MISSED: "Missed",
-}
+ACHIEVED = (TaskStatus.DONE, TaskStatus.DONE_LATE)
+NOT_ACHIEVED = (TaskStatus.BEHIND, TaskStatus.MISSED)
 
 
 def task_actual_date(item: TaskItem) -> datetime.date | None:
@@ -310,11 +306,11 @@ class TaskGroup:
 
     @property
     def achieved(self) -> int:
-        return sum(1 for r in self.rows if r.status in (TaskStatus.DONE, TaskStatus.DONE_LATE))
+        return sum(1 for r in self.rows if r.status in ACHIEVED)
 
     @property
     def behind(self) -> int:
-        return sum(1 for r in self.rows if r.status in (TaskStatus.BEHIND, TaskStatus.MISSED))
+        return sum(1 for r in self.rows if r.status in NOT_ACHIEVED)
 
     @property
     def rate(self) -> Decimal | None:
@@ -331,19 +327,6 @@ def task_list_results(task_list: TaskList, today: datetime.date | None = None) -
 
 
 # ---- the portfolio summary ----------------------------------------------------------------------
-
-
-def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
-
-
-def change_percent(current: int | Decimal | None, previous: int | Decimal | None) -> Decimal | None:
-    """Year-on-year change in %, one decimal (18600 vs 13980 → 33.0)."""
-    if not previous or current is None:
-        return None
-    return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
 
 
 OUTCOME_FIELDS = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")

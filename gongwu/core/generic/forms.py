@@ -4,9 +4,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import services
-from gongwu.core.models import Action
+from gongwu.core.models import Action, OrganizationKind
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -33,6 +34,24 @@ class ScopedModelForm(forms.ModelForm):
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
                 widget.format = "%Y-%m-%d"
+
+
+class AgencyForm(ScopedModelForm):
+    """A form for a record owned by an agency: the choice lists agencies only; left empty, the user's own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency = self.fields["agency"]
+        agency.queryset = agency.queryset.filter(kind=OrganizationKind.AGENCY)
+        agency.required = False
+        agency.help_text = _("Left empty: your own agency.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("agency") and self.user is not None and not self.instance.agency_id:
+            data["agency"] = self.user.agency
+            self.instance.agency = data["agency"]
+        return data
 
 
 def add_model_errors(form: forms.BaseForm, exc: ValidationError) -> None:

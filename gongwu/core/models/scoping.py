@@ -52,6 +52,17 @@ DEFAULT_ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.COMPANY: READ_ACTIONS,
 }
 
+# An agency's settings (code patterns, rules, escalation): its leaders and administrators set them, the
+# rest of the agency reads them.
+SETTINGS_ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    Role.LEADER: frozenset({Action.VIEW, Action.ADD, Action.CHANGE}),
+    **{
+        role: frozenset({Action.VIEW})
+        for role in (Role.STAFF, Role.DIRECTOR, Role.INSPECTOR, Role.INTEGRITY, Role.REGULATOR)
+    },
+}
+
 
 def allowed_actions(user: Any, model: type[models.Model]) -> frozenset[str]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
