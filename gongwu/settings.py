@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gongwu.core",
     "gongwu.projects",
     "gongwu.alerts",
+    "gongwu.investment",
 ]
 
 MIDDLEWARE = [

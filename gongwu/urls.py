@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("projects/", include("gongwu.projects.urls")),
     path("alerts/", include("gongwu.alerts.urls")),
+    path("investment/", include("gongwu.investment.urls")),
     path("", include("gongwu.core.urls")),
 ]

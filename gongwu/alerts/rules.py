@@ -56,6 +56,7 @@ class Match:
     title: str
     data: dict[str, Any] = field(default_factory=dict)
     level: str | None = None  # None: the level set for the rule
+    kind: str | None = None  # None: the rule's kind; a 督办 here turns a live 提请关注 case into 督办
     severity: int = 0  # larger is worse (e.g. days late): recorded with the trigger
     deadline: datetime.date | None = None
     department_id: int | None = None

@@ -462,7 +462,9 @@ def scan_rule(
         case = live.get(key)
         if case is None:
             new.append((match, match_level))
-        elif LEVEL_RANK[match_level] > LEVEL_RANK[case.level]:
+        elif LEVEL_RANK[match_level] > LEVEL_RANK[case.level] or (
+            match.kind == Kind.SUPERVISION and case.kind != Kind.SUPERVISION
+        ):
             worsen(case, match, match_level, report)
     for start in range(0, len(new), SCAN_CHUNK):
         open_rule_cases(rule, agency_id, new[start : start + SCAN_CHUNK], today, report)
@@ -478,7 +480,7 @@ def rule_case(rule: Rule, agency_id: int, match: Match, level: str, today: datet
     case = Case(
         agency_id=agency_id,
         source=Source.RULE,
-        kind=rule.kind,
+        kind=match.kind or rule.kind,
         level=level,
         title=match.title[:200],
         description=str(rule.description),
@@ -582,7 +584,10 @@ def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
             return
         before = core_services.snapshot(locked)
         old_level = locked.get_level_display()
-        locked.level = level
+        supervise = match.kind == Kind.SUPERVISION and locked.kind != Kind.SUPERVISION
+        locked.level = max(level, locked.level, key=LEVEL_RANK.get)
+        if supervise:
+            locked.kind = Kind.SUPERVISION
         locked.trigger = {**match.data, "severity": match.severity}
         locked.title = match.title[:200]
         locked.version = F("version") + 1
@@ -593,8 +598,11 @@ def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
             EventAction.LEVEL_CHANGED,
             None,
             before=locked.status,
-            text=_("The condition worsened (level %(old)s → %(new)s).")
-            % {"old": old_level, "new": locked.get_level_display()},
+            text=(
+                _("The condition worsened (level %(old)s → %(new)s).")
+                % {"old": old_level, "new": locked.get_level_display()}
+            )
+            + (" " + _("Turned into a supervision order (督办).") if supervise else ""),
             data={"trigger": locked.trigger},
         )
         core_services.log_change(

@@ -67,3 +67,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class FormAdmin(ServiceAdmin):
+    """A ServiceAdmin whose form is the app's own ScopedModelForm (given the signed-in user)."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form_class):
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                inner.setdefault("user", request.user)
+                super().__init__(*args, **inner)
+
+        return WithUser

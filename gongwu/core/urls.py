@@ -10,6 +10,7 @@ urlpatterns = [
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/confirm/", views.job_confirm, name="job_confirm"),
+    path("jobs/<int:pk>/file/", views.job_file, name="job_file"),
     path("attachments/upload/<str:target>/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from gongwu.core.models import (
     Attachment,
     ChangeLogEntry,
     Job,
+    JobStatus,
     Organization,
     User,
     user_may,
@@ -131,6 +133,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
     template = "core/job_detail.html#progress" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
+
+
+@login_required
+def job_file(request: HttpRequest, pk: int) -> FileResponse:
+    """The file a finished job produced (a report), for the person who started it."""
+    job = get_object_or_404(Job.objects.for_user(request.user), pk=pk, status=JobStatus.DONE)
+    if job.kind == "import" or not job.file:
+        raise Http404
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=os.path.basename(job.file.name))
 
 
 @login_required

@@ -1,11 +1,8 @@
 """Admin for superusers: the same forms (and so the same rules) as the pages, saved through the services."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from gongwu.core.admin import ReadOnlyAdmin, ServiceAdmin
+from gongwu.core.admin import FormAdmin, ReadOnlyAdmin
 from gongwu.projects import forms
 from gongwu.projects.models import (
     Approval,
@@ -20,20 +17,6 @@ from gongwu.projects.models import (
     TaskItem,
     TaskList,
 )
-
-
-class FormAdmin(ServiceAdmin):
-    """A ServiceAdmin whose form is the app's own ScopedModelForm (given the signed-in user)."""
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class WithUser(form_class):
-            def __init__(self, *args: Any, **inner: Any) -> None:
-                inner.setdefault("user", request.user)
-                super().__init__(*args, **inner)
-
-        return WithUser
 
 
 @admin.register(Project)

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InvestmentConfig(AppConfig):
+    name = "gongwu.investment"
+    label = "investment"
+    verbose_name = _("Investment")
+
+    def ready(self) -> None:
+        from gongwu.investment import rules, views
+
+        views.register()
+        rules.register()

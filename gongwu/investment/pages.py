@@ -1,0 +1,628 @@
+"""The dispatch dashboard (固投看板), a plan's page, the review of monthly actuals, adjustment decisions and
+the monthly report. Every figure on the dashboard links to the list of the plans (or records) behind it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongwu.core.models import Action, Job, JobStatus, Organization, OrganizationKind, user_may
+from gongwu.core.money import WAN, YI, format_money, format_wan, format_yi
+from gongwu.investment import services
+from gongwu.investment.forms import ReturnForm
+from gongwu.investment.models import (
+    MONTHS,
+    ActualStatus,
+    AdjustmentDirection,
+    AdjustmentStatus,
+    AnnualPlan,
+    FundingSource,
+    MonthlyActual,
+    Payment,
+    PaymentRateBase,
+    PlanAdjustment,
+    month_end,
+    overseen_agency_ids,
+)
+from gongwu.projects.models import CategoryGroup, PlanCategory
+
+# ---- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass
+class Selection:
+    """What the dashboard shows: an agency (or every agency the user oversees), a year, a month."""
+
+    agencies: list[Organization]
+    agency: Organization | None
+    year: int
+    month: int
+    errors: list[str]
+
+    @property
+    def agency_ids(self) -> list[int]:
+        return [self.agency.pk] if self.agency is not None else [a.pk for a in self.agencies]
+
+    def query(self, **extra: Any) -> dict[str, Any]:
+        query: dict[str, Any] = {"year": self.year, "as_of": self.month}
+        if self.agency is not None:
+            query["agency"] = self.agency.pk
+        query.update(extra)
+        return {k: v for k, v in query.items() if v not in (None, "")}
+
+
+def overseen_agencies(user: Any) -> list[Organization]:
+    agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
+    if not user.is_superuser:
+        agencies = agencies.filter(pk__in=overseen_agency_ids(user))
+    return list(agencies.order_by("parent_id", "name"))
+
+
+def selection(user: Any, query: Any) -> Selection:
+    """The agency, year and month asked for in `query`, within what `user` oversees; errors for bad input."""
+    errors: list[str] = []
+    agencies = overseen_agencies(user)
+    default_year, default_month = services.default_month()
+    try:
+        year = int(query.get("year") or default_year)
+        if not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        errors.append(_("The year must be a number between 2000 and 2100."))
+        year = default_year
+    try:
+        fallback = default_month if year == default_year else 12
+        month = int(query.get("month") or fallback)
+        if month not in MONTHS:
+            raise ValueError
+    except ValueError:
+        errors.append(_("The month must be a number from 1 to 12."))
+        month = default_month if year == default_year else 12
+    wanted = query.get("agency", "")
+    by_id = {str(a.pk): a for a in agencies}
+    if wanted == "all":
+        agency = None
+    elif wanted:
+        agency = by_id.get(wanted)
+        if agency is None:
+            errors.append(_("You may not see that agency's investment; showing your own."))
+    else:
+        agency = None
+    if agency is None and wanted != "all":
+        own = getattr(user, "agency", None)
+        agency = by_id.get(str(own.pk)) if own is not None else None
+        if agency is None and len(agencies) == 1:
+            agency = agencies[0]
+    return Selection(agencies, agency, year, month, errors)
+
+
+def yi(value: Decimal) -> str:
+    return format_yi(value)
+
+
+def number_wan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def plans_url(sel: Selection, **filters: Any) -> str:
+    return reverse("investment:annualplan_list") + "?" + urlencode(sel.query(**filters))
+
+
+def breakdown(
+    groups: dict[Any, services.Totals],
+    sel: Selection,
+    label: Any,
+    link: Any,
+    order: list[Any] | None = None,
+    dashboard_link: Any = None,
+) -> dict[str, Any]:
+    """A table of groups with their figures in 万元, rows rounded so they add up to the total row."""
+    keys = order if order is not None else sorted(groups, key=lambda k: -groups[k].plan)
+    keys = [k for k in keys if k in groups]
+    columns = ("plan", "scheduled", "actual", "paid")
+    shown = {
+        name: services.round_to_total([getattr(groups[k], name) / WAN for k in keys], Decimal("0.01"))
+        for name in columns
+    }
+    rows = []
+    for index, key in enumerate(keys):
+        totals = groups[key]
+        rows.append(
+            {
+                "key": str(key if not isinstance(key, tuple) else key[0]),
+                "label": label(key),
+                "url": link(key),
+                "totals": totals,
+                **{name: number_wan(shown[name][index]) for name in columns},
+                "attention_url": link(key, lag=services.Lag.ATTENTION),
+                "supervision_url": link(key, lag=services.Lag.SUPERVISION),
+                "dashboard_url": dashboard_link(key) if dashboard_link else "",
+            }
+        )
+    total = services.Totals(base=groups[keys[0]].base if keys else PaymentRateBase.FUNDS)
+    for key in keys:
+        for name in ("projects", "plan", "funds", "scheduled", "actual", "actual_month", "unconfirmed", "paid"):
+            setattr(total, name, getattr(total, name) + getattr(groups[key], name))
+        for lag, n in groups[key].lags.items():
+            total.lags[lag] += n
+    total_shown = {name: number_wan(sum(shown[name], Decimal(0))) for name in columns}
+    return {"rows": rows, "total": total, "total_shown": total_shown}
+
+
+def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
+    rows = dashboard.lagging(lag)
+    return [
+        {
+            "row": row,
+            "url": reverse("investment:annualplan_detail", args=[row.pk]),
+            "plan": format_wan(row.plan),
+            "scheduled": format_wan(row.scheduled),
+            "actual": format_wan(row.actual),
+            "gap": format_wan(row.gap),
+        }
+        for row in rows[:limit]
+    ]
+
+
+def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
+    def in_yi(values: list[Decimal]) -> list[float]:
+        return [float((v / YI).quantize(Decimal("0.0001"))) for v in values]
+
+    curves = dashboard.curves
+    return {
+        "labels": [_("%(month)s月") % {"month": m} for m in MONTHS],
+        "unit": _("hundred-million yuan"),
+        "month": dashboard.month,
+        "series": [
+            {"name": _("Annual plan"), "values": in_yi(curves["plan"]), "kind": "plan"},
+            {"name": _("Schedule"), "values": in_yi(curves["schedule"]), "kind": "schedule"},
+            {
+                "name": _("Completed (confirmed)"),
+                "values": in_yi(curves["actual"][: dashboard.month]),
+                "kind": "actual",
+            },
+            {"name": _("Paid"), "values": in_yi(curves["paid"][: dashboard.month]), "kind": "paid"},
+        ],
+    }
+
+
+def dashboard_context(request: HttpRequest) -> dict[str, Any]:
+    sel = selection(request.user, request.GET)
+    data = services.dashboard(sel.agency_ids, sel.year, sel.month)
+    totals = data.totals
+    first, last = datetime.date(sel.year, 1, 1), month_end(sel.year, sel.month)
+    agency_query = {"agency": sel.agency.pk} if sel.agency else {}
+    payments_url = (
+        reverse("investment:payment_list")
+        + "?"
+        + urlencode({**agency_query, "paid_from": first, "paid_to": last, "planned_in": sel.year})
+    )
+
+    def adjustments_url(direction: str) -> str:
+        return (
+            reverse("investment:planadjustment_list")
+            + "?"
+            + urlencode(
+                {
+                    **agency_query,
+                    "year": sel.year,
+                    "direction": direction,
+                    "status": AdjustmentStatus.APPROVED,
+                    "decided_from": first,
+                    "decided_to": last,
+                }
+            )
+        )
+
+    def actuals_url(month: datetime.date, status: str = "") -> str:
+        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month}
+        if status:
+            query["status"] = status
+        return reverse("investment:monthlyactual_list") + "?" + urlencode(query)
+
+    names = {a.pk: str(a.short_name or a.name) for a in sel.agencies}
+    departments = {key: key[1] or _("No department") for key in data.by_department}
+    directors = {key: key[1] or _("No director") for key in data.by_director}
+    tables = [
+        (
+            "category",
+            _("By category"),
+            breakdown(
+                data.by_category,
+                sel,
+                lambda k: CategoryGroup(k).label,
+                lambda k, **f: plans_url(sel, category_group=k, **f),
+                order=list(CategoryGroup.values),
+            ),
+        ),
+        (
+            "area",
+            _("By area"),
+            breakdown(
+                data.by_area,
+                sel,
+                lambda k: k or _("No area"),
+                lambda k, **f: plans_url(sel, area=k or "-", **f),
+            ),
+        ),
+        (
+            "department",
+            _("By department"),
+            breakdown(
+                data.by_department,
+                sel,
+                lambda k: departments[k],
+                lambda k, **f: plans_url(sel, department=k[0] or "", **f),
+            ),
+        ),
+        (
+            "funding",
+            _("By funding source"),
+            breakdown(
+                data.by_funding,
+                sel,
+                lambda k: FundingSource(k).label,
+                lambda k, **f: plans_url(sel, funding_source=k, **f),
+                order=list(FundingSource.values),
+            ),
+        ),
+        (
+            "director",
+            _("By project director"),
+            breakdown(
+                data.by_director,
+                sel,
+                lambda k: directors[k],
+                lambda k, **f: plans_url(sel, director=k[0] or "", **f),
+            ),
+        ),
+        (
+            "plan_category",
+            _("By plan category"),
+            breakdown(
+                data.by_plan_category,
+                sel,
+                lambda k: PlanCategory(k).label if k else _("Not set"),
+                lambda k, **f: plans_url(sel, plan_category=k, **f),
+            ),
+        ),
+    ]
+    side_by_side = None
+    if len(sel.agencies) > 1 and (sel.agency is None or any(a.parent_id == sel.agency.pk for a in sel.agencies)):
+        ids = [a.pk for a in sel.agencies]
+        if sel.agency is not None:
+            ids = [sel.agency.pk] + [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
+        everyone = services.dashboard(ids, sel.year, sel.month) if sel.agency is not None else data
+        side_by_side = breakdown(
+            everyone.by_agency,
+            sel,
+            lambda k: names.get(k, ""),
+            lambda k, **f: plans_url(
+                Selection(sel.agencies, next(a for a in sel.agencies if a.pk == k), sel.year, sel.month, []), **f
+            ),
+            order=ids,
+            dashboard_link=lambda k: "?" + urlencode({"agency": k, "year": sel.year, "month": sel.month}),
+        )
+    return {
+        "sel": sel,
+        "data": data,
+        "totals": totals,
+        "figures": {
+            "plan": yi(totals.plan),
+            "scheduled": yi(totals.scheduled),
+            "actual": yi(totals.actual),
+            "actual_month": yi(totals.actual_month),
+            "paid": yi(totals.paid),
+            "payment_base": yi(totals.payment_base),
+            "previous": yi(data.previous_actual),
+            "unconfirmed": yi(totals.unconfirmed),
+        },
+        "base_label": PaymentRateBase(data.base).label,
+        "urls": {"plan": plans_url(sel), "payments": payments_url},
+        "tables": tables,
+        "side_by_side": side_by_side,
+        "lagging": [
+            (
+                services.Lag.SUPERVISION,
+                services.Lag(services.Lag.SUPERVISION).label,
+                lag_rows(data, services.Lag.SUPERVISION),
+            ),
+            (
+                services.Lag.ATTENTION,
+                services.Lag(services.Lag.ATTENTION).label,
+                lag_rows(data, services.Lag.ATTENTION),
+            ),
+        ],
+        "lag_cards": [
+            {
+                "lag": lag,
+                "label": label,
+                "count": totals.lags[lag],
+                "url": plans_url(sel, lag=lag),
+                "colour": services.LAG_COLOUR[lag],
+            }
+            for lag, label in services.Lag.choices
+        ],
+        "adjustments": {
+            "totals": data.adjustments,
+            "increased": yi(data.adjustments.increased),
+            "decreased": yi(data.adjustments.decreased),
+            "increased_url": adjustments_url(AdjustmentDirection.INCREASE),
+            "decreased_url": adjustments_url(AdjustmentDirection.DECREASE),
+        },
+        "unconfirmed": [
+            {
+                **entry,
+                "url": actuals_url(entry["month"]),
+                "statuses": [
+                    {"status": s, "label": ActualStatus(s).label, "count": n, "url": actuals_url(entry["month"], s)}
+                    for s, n in entry["by_status"].items()
+                ],
+                "amount_shown": format_money(entry["amount"]),
+            }
+            for entry in data.unconfirmed
+        ],
+        "chart": chart_data(data),
+        "years": sorted({*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True),
+        "months": list(MONTHS),
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not user_may(request.user, AnnualPlan, Action.VIEW):
+        raise PermissionDenied(_("You may not view investment plans."))
+    context = dashboard_context(request)
+    status = 422 if context["sel"].errors else 200
+    return render(request, "investment/dashboard.html", context, status=status)
+
+
+# ---- a plan's page ------------------------------------------------------------------------------
+
+
+def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
+    """The plan's schedule against its actuals month by month, its adjustments and payments."""
+    shares = plan.share_values()
+    actuals = {a.month.month: a for a in plan.actuals.select_related("submitted_by", "reviewed_by")}
+    payments = list(
+        Payment.objects.filter(project=plan.project, paid_on__year=plan.year)
+        .select_related("payee")
+        .order_by("paid_on")
+    )
+    paid_by_month: dict[int, Decimal] = {}
+    for payment in payments:
+        paid_by_month[payment.paid_on.month] = paid_by_month.get(payment.paid_on.month, Decimal(0)) + payment.amount
+    limits = services.thresholds([plan.project.agency_id])[plan.project.agency_id]
+    today = timezone.localdate()
+    months = []
+    cumulative = paid = Decimal(0)
+    for month in MONTHS:
+        actual = actuals.get(month)
+        if actual is not None and actual.status == ActualStatus.CONFIRMED:
+            cumulative += actual.amount
+        paid += paid_by_month.get(month, Decimal(0))
+        scheduled = services.scheduled_amount(plan.adjusted_amount, shares[month - 1])
+        started = datetime.date(plan.year, month, 1) <= today
+        lag = services.classify_investment_lag(cumulative, scheduled, *limits) if started else None
+        months.append(
+            {
+                "month": month,
+                "share": shares[month - 1],
+                "scheduled": scheduled,
+                "actual": actual,
+                "cumulative": cumulative if started else None,
+                "paid": paid if started else None,
+                "percent": services.rate(cumulative, scheduled) if started else None,
+                "lag": lag,
+                "lag_label": services.Lag(lag).label if lag else "",
+                "lag_colour": services.LAG_COLOUR.get(lag, ""),
+                "add_url": reverse("investment:monthlyactual_add")
+                + "?"
+                + urlencode({"project": plan.project_id, "month": f"{plan.year}-{month:02d}"}),
+            }
+        )
+    chart = {
+        "labels": [_("%(month)s月") % {"month": m} for m in MONTHS],
+        "unit": _("ten-thousand yuan"),
+        "series": [
+            {"name": _("Schedule"), "kind": "schedule", "values": [float(m["scheduled"] / WAN) for m in months]},
+            {
+                "name": _("Completed (confirmed)"),
+                "kind": "actual",
+                "values": [float(m["cumulative"] / WAN) for m in months if m["cumulative"] is not None],
+            },
+            {
+                "name": _("Paid"),
+                "kind": "paid",
+                "values": [float(m["paid"] / WAN) for m in months if m["paid"] is not None],
+            },
+        ],
+    }
+    may_add = user_may(request.user, MonthlyActual, Action.ADD)
+    return {
+        "months": months,
+        "adjustments": list(plan.adjustments.order_by("requested_on", "pk")),
+        "payments": payments,
+        "paid_total": paid,
+        "confirmed_total": cumulative,
+        "plan_chart": chart,
+        "may_add_actual": may_add,
+        "add_adjustment_url": reverse("investment:planadjustment_add") + f"?plan={plan.pk}",
+        "add_payment_url": reverse("investment:payment_add") + f"?project={plan.project_id}",
+    }
+
+
+# ---- monthly actuals: their review --------------------------------------------------------------
+
+
+def actual_actions(actual: MonthlyActual, user: Any) -> list[str]:
+    changeable = MonthlyActual.objects.for_user(user, Action.CHANGE).filter(pk=actual.pk).exists()
+    if not changeable:
+        return []
+    actions = []
+    if actual.status in (ActualStatus.DRAFT, ActualStatus.RETURNED):
+        actions.append("submit")
+    if actual.status == ActualStatus.SUBMITTED and services.may_review(user, actual):
+        actions += ["confirm", "return"]
+    return actions
+
+
+def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any]:
+    return {
+        "actions": actual_actions(actual, request.user),
+        "return_form": ReturnForm(),
+        "plan_url": actual.plan.get_absolute_url(),
+    }
+
+
+@login_required
+@require_POST
+def actual_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    actual = get_object_or_404(MonthlyActual.objects.for_user(request.user), pk=pk)
+    try:
+        if step == "submit":
+            services.submit_actual(actual, request.user)
+            messages.success(request, _("Submitted for review."))
+        elif step == "confirm":
+            services.confirm_actual(actual, request.user)
+            messages.success(request, _("Confirmed: the figure now counts in the official totals."))
+        elif step == "return":
+            services.return_actual(actual, request.user, request.POST.get("reason", ""))
+            messages.success(request, _("Returned to the project team."))
+        else:
+            raise PermissionDenied
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return HttpResponseRedirect(request.POST.get("next") or actual.get_absolute_url())
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The planning department's queue: submitted reports by month, confirmed together or one by one."""
+    if not user_may(request.user, MonthlyActual, Action.VIEW):
+        raise PermissionDenied(_("You may not view monthly actuals."))
+    pending = (
+        MonthlyActual.objects.for_user(request.user, Action.CHANGE)
+        .filter(status=ActualStatus.SUBMITTED)
+        .select_related("project", "project__agency", "submitted_by", "plan")
+        .order_by("month", "project__code")
+    )
+    may_review = services.may_review(request.user)
+    if request.method == "POST":
+        if not may_review:
+            raise PermissionDenied(_("The planning department confirms reports."))
+        chosen = pending.filter(pk__in=[int(v) for v in request.POST.getlist("actual") if v.isdigit()])
+        try:
+            count = services.confirm_many(list(chosen), request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            if count:
+                messages.success(request, _("%(count)d reports confirmed.") % {"count": count})
+            else:
+                messages.warning(request, _("Choose the reports to confirm."))
+        return HttpResponseRedirect(reverse("investment:review"))
+    groups: dict[datetime.date, list[MonthlyActual]] = {}
+    for actual in pending[:1000]:
+        groups.setdefault(actual.month, []).append(actual)
+    returned = (
+        MonthlyActual.objects.for_user(request.user)
+        .filter(status=ActualStatus.RETURNED)
+        .select_related("project")
+        .order_by("-month")[:50]
+    )
+    return render(
+        request,
+        "investment/review.html",
+        {
+            "groups": [
+                {"month": m, "actuals": items, "total": format_money(sum((a.amount for a in items), Decimal(0)))}
+                for m, items in groups.items()
+            ],
+            "returned": returned,
+            "may_review": may_review,
+            "user_id": request.user.pk,
+        },
+    )
+
+
+# ---- adjustments --------------------------------------------------------------------------------
+
+
+def adjustment_context(adjustment: PlanAdjustment, request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    may_decide = (
+        adjustment.status == AdjustmentStatus.PENDING
+        and (user.is_superuser or user.role in services.REVIEWER_ROLES)
+        and PlanAdjustment.objects.for_user(user, Action.CHANGE).filter(pk=adjustment.pk).exists()
+    )
+    return {"may_decide": may_decide, "plan_url": adjustment.plan.get_absolute_url()}
+
+
+@login_required
+@require_POST
+def decide_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = get_object_or_404(PlanAdjustment.objects.for_user(request.user), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_adjustment(adjustment, request.user, approve=approve)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("Adjustment approved.") if approve else _("Adjustment rejected."))
+    return HttpResponseRedirect(adjustment.get_absolute_url())
+
+
+# ---- the monthly report -------------------------------------------------------------------------
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """Choose an agency, year and month; the report is built by the worker and downloaded from the job."""
+    if not user_may(request.user, AnnualPlan, Action.EXPORT):
+        raise PermissionDenied(_("You may not export investment plans."))
+    sel = selection(request.user, request.POST if request.method == "POST" else request.GET)
+    if request.method == "POST" and not sel.errors:
+        from gongwu.investment.tasks import build_monthly_report
+
+        job = Job.objects.create(
+            kind="investment_report",
+            title=_("Monthly investment report %(year)s-%(month)02d %(agency)s")
+            % {
+                "year": sel.year,
+                "month": sel.month,
+                "agency": sel.agency.short_name or sel.agency.name if sel.agency else _("all agencies"),
+            },
+            status=JobStatus.QUEUED,
+            params={"agency_ids": sel.agency_ids, "year": sel.year, "month": sel.month},
+            user=request.user,
+            agency=request.user.agency,
+        )
+        transaction.on_commit(lambda: build_monthly_report.enqueue(job_id=job.pk, language=request.LANGUAGE_CODE))
+        return HttpResponseRedirect(job.get_absolute_url())
+    return render(
+        request,
+        "investment/report.html",
+        {
+            "sel": sel,
+            "years": sorted(
+                {*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True
+            ),
+            "months": list(MONTHS),
+        },
+        status=422 if sel.errors else 200,
+    )

@@ -1,0 +1,702 @@
+"""Investment dispatch in the domain's words: schedules, the review of monthly actuals, adjustments, the
+lag classification (`classify_investment_lag`) and the dispatch dashboard's figures.
+
+How figures are rounded. Amounts are Decimal 元 with two places; a scheduled amount is the plan times the
+cumulative share, rounded half up to the fen. Percentages are cut, not rounded, at two places (89.6 ÷ 84.15
+= 106.4765…% → 106.47%, over-completion 6.47%, as the agencies' reports give it), so a rate never shows a
+target as reached when it is not (99.996% shows 99.99%, not 100.00%). Where a table shows rows and their
+total in 万元 or 亿元, the total is rounded half up and the rows by the largest-remainder method
+(`round_to_total`), so the displayed rows always add up to the displayed total.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongwu.core import services as core_services
+from gongwu.core.models import Action, Role, user_may
+from gongwu.investment.models import (
+    MONTHS,
+    ActualStatus,
+    AdjustmentDirection,
+    AdjustmentStatus,
+    AnnualPlan,
+    InvestmentSettings,
+    MonthlyActual,
+    Payment,
+    PaymentRateBase,
+    PlanAdjustment,
+    ScheduleMonth,
+    ScheduleTemplate,
+    month_end,
+    validate_shares,
+)
+from gongwu.projects.models import GROUP_OF_CATEGORY, CategoryGroup
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+# ---- rounding and rates -------------------------------------------------------------------------
+
+
+def rate(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal | None:
+    """`part` as a percentage of `whole`, cut at two places (106.4765… → 106.47); None without a whole."""
+    if not whole or part is None:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(FEN, rounding=ROUND_DOWN)
+
+
+def over_completion(actual: Decimal | None, target: Decimal | None) -> Decimal | None:
+    """How far `actual` is above (+) or below (−) `target`, in % of the target: 84.15 → 89.6 is +6.47."""
+    if actual is None or not target:
+        return None
+    return rate(Decimal(actual) - Decimal(target), target)
+
+
+def scheduled_amount(plan_amount: Decimal, share: Decimal | None) -> Decimal:
+    return (Decimal(plan_amount) * Decimal(share or 0) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def round_to_total(values: list[Decimal], quantum: Decimal) -> list[Decimal]:
+    """Round each value to `quantum` so that they add up to their total rounded half up (largest remainder)."""
+    if not values:
+        return []
+    total = sum(values, Decimal(0)).quantize(quantum, rounding=ROUND_HALF_UP)
+    floors = [v.quantize(quantum, rounding=ROUND_FLOOR) for v in values]
+    steps = int(((total - sum(floors, Decimal(0))) / quantum).to_integral_value())
+    order = sorted(range(len(values)), key=lambda i: (values[i] - floors[i], -i), reverse=True)
+    for i in order[: max(steps, 0)]:
+        floors[i] += quantum
+    return floors
+
+
+# ---- schedules ----------------------------------------------------------------------------------
+
+
+def set_schedule(plan: AnnualPlan, shares: list[Any]) -> list[Decimal]:
+    """Replace a plan's monthly schedule with 12 cumulative shares (validated by `validate_shares`).
+
+    Called inside the transaction that saves the plan (its form or the API), which logs the change."""
+    values = validate_shares(shares)
+    existing = {row.month: row for row in ScheduleMonth.objects.filter(plan=plan)}
+    for month, share in zip(MONTHS, values, strict=True):
+        row = existing.get(month)
+        if row is None:
+            ScheduleMonth.objects.create(plan=plan, month=month, share=share)
+        elif row.share != share:
+            row.share = share
+            row.save(update_fields=["share"])
+    return values
+
+
+def default_template(agency_id: int | None) -> ScheduleTemplate | None:
+    if agency_id is None:
+        return None
+    return ScheduleTemplate.objects.filter(agency_id=agency_id, is_default=True).first()
+
+
+def apply_template(template: ScheduleTemplate, plans: Iterable[AnnualPlan], actor: Any) -> int:
+    """Give each plan the template's schedule, in one transaction and with one change-log entry per plan."""
+    count = 0
+    shares = template.share_values()
+    with transaction.atomic():
+        for plan in plans:
+            if not AnnualPlan.objects.for_user(actor, Action.CHANGE).filter(pk=plan.pk).exists():
+                raise PermissionDenied(_("You may not change the plan of %(project)s.") % {"project": plan.project})
+            before = plan.share_values()
+            if before == shares:
+                continue
+            set_schedule(plan, shares)
+            core_services.log_change(
+                instance=plan,
+                action="update",
+                actor=actor,
+                before={"schedule": [str(s) for s in before]},
+                after={"schedule": [str(s) for s in shares], "template": template.name},
+            )
+            count += 1
+    return count
+
+
+# ---- the review of monthly actuals --------------------------------------------------------------
+
+REVIEWER_ROLES = (Role.STAFF, Role.LEADER, Role.ADMIN)
+
+
+def _transition(actual: MonthlyActual, actor: Any, allowed_from: tuple[str, ...], apply: Callable) -> MonthlyActual:
+    with transaction.atomic():
+        locked = MonthlyActual.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=actual.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("You may not change this report."))
+        if locked.status not in allowed_from:
+            raise ValidationError(
+                _("The report is %(status)s; this step does not apply.") % {"status": locked.get_status_display()}
+            )
+        before = core_services.snapshot(locked)
+        apply(locked)
+        locked.save()
+        core_services.log_change(
+            instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
+        )
+    return locked
+
+
+def submit_actual(actual: MonthlyActual, actor: Any) -> MonthlyActual:
+    """The project team sends its monthly figure for review."""
+
+    def apply(locked: MonthlyActual) -> None:
+        locked.status = ActualStatus.SUBMITTED
+        locked.submitted_by = actor if getattr(actor, "pk", None) else None
+        locked.submitted_at = timezone.now()
+        locked.return_reason = ""
+
+    return _transition(actual, actor, (ActualStatus.DRAFT, ActualStatus.RETURNED), apply)
+
+
+def may_review(actor: Any, actual: MonthlyActual | None = None) -> bool:
+    """The planning department (staff and leaders of the agency) reviews; not the person who submitted."""
+    if not user_may(actor, MonthlyActual, Action.CHANGE):
+        return False
+    if not (actor.is_superuser or actor.role in REVIEWER_ROLES):
+        return False
+    return actual is None or actor.is_superuser or actual.submitted_by_id != actor.pk
+
+
+def confirm_actual(actual: MonthlyActual, actor: Any) -> MonthlyActual:
+    """Confirm a submitted figure: from now on it counts in the official totals and cannot change."""
+    if not may_review(actor, actual):
+        raise PermissionDenied(_("The planning department confirms a report, not the person who submitted it."))
+
+    def apply(locked: MonthlyActual) -> None:
+        locked.status = ActualStatus.CONFIRMED
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+
+    return _transition(actual, actor, (ActualStatus.SUBMITTED,), apply)
+
+
+def return_actual(actual: MonthlyActual, actor: Any, reason: str) -> MonthlyActual:
+    """Send a submitted figure back to the project team, with the reason."""
+    if not may_review(actor, actual):
+        raise PermissionDenied(_("The planning department returns a report, not the person who submitted it."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the report is returned.")})
+
+    def apply(locked: MonthlyActual) -> None:
+        locked.status = ActualStatus.RETURNED
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.return_reason = reason[:300]
+
+    return _transition(actual, actor, (ActualStatus.SUBMITTED,), apply)
+
+
+def confirm_many(actuals: Iterable[MonthlyActual], actor: Any) -> int:
+    """Confirm several submitted reports at once (the month's review); all or nothing."""
+    with transaction.atomic():
+        count = 0
+        for actual in actuals:
+            confirm_actual(actual, actor)
+            count += 1
+    return count
+
+
+# ---- adjustments --------------------------------------------------------------------------------
+
+
+def decide_adjustment(
+    adjustment: PlanAdjustment, actor: Any, *, approve: bool, on: datetime.date | None = None
+) -> PlanAdjustment:
+    """Approve (the adjusted plan changes by the amount) or reject a pending adjustment."""
+    if not (actor.is_superuser or actor.role in REVIEWER_ROLES):
+        raise PermissionDenied(_("The planning department decides on adjustments."))
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        locked = (
+            PlanAdjustment.objects.for_user(actor, Action.CHANGE)
+            .select_for_update()
+            .select_related("plan")
+            .filter(pk=adjustment.pk)
+            .first()
+        )
+        if locked is None:
+            raise PermissionDenied(_("You may not change this adjustment."))
+        if locked.status != AdjustmentStatus.PENDING:
+            raise ValidationError(_("The adjustment is already %(status)s.") % {"status": locked.get_status_display()})
+        if on.year != locked.plan.year:
+            raise ValidationError(
+                {
+                    "decided_on": _("An adjustment of the %(year)s plan is decided in %(year)s.")
+                    % {"year": locked.plan.year}
+                }
+            )
+        plan = AnnualPlan.objects.select_for_update().get(pk=locked.plan_id)
+        before = core_services.snapshot(locked)
+        if approve:
+            new_amount = plan.adjusted_amount + locked.signed_amount
+            if new_amount < 0:
+                raise ValidationError(_("The decrease is larger than the adjusted plan of the project."))
+            plan_before = core_services.snapshot(plan)
+            AnnualPlan.objects.filter(pk=plan.pk).update(adjusted_amount=new_amount)
+            plan.adjusted_amount = new_amount
+            core_services.log_change(
+                instance=plan, action="update", actor=actor, before=plan_before, after=core_services.snapshot(plan)
+            )
+        locked.status = AdjustmentStatus.APPROVED if approve else AdjustmentStatus.REJECTED
+        locked.decided_on = on
+        locked.decided_by = actor
+        locked.save()
+        core_services.log_change(
+            instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
+        )
+    return locked
+
+
+@dataclass
+class AdjustmentTotals:
+    increased: Decimal = ZERO
+    increased_projects: int = 0
+    decreased: Decimal = ZERO
+    decreased_projects: int = 0
+
+    @property
+    def net(self) -> Decimal:
+        return self.increased - self.decreased
+
+
+def adjustment_totals(adjustments: QuerySet, start: datetime.date, end: datetime.date) -> AdjustmentTotals:
+    """Approved increases and decreases decided in the period, and the number of projects each."""
+    rows = (
+        adjustments.filter(status=AdjustmentStatus.APPROVED, decided_on__range=(start, end))
+        .values("direction")
+        .annotate(total=Sum("amount"), projects=Count("plan__project", distinct=True))
+    )
+    totals = AdjustmentTotals()
+    for row in rows:
+        amount = Decimal(row["total"] or 0).quantize(FEN)
+        if row["direction"] == AdjustmentDirection.INCREASE:
+            totals.increased, totals.increased_projects = amount, row["projects"]
+        else:
+            totals.decreased, totals.decreased_projects = amount, row["projects"]
+    return totals
+
+
+# ---- lag classification -------------------------------------------------------------------------
+
+
+class Lag(models.TextChoices):
+    ON_SCHEDULE = "on_schedule", gettext_lazy("On schedule (按期推进)")
+    ATTENTION = "attention", gettext_lazy("Behind (提请关注)")
+    SUPERVISION = "supervision", gettext_lazy("Seriously behind (督办滞后)")
+
+
+LAG_COLOUR = {Lag.ON_SCHEDULE: "green", Lag.ATTENTION: "orange", Lag.SUPERVISION: "red"}
+
+
+def classify_investment_lag(
+    actual: Decimal, scheduled: Decimal, attention_below: int = 90, supervision_below: int = 75
+) -> str:
+    """按期推进 / 提请关注 / 督办滞后: the actual to date against the schedule to date.
+
+    Behind means strictly below the threshold: exactly 90% of the schedule is on schedule, exactly 75% is
+    提请关注. Nothing scheduled yet is on schedule."""
+    if scheduled <= 0:
+        return Lag.ON_SCHEDULE
+    share = Decimal(actual) * 100 / Decimal(scheduled)
+    if share < supervision_below:
+        return Lag.SUPERVISION
+    if share < attention_below:
+        return Lag.ATTENTION
+    return Lag.ON_SCHEDULE
+
+
+# ---- the figures of each plan at a month --------------------------------------------------------
+
+
+def _sum_subquery(queryset: QuerySet, group: str, amount: str = "amount") -> Coalesce:
+    summed = queryset.order_by().values(group).annotate(total=Sum(amount)).values("total")
+    return Coalesce(Subquery(summed[:1], output_field=models.DecimalField(max_digits=18, decimal_places=2)), ZERO)
+
+
+def with_figures(plans: QuerySet, month: int) -> QuerySet:
+    """Plans annotated with their figures at the end of `month` of each plan's own year: the cumulative
+    share scheduled, the confirmed actual to date and in the month, the unconfirmed figures to date and
+    the payments to date."""
+    confirmed = MonthlyActual.objects.filter(plan=OuterRef("pk"), status=ActualStatus.CONFIRMED)
+    return plans.annotate(
+        scheduled_share=Subquery(
+            ScheduleMonth.objects.filter(plan=OuterRef("pk"), month=month).values("share")[:1],
+            output_field=models.DecimalField(max_digits=5, decimal_places=2),
+        ),
+        actual_to_date=_sum_subquery(confirmed.filter(month__month__lte=month), "plan"),
+        actual_month=_sum_subquery(confirmed.filter(month__month=month), "plan"),
+        unconfirmed_to_date=_sum_subquery(
+            MonthlyActual.objects.filter(plan=OuterRef("pk"), month__month__lte=month).exclude(
+                status=ActualStatus.CONFIRMED
+            ),
+            "plan",
+        ),
+        paid_to_date=_sum_subquery(
+            Payment.objects.filter(
+                project=OuterRef("project_id"), paid_on__year=OuterRef("year"), paid_on__month__lte=month
+            ),
+            "project",
+        ),
+    )
+
+
+PLAN_ROW_FIELDS = (
+    "pk",
+    "year",
+    "project_id",
+    "project__code",
+    "project__name",
+    "project__agency_id",
+    "project__agency__short_name",
+    "project__agency__name",
+    "project__category",
+    "project__area",
+    "project__department_id",
+    "project__department__name",
+    "project__director_id",
+    "project__director__display_name",
+    "funding_source",
+    "plan_category",
+    "adjusted_amount",
+    "funds_available",
+    "scheduled_share",
+    "actual_to_date",
+    "actual_month",
+    "unconfirmed_to_date",
+    "paid_to_date",
+)
+
+
+@dataclass
+class PlanRow:
+    """One plan's figures at a month, as the dashboard, the plan list and the monthly report use them."""
+
+    pk: int
+    project_id: int
+    code: str
+    name: str
+    agency_id: int
+    agency: str
+    category: str
+    category_group: str
+    area: str
+    department_id: int | None
+    department: str
+    director_id: int | None
+    director: str
+    funding_source: str
+    plan_category: str
+    plan: Decimal
+    funds: Decimal
+    scheduled: Decimal
+    actual: Decimal
+    actual_month: Decimal
+    unconfirmed: Decimal
+    paid: Decimal
+    lag: str
+
+    @property
+    def gap(self) -> Decimal:
+        """How much the actual to date falls short of the schedule to date (0 when ahead)."""
+        return max(self.scheduled - self.actual, ZERO)
+
+    @property
+    def percent_of_plan(self) -> Decimal | None:
+        return rate(self.actual, self.plan)
+
+    @property
+    def percent_of_schedule(self) -> Decimal | None:
+        return rate(self.actual, self.scheduled)
+
+
+def thresholds(agency_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    found = {
+        s.agency_id: (s.attention_below, s.supervision_below)
+        for s in InvestmentSettings.objects.filter(agency_id__in=list(agency_ids))
+    }
+    return defaultdict(lambda: (90, 75), found)
+
+
+def plan_rows(plans: QuerySet, year: int, month: int) -> list[PlanRow]:
+    """Every plan of `year` among `plans` with its figures at the end of `month` and its lag class."""
+    values = list(with_figures(plans.filter(year=year), month).values(*PLAN_ROW_FIELDS))
+    limits = thresholds({v["project__agency_id"] for v in values})
+    rows = []
+    for v in values:
+        plan = v["adjusted_amount"] or ZERO
+        scheduled = scheduled_amount(plan, v["scheduled_share"])
+        actual = Decimal(v["actual_to_date"]).quantize(FEN)
+        attention, supervision = limits[v["project__agency_id"]]
+        rows.append(
+            PlanRow(
+                pk=v["pk"],
+                project_id=v["project_id"],
+                code=v["project__code"],
+                name=v["project__name"],
+                agency_id=v["project__agency_id"],
+                agency=v["project__agency__short_name"] or v["project__agency__name"],
+                category=v["project__category"],
+                category_group=GROUP_OF_CATEGORY.get(v["project__category"], CategoryGroup.OTHER),
+                area=v["project__area"] or "",
+                department_id=v["project__department_id"],
+                department=v["project__department__name"] or "",
+                director_id=v["project__director_id"],
+                director=v["project__director__display_name"] or "",
+                funding_source=v["funding_source"],
+                plan_category=v["plan_category"],
+                plan=plan,
+                funds=v["funds_available"] if v["funds_available"] is not None else plan,
+                scheduled=scheduled,
+                actual=actual,
+                actual_month=Decimal(v["actual_month"]).quantize(FEN),
+                unconfirmed=Decimal(v["unconfirmed_to_date"]).quantize(FEN),
+                paid=Decimal(v["paid_to_date"]).quantize(FEN),
+                lag=classify_investment_lag(actual, scheduled, attention, supervision),
+            )
+        )
+    return rows
+
+
+# ---- the dispatch dashboard ---------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    """Sums over a group of plan rows, and the rates the dashboard shows for them."""
+
+    projects: int = 0
+    plan: Decimal = ZERO
+    funds: Decimal = ZERO
+    scheduled: Decimal = ZERO
+    actual: Decimal = ZERO
+    actual_month: Decimal = ZERO
+    unconfirmed: Decimal = ZERO
+    paid: Decimal = ZERO
+    lags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Lag.values, 0))
+    base: str = PaymentRateBase.FUNDS
+
+    def add(self, row: PlanRow) -> None:
+        self.projects += 1
+        self.plan += row.plan
+        self.funds += row.funds
+        self.scheduled += row.scheduled
+        self.actual += row.actual
+        self.actual_month += row.actual_month
+        self.unconfirmed += row.unconfirmed
+        self.paid += row.paid
+        self.lags[row.lag] += 1
+
+    @property
+    def percent_of_plan(self) -> Decimal | None:
+        return rate(self.actual, self.plan)
+
+    @property
+    def percent_of_schedule(self) -> Decimal | None:
+        return rate(self.actual, self.scheduled)
+
+    @property
+    def over_schedule(self) -> Decimal | None:
+        """Over-completion (+) or shortfall (−) against the schedule to date, in %."""
+        return over_completion(self.actual, self.scheduled)
+
+    @property
+    def over_plan(self) -> Decimal | None:
+        return over_completion(self.actual, self.plan)
+
+    @property
+    def payment_base(self) -> Decimal:
+        return {PaymentRateBase.PLAN: self.plan, PaymentRateBase.ACTUAL: self.actual}.get(self.base, self.funds)
+
+    @property
+    def payment_rate(self) -> Decimal | None:
+        return rate(self.paid, self.payment_base)
+
+    @property
+    def lagging(self) -> int:
+        return self.lags[Lag.ATTENTION] + self.lags[Lag.SUPERVISION]
+
+
+def group_rows(rows: list[PlanRow], key: Callable[[PlanRow], Any], base: str) -> dict[Any, Totals]:
+    groups: dict[Any, Totals] = {}
+    for row in rows:
+        groups.setdefault(key(row), Totals(base=base)).add(row)
+    return groups
+
+
+def default_month(today: datetime.date | None = None) -> tuple[int, int]:
+    """The month whose figures are the latest due: last month (December of last year in January)."""
+    today = today or timezone.localdate()
+    if today.month == 1:
+        return today.year - 1, 12
+    return today.year, today.month - 1
+
+
+def default_month_date(today: datetime.date | None = None) -> datetime.date:
+    year, month = default_month(today)
+    return datetime.date(year, month, 1)
+
+
+def monthly_curves(agency_ids: list[int], year: int) -> dict[str, list[Decimal]]:
+    """Cumulative plan, schedule, confirmed actual and payments at the end of each month of `year`."""
+    plans = AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year)
+    plan_total = Decimal(plans.aggregate(t=Sum("adjusted_amount"))["t"] or 0).quantize(FEN)
+    by_month: dict[int, Decimal] = defaultdict(Decimal)
+    for plan_amount, month, share in ScheduleMonth.objects.filter(plan__in=plans).values_list(
+        "plan__adjusted_amount", "month", "share"
+    ):
+        by_month[month] += scheduled_amount(plan_amount, share)
+    actual = dict(
+        MonthlyActual.objects.filter(plan__in=plans, status=ActualStatus.CONFIRMED)
+        .values("month")
+        .annotate(t=Sum("amount"))
+        .values_list("month", "t")
+    )
+    paid = defaultdict(Decimal)
+    for day, amount in (
+        Payment.objects.filter(project__plans__in=plans, paid_on__year=year)
+        .values("paid_on__month")
+        .annotate(t=Sum("amount"))
+        .values_list("paid_on__month", "t")
+    ):
+        paid[day] += Decimal(amount)
+    actual_by_month = {m.month: Decimal(t) for m, t in actual.items()}
+    cumulative_actual, cumulative_paid = [], []
+    running_actual = running_paid = ZERO
+    for month in MONTHS:
+        running_actual += actual_by_month.get(month, ZERO)
+        running_paid += paid.get(month, ZERO)
+        cumulative_actual.append(running_actual.quantize(FEN))
+        cumulative_paid.append(running_paid.quantize(FEN))
+    return {
+        "plan": [plan_total] * 12,
+        "schedule": [by_month.get(m, ZERO).quantize(FEN) for m in MONTHS],
+        "actual": cumulative_actual,
+        "paid": cumulative_paid,
+    }
+
+
+def previous_year_actual(agency_ids: list[int], year: int, month: int) -> Decimal:
+    """Confirmed investment of the same agencies from January to the same month of the year before."""
+    total = MonthlyActual.objects.filter(
+        project__agency__in=agency_ids,
+        status=ActualStatus.CONFIRMED,
+        month__range=(datetime.date(year - 1, 1, 1), datetime.date(year - 1, month, 1)),
+    ).aggregate(t=Sum("amount"))["t"]
+    return Decimal(total or 0).quantize(FEN)
+
+
+def unconfirmed_months(agency_ids: list[int], year: int, month: int, planned: int) -> list[dict[str, Any]]:
+    """Months up to `month` whose figures are not all confirmed: reports awaiting review, returned or in
+    draft, and plans with no report at all."""
+    counts: dict[datetime.date, dict[str, Any]] = {}
+    rows = (
+        MonthlyActual.objects.filter(
+            project__agency__in=agency_ids,
+            month__range=(datetime.date(year, 1, 1), datetime.date(year, month, 1)),
+        )
+        .values("month", "status")
+        .annotate(n=Count("pk"), t=Sum("amount"))
+    )
+    for row in rows:
+        entry = counts.setdefault(row["month"], {"month": row["month"], "reported": 0, "by_status": {}, "amount": ZERO})
+        entry["reported"] += row["n"]
+        if row["status"] != ActualStatus.CONFIRMED:
+            entry["by_status"][row["status"]] = row["n"]
+            entry["amount"] += Decimal(row["t"] or 0)
+    result = []
+    for m in range(1, month + 1):
+        day = datetime.date(year, m, 1)
+        entry = counts.get(day, {"month": day, "reported": 0, "by_status": {}, "amount": ZERO})
+        entry["missing"] = max(planned - entry["reported"], 0)
+        if entry["by_status"] or entry["missing"]:
+            result.append(entry)
+    return result
+
+
+@dataclass
+class Dashboard:
+    year: int
+    month: int
+    base: str
+    totals: Totals
+    rows: list[PlanRow]
+    previous_actual: Decimal
+    curves: dict[str, list[Decimal]]
+    adjustments: AdjustmentTotals
+    unconfirmed: list[dict[str, Any]]
+    by_agency: dict[int, Totals]
+    by_category: dict[str, Totals]
+    by_area: dict[str, Totals]
+    by_department: dict[tuple[int | None, str], Totals]
+    by_funding: dict[str, Totals]
+    by_director: dict[tuple[int | None, str], Totals]
+    by_plan_category: dict[str, Totals]
+
+    @property
+    def year_on_year(self) -> Decimal | None:
+        return over_completion(self.totals.actual, self.previous_actual)
+
+    def lagging(self, lag: str) -> list[PlanRow]:
+        return sorted((r for r in self.rows if r.lag == lag), key=lambda r: (-r.gap, r.code))
+
+
+def payment_base_of(agency_ids: list[int]) -> str:
+    """The payment-rate base the agencies report against; the first agency's when several are shown."""
+    bases = set(InvestmentSettings.objects.filter(agency_id__in=agency_ids).values_list("payment_rate_base", flat=True))
+    return bases.pop() if len(bases) == 1 else PaymentRateBase.FUNDS
+
+
+def dashboard(agency_ids: list[int], year: int, month: int) -> Dashboard:
+    """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`."""
+    plans = AnnualPlan.objects.filter(project__agency__in=agency_ids).select_related(None)
+    rows = plan_rows(plans, year, month)
+    base = payment_base_of(agency_ids)
+    totals = Totals(base=base)
+    for row in rows:
+        totals.add(row)
+    return Dashboard(
+        year=year,
+        month=month,
+        base=base,
+        totals=totals,
+        rows=rows,
+        previous_actual=previous_year_actual(agency_ids, year, month),
+        curves=monthly_curves(agency_ids, year),
+        adjustments=adjustment_totals(
+            PlanAdjustment.objects.filter(plan__project__agency__in=agency_ids, plan__year=year),
+            datetime.date(year, 1, 1),
+            month_end(year, month),
+        ),
+        unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows)),
+        by_agency=group_rows(rows, lambda r: r.agency_id, base),
+        by_category=group_rows(rows, lambda r: r.category_group, base),
+        by_area=group_rows(rows, lambda r: r.area, base),
+        by_department=group_rows(rows, lambda r: (r.department_id, r.department), base),
+        by_funding=group_rows(rows, lambda r: r.funding_source, base),
+        by_director=group_rows(rows, lambda r: (r.director_id, r.director), base),
+        by_plan_category=group_rows(rows, lambda r: r.plan_category, base),
+    )
+
+
+def lag_q(rows: list[PlanRow], lag: str) -> Q:
+    return Q(pk__in=[r.pk for r in rows if r.lag == lag])
