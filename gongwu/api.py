@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from gongwu.alerts import api as alerts_api
 from gongwu.core import api as core_api
+from gongwu.investment import api as investment_api
 from gongwu.projects import api as projects_api
 
 api = NinjaAPI(
@@ -34,6 +35,13 @@ api.add_router("/meetings/", alerts_api.meetings)
 api.add_router("/rules/", alerts_api.rules)
 api.add_router("/alerts/", alerts_api.board)
 api.add_router("/notifications/", alerts_api.notifications)
+api.add_router("/investment-plans/", investment_api.plans)
+api.add_router("/schedule-templates/", investment_api.schedule_templates)
+api.add_router("/investment-settings/", investment_api.investment_settings)
+api.add_router("/monthly-actuals/", investment_api.monthly_actuals)
+api.add_router("/plan-adjustments/", investment_api.plan_adjustments)
+api.add_router("/payments/", investment_api.payments)
+api.add_router("/investment/", investment_api.dashboard)
 
 
 @api.exception_handler(PermissionDenied)

@@ -92,9 +92,15 @@ class ScheduleTemplateForm(AgencyForm, ScheduleFields):
             shares = self.shares()
         except ValidationError as exc:
             self.add_error(None, exc)
+            self.schedule_invalid = True
         else:
             self.instance.shares = [str(s) for s in shares or []]
         return data
+
+    def _post_clean(self) -> None:
+        # The model would check the shares again, against a field this form does not have.
+        if not getattr(self, "schedule_invalid", False):
+            super()._post_clean()
 
 
 class AnnualPlanForm(ScopedModelForm, ScheduleFields):

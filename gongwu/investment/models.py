@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.models import Organization, OrganizationKind, ScopedModel, ScopedQuerySet, User, user_may
-from gongwu.core.models.scoping import READ_ACTIONS, SETTINGS_ROLE_ACTIONS, Role
+from gongwu.core.models.scoping import DEFAULT_ROLE_ACTIONS, READ_ACTIONS, SETTINGS_ROLE_ACTIONS, Action, Role
 from gongwu.core.models.users import MAX_AGENCY_DEPTH
 from gongwu.core.money import format_money
 from gongwu.projects.models import PlanCategory, Project
@@ -56,8 +56,12 @@ def overseen_agency_ids(user: Any) -> list[int]:
 
 class InvestmentQuerySet(ScopedQuerySet):
     def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
-        """Reading reaches the agencies below the user's (a city agency reads its districts)."""
+        """Reading reaches the agencies below the user's (a city agency reads its districts); records that
+        count in official figures once decided (`final_q`) cannot be deleted."""
         path = self.model.agency_path
+        final = getattr(self.model, "final_q", None)
+        if action == Action.DELETE and final is not None:
+            return super().for_user(user, action).exclude(final)
         if (
             action in READ_ACTIONS
             and path
@@ -69,8 +73,14 @@ class InvestmentQuerySet(ScopedQuerySet):
         return super().for_user(user, action)
 
 
+# Companies see only the payments made to them (Payment restores the default table); the rest is the agencies'.
+AGENCY_ROLE_ACTIONS = {role: actions for role, actions in DEFAULT_ROLE_ACTIONS.items() if role != Role.COMPANY}
+
+
 class InvestmentModel(ScopedModel):
     objects = InvestmentQuerySet.as_manager()
+    role_actions = AGENCY_ROLE_ACTIONS
+    final_q: Q | None = None  # rows that may no longer be deleted
 
     class Meta:
         abstract = True
@@ -121,7 +131,9 @@ def validate_shares(shares: list[Any]) -> list[Decimal]:
         try:
             value = Decimal(str(share))
         except ArithmeticError:
-            raise ValidationError(_("Month %(month)s: write a percentage.") % {"month": month}) from None
+            value = Decimal("NaN")
+        if not value.is_finite():
+            raise ValidationError(_("Month %(month)s: write a percentage.") % {"month": month})
         if not Decimal(0) <= value <= Decimal(100):
             raise ValidationError(_("Month %(month)s: a share is between 0 and 100%%.") % {"month": month})
         if values and value < values[-1]:
@@ -146,13 +158,13 @@ class InvestmentSettings(InvestmentModel):
         related_name="investment_settings",
     )
     attention_below = models.PositiveSmallIntegerField(
-        _("提请关注 below (% of schedule)"),
+        _("提请关注 threshold (share of schedule, %)"),
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("A project whose actual is below this share of its schedule to date is behind (提请关注)."),
     )
     supervision_below = models.PositiveSmallIntegerField(
-        _("督办滞后 below (% of schedule)"),
+        _("督办滞后 threshold (share of schedule, %)"),
         default=75,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text=_("Below this share it is seriously behind (督办滞后)."),
@@ -350,6 +362,7 @@ class MonthlyActual(InvestmentModel):
     """
 
     agency_path = "project__agency"
+    final_q = Q(status=ActualStatus.CONFIRMED)
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(
@@ -437,6 +450,7 @@ class PlanAdjustment(InvestmentModel):
     """A change to a plan (调增/调减). It changes the adjusted plan once approved (services.decide_adjustment)."""
 
     agency_path = "plan__project__agency"
+    final_q = ~Q(status=AdjustmentStatus.PENDING)
 
     plan = models.ForeignKey(AnnualPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="adjustments")
     direction = models.CharField(_("direction"), max_length=10, choices=AdjustmentDirection.choices)
@@ -513,6 +527,7 @@ class Payment(InvestmentModel):
 
     agency_path = "project__agency"
     party_path = "payee"
+    role_actions = DEFAULT_ROLE_ACTIONS
 
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="+")
     paid_on = models.DateField(_("paid on"))

@@ -176,12 +176,19 @@ def may_review(actor: Any, actual: MonthlyActual | None = None) -> bool:
     return actual is None or actor.is_superuser or actual.submitted_by_id != actor.pk
 
 
+def not_own(locked: MonthlyActual, actor: Any) -> None:
+    """Checked again on the locked row: the report may have been submitted since the caller loaded it."""
+    if not actor.is_superuser and locked.submitted_by_id == actor.pk:
+        raise PermissionDenied(_("The planning department confirms a report, not the person who submitted it."))
+
+
 def confirm_actual(actual: MonthlyActual, actor: Any) -> MonthlyActual:
     """Confirm a submitted figure: from now on it counts in the official totals and cannot change."""
     if not may_review(actor, actual):
         raise PermissionDenied(_("The planning department confirms a report, not the person who submitted it."))
 
     def apply(locked: MonthlyActual) -> None:
+        not_own(locked, actor)
         locked.status = ActualStatus.CONFIRMED
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
@@ -198,6 +205,7 @@ def return_actual(actual: MonthlyActual, actor: Any, reason: str) -> MonthlyActu
         raise ValidationError({"reason": _("Say why the report is returned.")})
 
     def apply(locked: MonthlyActual) -> None:
+        not_own(locked, actor)
         locked.status = ActualStatus.RETURNED
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
@@ -661,8 +669,11 @@ class Dashboard:
 
 
 def payment_base_of(agency_ids: list[int]) -> str:
-    """The payment-rate base the agencies report against; the first agency's when several are shown."""
-    bases = set(InvestmentSettings.objects.filter(agency_id__in=agency_ids).values_list("payment_rate_base", flat=True))
+    """The payment-rate base the agencies report against; funds available when they differ."""
+    chosen = dict(
+        InvestmentSettings.objects.filter(agency_id__in=agency_ids).values_list("agency_id", "payment_rate_base")
+    )
+    bases = {chosen.get(agency_id, PaymentRateBase.FUNDS) for agency_id in set(agency_ids)}
     return bases.pop() if len(bases) == 1 else PaymentRateBase.FUNDS
 
 

@@ -62,7 +62,7 @@ class AnnualPlanTable(ObjectTable):
     scheduled = MoneyColumn(verbose_name=_("scheduled to date"), accessor="pk", orderable=False)
     actual_to_date = MoneyColumn(verbose_name=_("completed to date"))
     percent_of_schedule = tables.Column(
-        verbose_name=_("% of schedule"), accessor="pk", orderable=False, attrs={"td": {"class": "text-end"}}
+        verbose_name=_("schedule completion (%)"), accessor="pk", orderable=False, attrs={"td": {"class": "text-end"}}
     )
     paid_to_date = MoneyColumn(verbose_name=_("paid to date"))
     lag = tables.Column(verbose_name=_("schedule"), accessor="pk", orderable=False)
@@ -122,8 +122,8 @@ class ScheduleTemplateTable(ObjectTable):
 
 class InvestmentSettingsTable(ObjectTable):
     agency = LinkColumn(verbose_name=_("agency"))
-    attention_below = tables.Column(verbose_name=_("提请关注 below (% of schedule)"))
-    supervision_below = tables.Column(verbose_name=_("督办滞后 below (% of schedule)"))
+    attention_below = tables.Column(verbose_name=_("提请关注 threshold (share of schedule, %)"))
+    supervision_below = tables.Column(verbose_name=_("督办滞后 threshold (share of schedule, %)"))
     payment_rate_base = tables.Column(verbose_name=_("payment rate measured against"))
 
     class Meta(ObjectTable.Meta):

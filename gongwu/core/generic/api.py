@@ -6,6 +6,7 @@ the rules, scoping and change log of the UI.
 """
 
 import datetime
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -101,6 +102,14 @@ def split_form_fields(model: Any, form: Any) -> tuple[list[str], list[str]]:
         else:
             model_fields.append(name)
     return model_fields, form_only
+
+
+def body_is_object(request: HttpRequest) -> bool:
+    """A JSON body is an object: when every field is optional, ninja would take `[1, 2]` for `{}`."""
+    try:
+        return isinstance(json.loads(request.body or b"{}"), dict)
+    except ValueError:
+        return False
 
 
 def crud_router(
@@ -216,6 +225,8 @@ def crud_router(
         }
 
     def save(request: HttpRequest, data: dict[str, Any], instance: Any) -> Any:
+        if not body_is_object(request):
+            return 422, {"detail": [{"loc": ["body"], "msg": _("The body must be a JSON object.")}]}
         form = viewset.form(data=data, instance=instance, user=request.user)
         if not form.is_valid():
             return 422, form_errors(form)
