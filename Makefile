@@ -10,7 +10,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gongwu
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets messages demo serve test lint check pytest pytest-pg browser-deps bench bench-list bench-projects bench-alerts clean format
+.PHONY: install assets messages demo serve test lint check pytest pytest-pg browser-deps bench bench-list bench-projects bench-alerts bench-investment clean format
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -74,7 +74,7 @@ test: lint check pytest
 	@if [ "$${CI:-}" = "true" ] || [ -n "$${GONGWU_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== again on PostgreSQL"; $(MAKE) --no-print-directory pytest-pg; fi
 
-bench: bench-list bench-projects bench-alerts
+bench: bench-list bench-projects bench-alerts bench-investment
 
 bench-list: install
 	$(PY) bench/list_api.py
@@ -84,6 +84,9 @@ bench-projects: install
 
 bench-alerts: install
 	$(PY) bench/alerts.py
+
+bench-investment: install
+	$(PY) bench/investment.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -71,7 +71,13 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     )
     lag = django_filters.ChoiceFilter(label=_("schedule"), choices=services.Lag.choices, method="filter_lag")
     funding_source = django_filters.ChoiceFilter(label=_("funding source"), choices=FundingSource.choices)
-    plan_category = django_filters.ChoiceFilter(label=_("plan category"), choices=PlanCategory.choices)
+    plan_category = django_filters.ChoiceFilter(
+        label=_("plan category"),
+        choices=PlanCategory.choices,
+        null_value="-",
+        null_label=_("Not set"),
+        method="filter_plan_category",
+    )
     category_group = django_filters.ChoiceFilter(
         label=_("category group"), choices=CategoryGroup.choices, method="filter_category_group"
     )
@@ -80,10 +86,14 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     )
     area = django_filters.CharFilter(label=_("area (片区)"), field_name="project__area", method="filter_area")
     department = django_filters.ModelChoiceFilter(
-        label=_("responsible department"), field_name="project__department", queryset=Organization.objects.none()
+        label=_("responsible department"),
+        field_name="project__department",
+        queryset=Organization.objects.none(),
+        null_value="-",
+        null_label=_("No department"),
     )
-    director = django_filters.NumberFilter(
-        label=_("project director"), field_name="project__director", widget=forms.HiddenInput
+    director = django_filters.CharFilter(
+        label=_("project director"), method="filter_director", widget=forms.HiddenInput
     )
 
     class Meta:
@@ -122,6 +132,15 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     def filter_area(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """An exact area, as the dashboard groups them; "-" for plans of projects with no area."""
         return queryset.filter(project__area="" if value == "-" else value)
+
+    def filter_director(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """A director's id, or "-" for plans of projects with no director (a dashboard row)."""
+        if value == "-":
+            return queryset.filter(project__director__isnull=True)
+        return queryset.filter(project__director=value) if value.isdigit() else queryset.none()
+
+    def filter_plan_category(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(plan_category="" if value in ("-", None) else value)
 
     def filter_lag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         year, month = self.figures_month()

@@ -102,8 +102,16 @@ class MonthlyActualLedger(Ledger):
         if "month" in values:
             values = {**values, "month": month_text(values["month"])}
         data, errors = super().form_data(values, user, cache)
-        if isinstance(data.get("month"), str) and len(data["month"]) == 10:
-            data["month"] = data["month"][:8] + "01"
+        month = data.get("month")
+        if isinstance(month, str) and month:
+            try:
+                data["month"] = datetime.date.fromisoformat(month).replace(day=1).isoformat()
+            except ValueError:
+                errors.append(
+                    _("%(column)s: “%(value)s” is not a month; write it as 2026-03 or 2026年3月.")
+                    % {"column": _("month"), "value": values.get("month")}
+                )
+                data.pop("month")
         return data, errors
 
     def export_value(self, obj: MonthlyActual, column: Column) -> Any:

@@ -139,7 +139,7 @@ def validate_shares(shares: list[Any]) -> list[Decimal]:
         if values and value < values[-1]:
             raise ValidationError(
                 _("Month %(month)s: the cumulative share %(share)s%% is below the month before (%(before)s%%).")
-                % {"month": month, "share": value.normalize(), "before": values[-1].normalize()}
+                % {"month": month, "share": f"{value.normalize():f}", "before": f"{values[-1].normalize():f}"}
             )
         values.append(value.quantize(Decimal("0.01")))
     if values[-1] != 100:
@@ -395,6 +395,8 @@ class MonthlyActual(InvestmentModel):
     def __str__(self) -> str:
         return f"{self.project} · {self.month:%Y-%m}"
 
+    REPORTED = ("project_id", "month", "amount", "over_approved", "note")
+
     def get_absolute_url(self) -> str:
         return reverse("investment:monthlyactual_detail", args=[self.pk])
 
@@ -405,9 +407,13 @@ class MonthlyActual(InvestmentModel):
             if self.month > timezone.localdate():
                 errors["month"] = _("Investment cannot be reported for a month that has not begun.")
         if self.pk:
-            stored = MonthlyActual.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored == ActualStatus.CONFIRMED:
-                errors["amount"] = _("This month's figure is confirmed and can no longer change.")
+            stored = MonthlyActual.objects.filter(pk=self.pk).values("status", *self.REPORTED).first()
+            if stored and stored["status"] == ActualStatus.CONFIRMED:
+                current = {name: getattr(self, name) for name in self.REPORTED}
+                if self.month:
+                    current["month"] = self.month.replace(day=1)
+                if any(current[name] != stored[name] for name in self.REPORTED):
+                    errors["amount"] = _("This month's figure is confirmed and can no longer change.")
         if self.project_id and self.month and "month" not in errors:
             plan = AnnualPlan.objects.filter(project_id=self.project_id, year=self.month.year).first()
             if plan is None:

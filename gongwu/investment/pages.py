@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,15 +13,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongwu.core.models import Action, Job, JobStatus, Organization, OrganizationKind, user_may
-from gongwu.core.money import WAN, YI, format_money, format_wan, format_yi
+from gongwu.core.money import WAN, YI, format_money, format_yi
 from gongwu.investment import services
 from gongwu.investment.forms import ReturnForm
 from gongwu.investment.models import (
@@ -115,7 +117,12 @@ def yi(value: Decimal) -> str:
 
 
 def number_wan(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    """A figure already in 万元, to two places half up, with thousands separators (the column gives the unit)."""
+    return f"{Decimal(value).quantize(services.FEN, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def in_wan(amount: Decimal | None) -> str:
+    return "—" if amount is None else number_wan(Decimal(amount) / WAN)
 
 
 def plans_url(sel: Selection, **filters: Any) -> str:
@@ -164,18 +171,37 @@ def breakdown(
 
 
 def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The plans of a lag class, the largest gap first, with their figures in 万元 (the table gives the unit)."""
     rows = dashboard.lagging(lag)
     return [
         {
             "row": row,
             "url": reverse("investment:annualplan_detail", args=[row.pk]),
-            "plan": format_wan(row.plan),
-            "scheduled": format_wan(row.scheduled),
-            "actual": format_wan(row.actual),
-            "gap": format_wan(row.gap),
+            "scheduled": in_wan(row.scheduled),
+            "actual": in_wan(row.actual),
+            "gap": in_wan(row.gap),
         }
         for row in rows[:limit]
     ]
+
+
+def lagging(dashboard: services.Dashboard, sel: Selection, limit: int = 50) -> list[dict[str, Any]]:
+    """督办滞后 then 提请关注: each class's count, the list behind it and its first `limit` plans by gap."""
+    result = []
+    for lag in (services.Lag.SUPERVISION, services.Lag.ATTENTION):
+        count = dashboard.totals.lags[lag]
+        result.append(
+            {
+                "lag": lag,
+                "label": services.Lag(lag).label,
+                "colour": services.LAG_COLOUR[lag],
+                "count": count,
+                "url": plans_url(sel, lag=lag),
+                "rows": lag_rows(dashboard, lag, limit),
+                "more": max(count - limit, 0),
+            }
+        )
+    return result
 
 
 def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
@@ -266,7 +292,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_department,
                 sel,
                 lambda k: departments[k],
-                lambda k, **f: plans_url(sel, department=k[0] or "", **f),
+                lambda k, **f: plans_url(sel, department=k[0] or "-", **f),
             ),
         ),
         (
@@ -287,7 +313,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_director,
                 sel,
                 lambda k: directors[k],
-                lambda k, **f: plans_url(sel, director=k[0] or "", **f),
+                lambda k, **f: plans_url(sel, director=k[0] or "-", **f),
             ),
         ),
         (
@@ -297,7 +323,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_plan_category,
                 sel,
                 lambda k: PlanCategory(k).label if k else _("Not set"),
-                lambda k, **f: plans_url(sel, plan_category=k, **f),
+                lambda k, **f: plans_url(sel, plan_category=k or "-", **f),
             ),
         ),
     ]
@@ -332,21 +358,15 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "unconfirmed": yi(totals.unconfirmed),
         },
         "base_label": PaymentRateBase(data.base).label,
-        "urls": {"plan": plans_url(sel), "payments": payments_url},
+        "urls": {
+            "plan": plans_url(sel),
+            "payments": payments_url,
+            "previous_year": "?"
+            + urlencode({"agency": sel.agency.pk if sel.agency else "all", "year": sel.year - 1, "month": sel.month}),
+        },
         "tables": tables,
         "side_by_side": side_by_side,
-        "lagging": [
-            (
-                services.Lag.SUPERVISION,
-                services.Lag(services.Lag.SUPERVISION).label,
-                lag_rows(data, services.Lag.SUPERVISION),
-            ),
-            (
-                services.Lag.ATTENTION,
-                services.Lag(services.Lag.ATTENTION).label,
-                lag_rows(data, services.Lag.ATTENTION),
-            ),
-        ],
+        "lagging": lagging(data, sel),
         "lag_cards": [
             {
                 "lag": lag,
@@ -417,15 +437,21 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
         paid += paid_by_month.get(month, Decimal(0))
         scheduled = services.scheduled_amount(plan.adjusted_amount, shares[month - 1])
         started = datetime.date(plan.year, month, 1) <= today
-        lag = services.classify_investment_lag(cumulative, scheduled, *limits) if started else None
+        # a month is judged against its schedule once it has ended (its figures are due the month after)
+        ended = month_end(plan.year, month) < today
+        lag = services.classify_investment_lag(cumulative, scheduled, *limits) if ended else None
         months.append(
             {
                 "month": month,
                 "share": shares[month - 1],
                 "scheduled": scheduled,
+                "scheduled_shown": in_wan(scheduled),
                 "actual": actual,
+                "actual_shown": in_wan(actual.amount) if actual is not None else "",
                 "cumulative": cumulative if started else None,
+                "cumulative_shown": in_wan(cumulative) if started else "",
                 "paid": paid if started else None,
+                "paid_shown": in_wan(paid) if started else "",
                 "percent": services.rate(cumulative, scheduled) if started else None,
                 "lag": lag,
                 "lag_label": services.Lag(lag).label if lag else "",
@@ -482,10 +508,28 @@ def actual_actions(actual: MonthlyActual, user: Any) -> list[str]:
 
 
 def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any]:
+    """The report's review steps for this user, and where it leaves the plan: its schedule to the month and
+    the confirmed figures to the month with and without this report."""
+    plan = actual.plan
+    share = plan.schedule.filter(month=actual.month.month).values_list("share", flat=True).first()
+    scheduled = services.scheduled_amount(plan.adjusted_amount, share)
+    confirmed = MonthlyActual.objects.filter(plan=plan, status=ActualStatus.CONFIRMED, month__lte=actual.month).exclude(
+        pk=actual.pk
+    ).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+    with_this = confirmed + actual.amount
     return {
         "actions": actual_actions(actual, request.user),
         "return_form": ReturnForm(),
-        "plan_url": actual.plan.get_absolute_url(),
+        "plan_url": plan.get_absolute_url(),
+        "may_change": request.user.is_authenticated
+        and actual.status != ActualStatus.CONFIRMED
+        and MonthlyActual.objects.for_user(request.user, Action.CHANGE).filter(pk=actual.pk).exists(),
+        "standing": {
+            "scheduled": scheduled,
+            "confirmed": confirmed,
+            "with_this": with_this,
+            "percent": services.rate(with_this, scheduled),
+        },
     }
 
 
@@ -507,7 +551,12 @@ def actual_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             raise PermissionDenied
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    return HttpResponseRedirect(request.POST.get("next") or actual.get_absolute_url())
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = actual.get_absolute_url()
+    return HttpResponseRedirect(target)
 
 
 @login_required
@@ -525,16 +574,24 @@ def review(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not may_review:
             raise PermissionDenied(_("The planning department confirms reports."))
-        chosen = pending.filter(pk__in=[int(v) for v in request.POST.getlist("actual") if v.isdigit()])
+        chosen = list(pending.filter(pk__in=[int(v) for v in request.POST.getlist("actual") if v.isdigit()]))
+        # the user's own reports are left for someone else to confirm; the rest are confirmed together
+        own = [a for a in chosen if not request.user.is_superuser and a.submitted_by_id == request.user.pk]
         try:
-            count = services.confirm_many(list(chosen), request.user)
+            count = services.confirm_many([a for a in chosen if a not in own], request.user)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
             if count:
                 messages.success(request, _("%(count)d reports confirmed.") % {"count": count})
-            else:
+            elif not own:
                 messages.warning(request, _("Choose the reports to confirm."))
+            if own:
+                messages.warning(
+                    request,
+                    _("%(count)d of the chosen reports are yours; someone else in the department confirms them.")
+                    % {"count": len(own)},
+                )
         return HttpResponseRedirect(reverse("investment:review"))
     groups: dict[datetime.date, list[MonthlyActual]] = {}
     for actual in pending[:1000]:
@@ -570,7 +627,15 @@ def adjustment_context(adjustment: PlanAdjustment, request: HttpRequest) -> dict
         and (user.is_superuser or user.role in services.REVIEWER_ROLES)
         and PlanAdjustment.objects.for_user(user, Action.CHANGE).filter(pk=adjustment.pk).exists()
     )
-    return {"may_decide": may_decide, "plan_url": adjustment.plan.get_absolute_url()}
+    plan = adjustment.plan
+    return {
+        "may_decide": may_decide,
+        "may_change": adjustment.status == AdjustmentStatus.PENDING
+        and PlanAdjustment.objects.for_user(user, Action.CHANGE).filter(pk=adjustment.pk).exists(),
+        "plan_url": plan.get_absolute_url(),
+        "adjusted_now": plan.adjusted_amount,
+        "adjusted_after": plan.adjusted_amount + adjustment.signed_amount,
+    }
 
 
 @login_required

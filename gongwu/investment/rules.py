@@ -20,10 +20,7 @@ from gongwu.investment.models import AnnualPlan
 def month_to_classify(today: datetime.date, report_day: int) -> tuple[int, int]:
     """The month whose figures are due by `today`: last month once its reports are in (the agency's report
     day), the month before until then."""
-    year, month = services.default_month(today)
-    if today.day < report_day:
-        year, month = services.default_month(datetime.date(year, month, 1))
-    return year, month
+    return services.default_month(today, report_day)
 
 
 @rule(
@@ -37,7 +34,7 @@ def month_to_classify(today: datetime.date, report_day: int) -> tuple[int, int]:
         Param(
             "report_day",
             gettext_lazy("day of the month by which last month's figures are confirmed"),
-            default=10,
+            default=services.REPORT_DAY,
             minimum=1,
             maximum=28,
         )

@@ -19,9 +19,9 @@ from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection, models, transaction
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -313,6 +313,7 @@ class Lag(models.TextChoices):
     SUPERVISION = "supervision", gettext_lazy("Seriously behind (督办滞后)")
 
 
+LAG_VALUES = tuple(Lag.values)
 LAG_COLOUR = {Lag.ON_SCHEDULE: "green", Lag.ATTENTION: "orange", Lag.SUPERVISION: "red"}
 
 
@@ -446,14 +447,41 @@ def thresholds(agency_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
 
 
 def plan_rows(plans: QuerySet, year: int, month: int) -> list[PlanRow]:
-    """Every plan of `year` among `plans` with its figures at the end of `month` and its lag class."""
-    values = list(with_figures(plans.filter(year=year), month).values(*PLAN_ROW_FIELDS))
+    """Every plan of `year` among `plans` with its figures at the end of `month` and its lag class.
+
+    Four queries whatever the number of plans: the plans, their schedule share at the month, their actuals
+    and their payments, each grouped in SQL (bench/investment.py measured this against correlated subqueries).
+    """
+    chosen = plans.filter(year=year)
+    values = list(chosen.values(*PLAN_ROW_FIELDS[:-5]))
+    ids = chosen.values("pk")
+    first, last = datetime.date(year, month, 1), month_end(year, month)
+    shares = dict(ScheduleMonth.objects.filter(plan__in=ids, month=month).values_list("plan_id", "share"))
+    confirmed = Q(status=ActualStatus.CONFIRMED)
+    actuals = {
+        row["plan_id"]: row
+        for row in MonthlyActual.objects.filter(plan__in=ids, month__range=(datetime.date(year, 1, 1), first))
+        .values("plan_id")
+        .annotate(
+            to_date=Sum("amount", filter=confirmed),
+            in_month=Sum("amount", filter=confirmed & Q(month=first)),
+            unconfirmed=Sum("amount", filter=~confirmed),
+        )
+    }
+    paid = dict(
+        Payment.objects.filter(project__plans__in=ids, paid_on__range=(datetime.date(year, 1, 1), last))
+        .values("project_id")
+        .annotate(total=Sum("amount"))
+        .values_list("project_id", "total")
+    )
     limits = thresholds({v["project__agency_id"] for v in values})
+    nothing: dict[str, Any] = {}
     rows = []
     for v in values:
         plan = v["adjusted_amount"] or ZERO
-        scheduled = scheduled_amount(plan, v["scheduled_share"])
-        actual = Decimal(v["actual_to_date"]).quantize(FEN)
+        scheduled = scheduled_amount(plan, shares.get(v["pk"]))
+        reported = actuals.get(v["pk"], nothing)
+        actual = Decimal(reported.get("to_date") or 0).quantize(FEN)
         attention, supervision = limits[v["project__agency_id"]]
         rows.append(
             PlanRow(
@@ -476,9 +504,9 @@ def plan_rows(plans: QuerySet, year: int, month: int) -> list[PlanRow]:
                 funds=v["funds_available"] if v["funds_available"] is not None else plan,
                 scheduled=scheduled,
                 actual=actual,
-                actual_month=Decimal(v["actual_month"]).quantize(FEN),
-                unconfirmed=Decimal(v["unconfirmed_to_date"]).quantize(FEN),
-                paid=Decimal(v["paid_to_date"]).quantize(FEN),
+                actual_month=Decimal(reported.get("in_month") or 0).quantize(FEN),
+                unconfirmed=Decimal(reported.get("unconfirmed") or 0).quantize(FEN),
+                paid=Decimal(paid.get(v["project_id"]) or 0).quantize(FEN),
                 lag=classify_investment_lag(actual, scheduled, attention, supervision),
             )
         )
@@ -547,20 +575,38 @@ class Totals:
 def group_rows(rows: list[PlanRow], key: Callable[[PlanRow], Any], base: str) -> dict[Any, Totals]:
     groups: dict[Any, Totals] = {}
     for row in rows:
-        groups.setdefault(key(row), Totals(base=base)).add(row)
+        group = groups.get(key(row))
+        if group is None:
+            group = groups[key(row)] = Totals(base=base)
+        group.add(row)
     return groups
 
 
-def default_month(today: datetime.date | None = None) -> tuple[int, int]:
-    """The month whose figures are the latest due: last month (December of last year in January)."""
+# By this day of a month, last month's figures are in and reviewed (the alert rule's default too).
+REPORT_DAY = 10
+
+
+def last_month(today: datetime.date | None = None) -> tuple[int, int]:
+    """The month a project team reports now: last month (December of last year in January)."""
     today = today or timezone.localdate()
     if today.month == 1:
         return today.year - 1, 12
     return today.year, today.month - 1
 
 
+def default_month(today: datetime.date | None = None, report_day: int = REPORT_DAY) -> tuple[int, int]:
+    """The latest month whose figures are due confirmed: last month from `report_day` on, the month before
+    until then (on 2 December, October; on 10 December, November)."""
+    today = today or timezone.localdate()
+    year, month = last_month(today)
+    if today.day < report_day:
+        year, month = last_month(datetime.date(year, month, 1))
+    return year, month
+
+
 def default_month_date(today: datetime.date | None = None) -> datetime.date:
-    year, month = default_month(today)
+    """The month a new report is for, by default (last month)."""
+    year, month = last_month(today)
     return datetime.date(year, month, 1)
 
 
@@ -568,31 +614,34 @@ def monthly_curves(agency_ids: list[int], year: int) -> dict[str, list[Decimal]]
     """Cumulative plan, schedule, confirmed actual and payments at the end of each month of `year`."""
     plans = AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year)
     plan_total = Decimal(plans.aggregate(t=Sum("adjusted_amount"))["t"] or 0).quantize(FEN)
+    schedule = ScheduleMonth.objects.filter(plan__in=plans.values("pk"))
     by_month: dict[int, Decimal] = defaultdict(Decimal)
-    for plan_amount, month, share in ScheduleMonth.objects.filter(plan__in=plans).values_list(
-        "plan__adjusted_amount", "month", "share"
-    ):
-        by_month[month] += scheduled_amount(plan_amount, share)
-    actual = dict(
-        MonthlyActual.objects.filter(plan__in=plans, status=ActualStatus.CONFIRMED)
+    if connection.vendor == "postgresql":
+        # numeric arithmetic is exact there: each plan's share rounded to the fen as `scheduled_amount` does
+        amount = Round(F("plan__adjusted_amount") * F("share") / 100, 2)
+        for month, total in schedule.values("month").annotate(t=Sum(amount)).values_list("month", "t"):
+            by_month[month] = Decimal(total or 0)
+    else:
+        for plan_amount, month, share in schedule.values_list("plan__adjusted_amount", "month", "share"):
+            by_month[month] += scheduled_amount(plan_amount, share)
+    actual = (
+        MonthlyActual.objects.filter(plan__in=plans.values("pk"), status=ActualStatus.CONFIRMED)
         .values("month")
         .annotate(t=Sum("amount"))
         .values_list("month", "t")
     )
-    paid = defaultdict(Decimal)
-    for day, amount in (
-        Payment.objects.filter(project__plans__in=plans, paid_on__year=year)
-        .values("paid_on__month")
-        .annotate(t=Sum("amount"))
-        .values_list("paid_on__month", "t")
-    ):
-        paid[day] += Decimal(amount)
-    actual_by_month = {m.month: Decimal(t) for m, t in actual.items()}
+    actual_by_month = {day.month: Decimal(total or 0) for day, total in actual}
+    paid_by_month: dict[int, Decimal] = defaultdict(Decimal)
+    payments = Payment.objects.filter(
+        project__plans__in=plans.values("pk"), paid_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    )
+    for day, total in payments.values("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
+        paid_by_month[day.month] += Decimal(total or 0)
     cumulative_actual, cumulative_paid = [], []
     running_actual = running_paid = ZERO
     for month in MONTHS:
         running_actual += actual_by_month.get(month, ZERO)
-        running_paid += paid.get(month, ZERO)
+        running_paid += paid_by_month.get(month, ZERO)
         cumulative_actual.append(running_actual.quantize(FEN))
         cumulative_paid.append(running_paid.quantize(FEN))
     return {
@@ -677,14 +726,31 @@ def payment_base_of(agency_ids: list[int]) -> str:
     return bases.pop() if len(bases) == 1 else PaymentRateBase.FUNDS
 
 
+BREAKDOWNS: dict[str, Callable[[PlanRow], Any]] = {
+    "by_agency": lambda r: r.agency_id,
+    "by_category": lambda r: r.category_group,
+    "by_area": lambda r: r.area,
+    "by_department": lambda r: (r.department_id, r.department),
+    "by_funding": lambda r: r.funding_source,
+    "by_director": lambda r: (r.director_id, r.director),
+    "by_plan_category": lambda r: r.plan_category,
+}
+
+
 def dashboard(agency_ids: list[int], year: int, month: int) -> Dashboard:
     """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`."""
-    plans = AnnualPlan.objects.filter(project__agency__in=agency_ids).select_related(None)
-    rows = plan_rows(plans, year, month)
+    rows = plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
     base = payment_base_of(agency_ids)
     totals = Totals(base=base)
+    groups: dict[str, dict[Any, Totals]] = {name: {} for name in BREAKDOWNS}
     for row in rows:
         totals.add(row)
+        for name, key in BREAKDOWNS.items():
+            value = key(row)
+            group = groups[name].get(value)
+            if group is None:
+                group = groups[name][value] = Totals(base=base)
+            group.add(row)
     return Dashboard(
         year=year,
         month=month,
@@ -699,13 +765,7 @@ def dashboard(agency_ids: list[int], year: int, month: int) -> Dashboard:
             month_end(year, month),
         ),
         unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows)),
-        by_agency=group_rows(rows, lambda r: r.agency_id, base),
-        by_category=group_rows(rows, lambda r: r.category_group, base),
-        by_area=group_rows(rows, lambda r: r.area, base),
-        by_department=group_rows(rows, lambda r: (r.department_id, r.department), base),
-        by_funding=group_rows(rows, lambda r: r.funding_source, base),
-        by_director=group_rows(rows, lambda r: (r.director_id, r.director), base),
-        by_plan_category=group_rows(rows, lambda r: r.plan_category, base),
+        **groups,
     )
 
 

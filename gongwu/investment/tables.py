@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
@@ -7,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable
-from gongwu.core.money import format_money
+from gongwu.core.money import WAN
 from gongwu.investment import services
 from gongwu.investment.models import (
     ActualStatus,
@@ -39,6 +40,13 @@ def percent_text(value: Any) -> str:
     return "—" if value is None else f"{value}%"
 
 
+class WanColumn(MoneyColumn):
+    """An amount in 万元 without the unit (it is in the heading), so a column's figures line up."""
+
+    def render(self, value: Any) -> str:
+        return "—" if value is None else f"{Decimal(value) / WAN:,.2f}"
+
+
 class StatusColumn(tables.Column):
     def render(self, value: Any, record: Any) -> str:
         return badge(STATUS_COLOUR.get(record.status, "secondary"), record.get_status_display())
@@ -58,13 +66,13 @@ class AnnualPlanTable(ObjectTable):
     project = LinkColumn(verbose_name=_("project"), order_by=("project__code",))
     year = tables.Column(verbose_name=_("year"))
     funding_source = tables.Column(verbose_name=_("funding source"))
-    adjusted_amount = MoneyColumn(verbose_name=_("adjusted plan"))
-    scheduled = MoneyColumn(verbose_name=_("scheduled to date"), accessor="pk", orderable=False)
-    actual_to_date = MoneyColumn(verbose_name=_("completed to date"))
+    adjusted_amount = WanColumn(verbose_name=_("adjusted plan (万元)"))
+    scheduled = WanColumn(verbose_name=_("scheduled to date (万元)"), accessor="pk", orderable=False)
+    actual_to_date = WanColumn(verbose_name=_("completed to date (万元)"))
     percent_of_schedule = tables.Column(
         verbose_name=_("schedule completion (%)"), accessor="pk", orderable=False, attrs={"td": {"class": "text-end"}}
     )
-    paid_to_date = MoneyColumn(verbose_name=_("paid to date"))
+    paid_to_date = WanColumn(verbose_name=_("paid to date (万元)"))
     lag = tables.Column(verbose_name=_("schedule"), accessor="pk", orderable=False)
 
     class Meta(ObjectTable.Meta):
@@ -95,7 +103,7 @@ class AnnualPlanTable(ObjectTable):
         return services.scheduled_amount(record.adjusted_amount, getattr(record, "scheduled_share", None))
 
     def render_scheduled(self, record: AnnualPlan) -> str:
-        return format_money(self._scheduled(record))
+        return self.columns["scheduled"].column.render(self._scheduled(record))
 
     def render_percent_of_schedule(self, record: AnnualPlan) -> str:
         return percent_text(services.rate(record.actual_to_date, self._scheduled(record)))

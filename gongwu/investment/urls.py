@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from gongwu.investment import pages, views
 
@@ -8,7 +8,7 @@ urlpatterns = [
     path("", pages.dashboard, name="dashboard"),
     path("review/", pages.review, name="review"),
     path("report/", pages.report, name="report"),
-    path("actuals/<int:pk>/<str:step>/", pages.actual_step, name="actual_step"),
+    re_path(r"^actuals/(?P<pk>\d+)/(?P<step>submit|confirm|return)/$", pages.actual_step, name="actual_step"),
     path("adjustments/<int:pk>/decide/", pages.decide_adjustment, name="decide_adjustment"),
     *views.AnnualPlanViews.urls("plans"),
     *views.MonthlyActualViews.urls("actuals"),

@@ -32,6 +32,7 @@ class AnnualPlanViews(ObjectViewSet):
     money_fields = ("amount", "adjusted_amount", "funds_available")
     icon = "ti-calendar-dollar"
     detail_template = "investment/plan_detail.html"
+    form_template = "investment/plan_form.html"
 
     @classmethod
     def extra_detail_context(cls, obj: AnnualPlan, request: HttpRequest) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class ObjectViewSet:
     related: ClassVar[tuple[tuple[Any, Callable[[Any, Any], QuerySet], type], ...]] = ()
     icon: ClassVar[str] = "ti-list"
     detail_template: ClassVar[str] = "core/object_detail.html"
+    form_template: ClassVar[str] = "core/object_form.html"
     read_only: ClassVar[bool] = False  # no add, edit or delete pages (e.g. the change log)
 
     @classmethod
@@ -248,7 +249,9 @@ class ObjectDetailView(ViewSetView):
 
 
 class ObjectEditView(ViewSetView):
-    template_name = "core/object_form.html"
+    @property
+    def template_name(self) -> str:
+        return self.viewset.form_template
 
     def get_object(self, pk: int | None) -> models.Model | None:
         if pk is None:

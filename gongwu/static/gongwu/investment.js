@@ -17,8 +17,11 @@
         trigger: "axis", confine: true,
         valueFormatter: function (v) { return v === undefined || v === null ? "—" : v.toLocaleString() + " " + data.unit; },
       },
-      legend: { top: 0, left: "center", type: small ? "scroll" : "plain" },
-      grid: { left: 8, right: small ? 8 : 24, top: 36, bottom: 8, containLabel: true },
+      // On a phone the legend wraps onto two lines (no paging: every series stays visible) above the grid.
+      legend: small
+        ? { top: 0, left: 0, right: 0, itemWidth: 14, itemHeight: 8, itemGap: 8, textStyle: { fontSize: 11 } }
+        : { top: 0, left: "center" },
+      grid: { left: 8, right: small ? 12 : 24, top: small ? 52 : 36, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.labels, boundaryGap: false, axisLabel: { hideOverlap: true } },
       yAxis: { type: "value", axisLabel: { formatter: function (v) { return v.toLocaleString(); } } },
       series: data.series.map(function (s) {
@@ -50,7 +53,18 @@
     else window.addEventListener("resize", resize);
   }
 
+  // The review queue: a month's "all" box ticks that month's reports (not those the user may not confirm).
+  function checkAll(box) {
+    box.addEventListener("change", function () {
+      var month = box.getAttribute("data-gw-check-all");
+      document.querySelectorAll('input[name="actual"][data-month="' + month + '"]:not(:disabled)').forEach(function (item) {
+        item.checked = box.checked;
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-gw-curves]").forEach(draw);
+    document.querySelectorAll("[data-gw-check-all]").forEach(checkAll);
   });
 })();
