@@ -11,9 +11,8 @@ Prints figures, not pass/fail. See bench/README.md ("Investment"). In short:
    monthly curves, adjustments, unconfirmed months, the lagging lists); any difference is printed under
    FIGURES DIFFER and the run exits with status 1.
 4. Times, interleaved (A B C, C B A, …): the page `/investment/?agency=..&year=..&month=..` as a signed-in staff
-   user of the agency, the service call alone, the SQL limit alone and, with `--prototype`, the alternative
-   `dashboard_v2` of this file. Median and p95, SQL time, queries. Profiles one service call (queries and
-   Python functions).
+   user of the agency, the service call alone and the SQL limit alone. Median and p95, SQL time, queries.
+   Profiles one service call (queries and Python functions).
 5. Times the monthly report: `services.plan_rows` + `imports.write_monthly_report` for the agency, and the
    whole job `tasks.build_monthly_report` on a Job row.
 6. Drops the database unless `--keep-db`.
@@ -150,7 +149,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=15, help="interleaved rounds (at least 9 unless budget)")
     parser.add_argument("--budget", type=float, default=120, help="seconds of dashboard timing before stopping")
     parser.add_argument("--exports", type=int, default=3, help="timed runs of the monthly report")
-    parser.add_argument("--prototype", action="store_true", help="also time dashboard_v2 (this file)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest service queries")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
@@ -410,182 +408,6 @@ def differences(service: dict[str, Any], sql: dict[str, Any], path: str = "") ->
     return found
 
 
-# --- a prototype of a faster service (for the lead to adopt or not) --------------------------------------
-
-
-def plan_rows_v2(plans: Any, year: int, month: int) -> list[Any]:
-    """`services.plan_rows` with the correlated subqueries replaced by three grouped queries joined in Python.
-
-    Same rows, same figures; the plan query is a plain join, the schedule, actuals and payments are each read
-    once for the year's plans (through their indexes) and grouped in SQL."""
-    from django.db.models import Q, Sum
-
-    from gongwu.investment import services
-    from gongwu.investment.models import ActualStatus, MonthlyActual, Payment, ScheduleMonth
-    from gongwu.projects.models import GROUP_OF_CATEGORY, CategoryGroup
-
-    fields = [f for f in services.PLAN_ROW_FIELDS if f not in services.PLAN_ROW_FIELDS[-5:]]
-    chosen = plans.filter(year=year)
-    values = list(chosen.values(*fields))
-    ids = chosen.values("pk")
-    shares = dict(ScheduleMonth.objects.filter(plan__in=ids, month=month).values_list("plan_id", "share"))
-    confirmed = Q(status=ActualStatus.CONFIRMED)
-    actuals = {
-        row["plan_id"]: row
-        for row in MonthlyActual.objects.filter(
-            plan__in=ids, month__range=(datetime.date(year, 1, 1), datetime.date(year, month, 1))
-        )
-        .values("plan_id")
-        .annotate(
-            to_date=Sum("amount", filter=confirmed),
-            in_month=Sum("amount", filter=confirmed & Q(month=datetime.date(year, month, 1))),
-            unconfirmed=Sum("amount", filter=~confirmed),
-        )
-    }
-    paid = dict(
-        Payment.objects.filter(
-            project__plans__in=ids, paid_on__range=(datetime.date(year, 1, 1), services.month_end(year, month))
-        )
-        .values("project_id")
-        .annotate(t=Sum("amount"))
-        .values_list("project_id", "t")
-    )
-    limits = services.thresholds({v["project__agency_id"] for v in values})
-    zero, fen = services.ZERO, services.FEN
-    nothing = {"to_date": None, "in_month": None, "unconfirmed": None}
-    rows = []
-    for v in values:
-        plan = v["adjusted_amount"] or zero
-        scheduled = services.scheduled_amount(plan, shares.get(v["pk"]))
-        a = actuals.get(v["pk"], nothing)
-        actual = (a["to_date"] or zero).quantize(fen)
-        attention, supervision = limits[v["project__agency_id"]]
-        rows.append(
-            services.PlanRow(
-                pk=v["pk"],
-                project_id=v["project_id"],
-                code=v["project__code"],
-                name=v["project__name"],
-                agency_id=v["project__agency_id"],
-                agency=v["project__agency__short_name"] or v["project__agency__name"],
-                category=v["project__category"],
-                category_group=GROUP_OF_CATEGORY.get(v["project__category"], CategoryGroup.OTHER),
-                area=v["project__area"] or "",
-                department_id=v["project__department_id"],
-                department=v["project__department__name"] or "",
-                director_id=v["project__director_id"],
-                director=v["project__director__display_name"] or "",
-                funding_source=v["funding_source"],
-                plan_category=v["plan_category"],
-                plan=plan,
-                funds=v["funds_available"] if v["funds_available"] is not None else plan,
-                scheduled=scheduled,
-                actual=actual,
-                actual_month=(a["in_month"] or zero).quantize(fen),
-                unconfirmed=(a["unconfirmed"] or zero).quantize(fen),
-                paid=(paid.get(v["project_id"]) or zero).quantize(fen),
-                lag=services.classify_investment_lag(actual, scheduled, attention, supervision),
-            )
-        )
-    return rows
-
-
-def monthly_curves_v2(agency_ids: list[int], year: int) -> dict[str, list[Decimal]]:
-    """`services.monthly_curves` with the schedule summed in SQL (each plan's amount rounded to the fen there, as
-    `scheduled_amount` does) instead of 120,000 rows summed in Python; payments by date range, not EXTRACT."""
-    from django.db import connection
-
-    from gongwu.investment.models import MONTHS
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH plans AS (
-              SELECT ap.id, ap.project_id, ap.adjusted_amount FROM investment_annualplan ap
-              JOIN projects_project pr ON pr.id = ap.project_id
-              WHERE pr.agency_id = ANY(%(agencies)s) AND ap.year = %(year)s)
-            SELECT 'plan', 0, sum(adjusted_amount) FROM plans
-            UNION ALL
-            SELECT 'schedule', s.month, sum(round(p.adjusted_amount * s.share / 100, 2))
-              FROM investment_schedulemonth s JOIN plans p ON p.id = s.plan_id GROUP BY s.month
-            UNION ALL
-            SELECT 'actual', extract(month FROM a.month)::int, sum(a.amount)
-              FROM investment_monthlyactual a JOIN plans p ON p.id = a.plan_id
-              WHERE a.status = 'confirmed' GROUP BY 2
-            UNION ALL
-            SELECT 'paid', extract(month FROM y.paid_on)::int, sum(y.amount)
-              FROM investment_payment y JOIN plans p ON p.project_id = y.project_id
-              WHERE y.paid_on BETWEEN %(first)s AND %(last)s GROUP BY 2
-            """,
-            {
-                "agencies": agency_ids,
-                "year": year,
-                "first": datetime.date(year, 1, 1),
-                "last": datetime.date(year, 12, 31),
-            },
-        )
-        found: dict[str, dict[int, Decimal]] = defaultdict(dict)
-        for kind, month, total in cursor.fetchall():
-            found[kind][month] = Decimal(total or 0)
-    fen = Decimal("0.01")
-    cumulative: dict[str, list[Decimal]] = {"actual": [], "paid": []}
-    for kind in cumulative:
-        running = Decimal(0)
-        for month in MONTHS:
-            running += found[kind].get(month, Decimal(0))
-            cumulative[kind].append(running.quantize(fen))
-    return {
-        "plan": [found["plan"].get(0, Decimal(0)).quantize(fen)] * 12,
-        "schedule": [found["schedule"].get(m, Decimal(0)).quantize(fen) for m in MONTHS],
-        **cumulative,
-    }
-
-
-def dashboard_v2(agency_ids: list[int], year: int, month: int) -> Any:
-    """`services.dashboard` built on `plan_rows_v2` and `monthly_curves_v2`, every breakdown in one pass."""
-    from gongwu.investment import services
-    from gongwu.investment.models import PlanAdjustment, month_end
-
-    plans = services.AnnualPlan.objects.filter(project__agency__in=agency_ids)
-    rows = plan_rows_v2(plans, year, month)
-    base = services.payment_base_of(agency_ids)
-    keys: dict[str, Callable[[Any], Any]] = {
-        "by_agency": lambda r: r.agency_id,
-        "by_category": lambda r: r.category_group,
-        "by_area": lambda r: r.area,
-        "by_department": lambda r: (r.department_id, r.department),
-        "by_funding": lambda r: r.funding_source,
-        "by_director": lambda r: (r.director_id, r.director),
-        "by_plan_category": lambda r: r.plan_category,
-    }
-    groups: dict[str, dict[Any, Any]] = {name: {} for name in keys}
-    totals = services.Totals(base=base)
-    for row in rows:
-        totals.add(row)
-        for name, key in keys.items():
-            k = key(row)
-            group = groups[name].get(k)
-            if group is None:
-                group = groups[name][k] = services.Totals(base=base)
-            group.add(row)
-    return services.Dashboard(
-        year=year,
-        month=month,
-        base=base,
-        totals=totals,
-        rows=rows,
-        previous_actual=services.previous_year_actual(agency_ids, year, month),
-        curves=monthly_curves_v2(agency_ids, year),
-        adjustments=services.adjustment_totals(
-            PlanAdjustment.objects.filter(plan__project__agency__in=agency_ids, plan__year=year),
-            datetime.date(year, 1, 1),
-            month_end(year, month),
-        ),
-        unconfirmed=services.unconfirmed_months(agency_ids, year, month, len(rows)),
-        **groups,
-    )
-
-
 # --- profiling and the export -----------------------------------------------------------------------------
 
 
@@ -717,8 +539,6 @@ def main() -> None:
         figures = comparable(service())
         results["figures"] = figures
         results["mismatches"] = differences(figures, limit())
-        if args.prototype:
-            results["v2_mismatches"] = differences(comparable(dashboard_v2([agency_id], year, month)), figures)
 
         client = Client()
         client.force_login(user)
@@ -731,15 +551,10 @@ def main() -> None:
             "service": service,
             "limit": limit,
         }
-        if args.prototype:
-            calls["prototype"] = lambda: dashboard_v2([agency_id], year, month)
-            calls["page_prototype"] = prototype_page(client, page_url)
         print("timing the dashboard: " + ", ".join(calls) + " interleaved …", flush=True)
         results["dashboard"] = alerts.time_calls(calls, max(args.requests, 9), args.budget)
         results["page_url"] = page_url
         results["profile"] = profile(service)
-        if args.prototype:
-            results["profile_v2"] = profile(lambda: dashboard_v2([agency_id], year, month))
         if args.explain:
             from django.db import connection as conn
 
@@ -768,23 +583,6 @@ def alerts_page(client: Any, url: str) -> Callable[[], Any]:
     return call
 
 
-def prototype_page(client: Any, url: str) -> Callable[[], Any]:
-    """The same page with `services.dashboard` replaced by `dashboard_v2` for the request."""
-    from gongwu.investment import services
-
-    page = alerts_page(client, url)
-
-    def call() -> Any:
-        original = services.dashboard
-        services.dashboard = dashboard_v2
-        try:
-            return page()
-        finally:
-            services.dashboard = original
-
-    return call
-
-
 def report(results: dict[str, Any]) -> None:
     print()
     sizes = results["sizes"]
@@ -803,15 +601,13 @@ def report(results: dict[str, Any]) -> None:
         "page": "page (staff user, django.test.Client)",
         "service": "services.dashboard()",
         "limit": "SQL limit (one statement)",
-        "prototype": "prototype dashboard_v2() (bench)",
-        "page_prototype": "page with dashboard_v2 (bench)",
     }
     for key, label in labels.items():
         if key in timings:
             t = timings[key]
             print(f"  {label:<44} {t['median']:8.1f} {t['p95']:8.1f} {t['sql']:8.1f} {t['queries']:>3} {t['n']:>4}")
     limit = timings["limit"]["median"]
-    for key in ("page", "service", "prototype", "page_prototype"):
+    for key in ("page", "service"):
         if key in timings:
             t = timings[key]
             ratio = t["median"] / limit
@@ -829,16 +625,7 @@ def report(results: dict[str, Any]) -> None:
             print(f"    {d}")
     else:
         print("  figures: the service and the SQL limit agree on every figure (totals, breakdowns, curves, lists)")
-    if "v2_mismatches" in results:
-        print(
-            "  prototype dashboard_v2: "
-            + (
-                "same figures as the service"
-                if not results["v2_mismatches"]
-                else f"DIFFERS: {results['v2_mismatches'][:10]}"
-            )
-        )
-    for key in ("profile", "profile_v2"):
+    for key in ("profile",):
         if key not in results:
             continue
         queries, functions, total = results[key]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from gongwu.core.generic.ledger import Column, Ledger
@@ -247,16 +247,19 @@ def write_monthly_report(
         % {"attention": totals.lags[services.Lag.ATTENTION], "supervision": totals.lags[services.Lag.SUPERVISION]},
     ]
     sheet.append(total_row)
+    first_money = 5 + (1 if several_agencies else 0)
+    money = {first_money, first_money + 1, first_money + 2, first_money + 3, first_money + 6}
+    rates = {first_money + 4, first_money + 5, first_money + 7}
+    # Named styles: setting a border and a format on each of 10,000 × 14 cells one by one took two thirds of
+    # the report's time (bench/investment.py).
+    for name, number_format in (("gw-plain", "General"), ("gw-money", "#,##0.00"), ("gw-rate", "0.00")):
+        workbook.add_named_style(NamedStyle(name=name, border=BOX, number_format=number_format))
+    style_of = ["gw-money" if p in money else "gw-rate" if p in rates else "gw-plain" for p in range(1, width + 1)]
+    for row_cells in sheet.iter_rows(min_row=4, max_row=sheet.max_row):
+        for cell, style in zip(row_cells, style_of, strict=False):
+            cell.style = style
     for cell in sheet[sheet.max_row]:
         cell.font, cell.fill = Font(bold=True), TOTAL_FILL
-    first_money = 5 + (1 if several_agencies else 0)
-    for row_cells in sheet.iter_rows(min_row=4, max_row=sheet.max_row):
-        for position, cell in enumerate(row_cells, start=1):
-            cell.border = BOX
-            if first_money <= position <= first_money + 3 or position == first_money + 6:
-                cell.number_format = "#,##0.00"
-            elif position in (first_money + 4, first_money + 5, first_money + 7):
-                cell.number_format = "0.00"
     widths = [6, *([12] if several_agencies else []), 14, 36, 12, 14, 14, 14, 14, 10, 10, 14, 10, 12]
     for position, value in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = value

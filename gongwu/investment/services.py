@@ -610,7 +610,9 @@ def default_month_date(today: datetime.date | None = None) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def monthly_curves(agency_ids: list[int], year: int) -> dict[str, list[Decimal]]:
+def monthly_curves(
+    agency_ids: list[int], year: int, reported: list[dict[str, Any]] | None = None
+) -> dict[str, list[Decimal]]:
     """Cumulative plan, schedule, confirmed actual and payments at the end of each month of `year`."""
     plans = AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year)
     plan_total = Decimal(plans.aggregate(t=Sum("adjusted_amount"))["t"] or 0).quantize(FEN)
@@ -624,13 +626,10 @@ def monthly_curves(agency_ids: list[int], year: int) -> dict[str, list[Decimal]]
     else:
         for plan_amount, month, share in schedule.values_list("plan__adjusted_amount", "month", "share"):
             by_month[month] += scheduled_amount(plan_amount, share)
-    actual = (
-        MonthlyActual.objects.filter(plan__in=plans.values("pk"), status=ActualStatus.CONFIRMED)
-        .values("month")
-        .annotate(t=Sum("amount"))
-        .values_list("month", "t")
-    )
-    actual_by_month = {day.month: Decimal(total or 0) for day, total in actual}
+    actual_by_month: dict[int, Decimal] = defaultdict(Decimal)
+    for row in reported if reported is not None else reported_months(agency_ids, year):
+        if row["status"] == ActualStatus.CONFIRMED:
+            actual_by_month[row["month"].month] += Decimal(row["t"] or 0)
     paid_by_month: dict[int, Decimal] = defaultdict(Decimal)
     payments = Payment.objects.filter(
         project__plans__in=plans.values("pk"), paid_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
@@ -662,19 +661,28 @@ def previous_year_actual(agency_ids: list[int], year: int, month: int) -> Decima
     return Decimal(total or 0).quantize(FEN)
 
 
-def unconfirmed_months(agency_ids: list[int], year: int, month: int, planned: int) -> list[dict[str, Any]]:
-    """Months up to `month` whose figures are not all confirmed: reports awaiting review, returned or in
-    draft, and plans with no report at all."""
-    counts: dict[datetime.date, dict[str, Any]] = {}
-    rows = (
+def reported_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
+    """The year's monthly actuals counted and summed by month and status (the curves and the notice of
+    unconfirmed months both read them)."""
+    return list(
         MonthlyActual.objects.filter(
-            project__agency__in=agency_ids,
-            month__range=(datetime.date(year, 1, 1), datetime.date(year, month, 1)),
+            project__agency__in=agency_ids, month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1))
         )
         .values("month", "status")
         .annotate(n=Count("pk"), t=Sum("amount"))
     )
-    for row in rows:
+
+
+def unconfirmed_months(
+    agency_ids: list[int], year: int, month: int, planned: int, reported: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Months up to `month` whose figures are not all confirmed: reports awaiting review, returned or in
+    draft, and plans with no report at all."""
+    counts: dict[datetime.date, dict[str, Any]] = {}
+    last = datetime.date(year, month, 1)
+    for row in reported if reported is not None else reported_months(agency_ids, year):
+        if row["month"] > last:
+            continue
         entry = counts.setdefault(row["month"], {"month": row["month"], "reported": 0, "by_status": {}, "amount": ZERO})
         entry["reported"] += row["n"]
         if row["status"] != ActualStatus.CONFIRMED:
@@ -741,6 +749,7 @@ def dashboard(agency_ids: list[int], year: int, month: int) -> Dashboard:
     """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`."""
     rows = plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
     base = payment_base_of(agency_ids)
+    reported = reported_months(agency_ids, year)
     totals = Totals(base=base)
     groups: dict[str, dict[Any, Totals]] = {name: {} for name in BREAKDOWNS}
     for row in rows:
@@ -758,13 +767,13 @@ def dashboard(agency_ids: list[int], year: int, month: int) -> Dashboard:
         totals=totals,
         rows=rows,
         previous_actual=previous_year_actual(agency_ids, year, month),
-        curves=monthly_curves(agency_ids, year),
+        curves=monthly_curves(agency_ids, year, reported),
         adjustments=adjustment_totals(
             PlanAdjustment.objects.filter(plan__project__agency__in=agency_ids, plan__year=year),
             datetime.date(year, 1, 1),
             month_end(year, month),
         ),
-        unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows)),
+        unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows), reported),
         **groups,
     )
 

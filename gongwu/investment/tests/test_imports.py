@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 from django.utils.html import escape
 
 from gongwu.core import testing
-from gongwu.core.models import ChangeLogEntry, Job, JobStatus, Role
+from gongwu.core.models import ChangeLogEntry, Job, JobStatus
 from gongwu.investment.imports import AnnualPlanLedger, MonthlyActualLedger, PaymentLedger
 from gongwu.investment.models import (
     ActualStatus,
@@ -34,22 +33,7 @@ PLANS_URL, ACTUALS_URL, PAYMENTS_URL = "/investment/plans/", "/investment/actual
 EXCEL_DATE = datetime.datetime(YEAR, 5, 20)  # noqa: DTZ001 — a date cell (any day of the month), naive as Excel's
 LEDGER_URL = {AnnualPlanLedger: PLANS_URL, MonthlyActualLedger: ACTUALS_URL, PaymentLedger: PAYMENTS_URL}
 
-
-@pytest.fixture(autouse=True)
-def english() -> Any:
-    """Messages of ledgers used without a request in English, as the pages give them to english_client."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def agency(db: Any) -> Any:
-    return testing.AgencyFactory(name="鼓楼区建设工务署")
-
-
-@pytest.fixture
-def staff(agency: Any) -> Any:
-    return testing.UserFactory(organization=agency, role=Role.STAFF, display_name="林处长")
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gongwu.core import services as core_services
 from gongwu.core.generic.forms import save_form
@@ -32,26 +32,10 @@ from gongwu.investment.models import (
 from gongwu.investment.testing import TEMPLATE_SHARES, AnnualPlanFactory, ScheduleTemplateFactory, actual, payment
 from gongwu.projects.testing import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 D = datetime.date
 SHARES = ["2", "5", "8", "15", "30", "45", "55", "65", "75", "85", "93", "100"]
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory(name="深圳市建筑工务署")
-
-
-@pytest.fixture
-def staff(agency):
-    return UserFactory(organization=agency, role=Role.STAFF)
 
 
 @pytest.fixture

@@ -55,16 +55,6 @@ MONEY = ["annual plan", "schedule target to date", "completed this month", "comp
 
 
 @pytest.fixture
-def agency(db: Any) -> Any:
-    return testing.AgencyFactory(name="鼓楼区建设工务署", short_name="鼓楼区")
-
-
-@pytest.fixture
-def staff(agency: Any) -> Any:
-    return testing.UserFactory(organization=agency, role=Role.STAFF, display_name="林处长")
-
-
-@pytest.fixture
 def figures(agency: Any) -> dict[str, AnnualPlan]:
     def plan(code: str, **fields: Any) -> AnnualPlan:
         project = ProjectFactory(agency=agency, code=code, name=f"{code}项目")

@@ -7,7 +7,6 @@ import datetime
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.utils import translation
 
 from gongwu.alerts import services as alerts
 from gongwu.alerts.models import Case, EventAction, Kind, Level, Source, Status
@@ -20,21 +19,10 @@ from gongwu.investment.rules import month_to_classify
 from gongwu.investment.testing import AnnualPlanFactory, actual
 from gongwu.projects.testing import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 D = datetime.date
 CODE = "investment.behind_schedule"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory(name="深圳市建筑工务署")
 
 
 @pytest.fixture

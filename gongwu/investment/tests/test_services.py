@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from gongwu.core.models import ChangeLogEntry, Role
 from gongwu.core.money import WAN
@@ -32,7 +32,7 @@ from gongwu.investment.services import Lag
 from gongwu.investment.testing import TEMPLATE_SHARES, AnnualPlanFactory, ScheduleTemplateFactory, actual, payment
 from gongwu.projects.testing import ProjectFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 D = datetime.date
 YI = Decimal(100_000_000)
@@ -41,27 +41,6 @@ YI = Decimal(100_000_000)
 def yi(value: str) -> Decimal:
     """亿元 as written in the reports → 元."""
     return (Decimal(value) * YI).quantize(Decimal("0.01"))
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def agency():
-    return AgencyFactory(name="深圳市建筑工务署")
-
-
-@pytest.fixture
-def staff(agency):
-    return UserFactory(organization=agency, role=Role.STAFF)
-
-
-@pytest.fixture
-def leader(agency):
-    return UserFactory(organization=agency, role=Role.LEADER)
 
 
 @pytest.fixture
