@@ -74,7 +74,7 @@ test: lint check pytest
 	@if [ "$${CI:-}" = "true" ] || [ -n "$${GONGWU_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== again on PostgreSQL"; $(MAKE) --no-print-directory pytest-pg; fi
 
-bench: bench-list bench-projects bench-alerts bench-investment
+bench: bench-list bench-projects bench-alerts bench-investment bench-inspections
 
 bench-list: install
 	$(PY) bench/list_api.py
@@ -87,6 +87,9 @@ bench-alerts: install
 
 bench-investment: install
 	$(PY) bench/investment.py
+
+bench-inspections: install
+	$(PY) bench/inspections.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

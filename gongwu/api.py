@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from gongwu.alerts import api as alerts_api
 from gongwu.core import api as core_api
+from gongwu.inspections import api as inspections_api
 from gongwu.investment import api as investment_api
 from gongwu.projects import api as projects_api
 
@@ -42,6 +43,15 @@ api.add_router("/monthly-actuals/", investment_api.monthly_actuals)
 api.add_router("/plan-adjustments/", investment_api.plan_adjustments)
 api.add_router("/payments/", investment_api.payments)
 api.add_router("/investment/", investment_api.dashboard)
+api.add_router("/sections/", inspections_api.sections)
+api.add_router("/inspections/", inspections_api.inspections)
+api.add_router("/score-sheets/", inspections_api.score_sheets)
+api.add_router("/checklists/", inspections_api.checklists)
+api.add_router("/check-items/", inspections_api.check_items)
+api.add_router("/findings/", inspections_api.findings)
+api.add_router("/notices/", inspections_api.notices)
+api.add_router("/hazardous-works/", inspections_api.hazardous_works)
+api.add_router("/accidents/", inspections_api.accidents)
 
 
 @api.exception_handler(PermissionDenied)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "gongwu.projects",
     "gongwu.alerts",
     "gongwu.investment",
+    "gongwu.inspections",
 ]
 
 MIDDLEWARE = [

@@ -18,5 +18,6 @@ urlpatterns = [
     path("projects/", include("gongwu.projects.urls")),
     path("alerts/", include("gongwu.alerts.urls")),
     path("investment/", include("gongwu.investment.urls")),
+    path("inspections/", include("gongwu.inspections.urls")),
     path("", include("gongwu.core.urls")),
 ]

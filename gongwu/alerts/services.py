@@ -612,23 +612,30 @@ def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
 
 
 def clear(case: Case, report: ScanReport, today: datetime.date | None = None) -> None:
+    if resolve(case, None, _("Condition cleared: the rule no longer matches (checked by the daily scan)."), today):
+        report.cleared += 1
+
+
+def resolve(case: Case, actor: Any, resolution: str, today: datetime.date | None = None) -> bool:
+    """Close a live case whose subject has been dealt with elsewhere (a rule no longer matching, a finding
+    closed on re-inspection), whatever step it is at; False when it was already done."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.status in DONE_STATUSES:
-            return
+            return False
         before = core_services.snapshot(locked)
         previous = locked.status
         locked.status = Status.CLOSED
         locked.closed_on = today or timezone.localdate()
-        locked.resolution = _("Condition cleared: the rule no longer matches (checked by the daily scan).")
+        locked.resolution = resolution
         locked.version = F("version") + 1
         locked.save()
         locked.refresh_from_db()
-        record_event(locked, EventAction.CLEARED, None, before=previous, text=locked.resolution)
+        record_event(locked, EventAction.CLEARED, actor, before=previous, text=locked.resolution)
         core_services.log_change(
-            instance=locked, action="update", actor=None, before=before, after=core_services.snapshot(locked)
+            instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
-    report.cleared += 1
+    return True
 
 
 # ---- the leader's board -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from gongwu.projects.models import (
     Project,
     ProjectSettings,
     ProjectTag,
+    Section,
     Stage,
     TaskItem,
     TaskKind,
@@ -231,6 +232,14 @@ class MilestoneFilterSet(ProjectChildFilterSet):
             return queryset
         condition = Q(actual_date__isnull=True, planned_date__lt=timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class SectionFilterSet(ProjectChildFilterSet):
+    search_fields = ("project__name", "project__code", "name", "contractor__name", "supervisor__name")
+
+    class Meta:
+        model = Section
+        fields = ["q", "agency", "project", "project_code"]
 
 
 class ProgressReportFilterSet(ProjectChildFilterSet):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.forms import AgencyForm, ScopedModelForm
 from gongwu.core.models import OrganizationKind, Role
+from gongwu.core.models.organizations import COMPANY_KINDS
 from gongwu.projects import services
 from gongwu.projects.models import (
     STAGE_ORDER,
@@ -23,6 +24,7 @@ from gongwu.projects.models import (
     Project,
     ProjectSettings,
     ProjectTag,
+    Section,
     Stage,
     StageChange,
     TaskItem,
@@ -202,6 +204,16 @@ class MilestoneForm(ScopedModelForm):
     class Meta:
         model = Milestone
         fields = ["project", "kind", "name", "planned_date", "actual_date", "note"]
+
+
+class SectionForm(ScopedModelForm):
+    class Meta:
+        model = Section
+        fields = ["project", "name", "contractor", "supervisor", "other_parties"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["other_parties"].queryset = self.fields["other_parties"].queryset.filter(kind__in=COMPANY_KINDS)
 
 
 class ProgressReportForm(ScopedModelForm):

@@ -808,3 +808,56 @@ class Award(ProjectChild):
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)
+
+
+class Section(ProjectChild):
+    """A section (标段) of a project and the companies working on it: whom findings and notices go to."""
+
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(_("section"), max_length=80)
+    contractor = models.ForeignKey(
+        Organization,
+        verbose_name=_("contractor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": OrganizationKind.CONTRACTOR},
+    )
+    supervisor = models.ForeignKey(
+        Organization,
+        verbose_name=_("supervisor (监理)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": OrganizationKind.SUPERVISOR},
+    )
+    other_parties = models.ManyToManyField(Organization, verbose_name=_("other parties"), blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["project", "name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="section_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.project.name} · {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:section_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user: User) -> Q:
+        if user.role == "company":
+            org = user.organization_id or 0
+            other = Section.other_parties.through.objects.filter(organization=org).values("section")
+            return Q(contractor=org) | Q(supervisor=org) | Q(pk__in=other)
+        return super().scope_q(user)
+
+    def parties(self) -> list[Organization]:
+        """The companies of the section: contractor, supervisor and the others."""
+        found = [org for org in (self.contractor, self.supervisor) if org is not None]
+        if self.pk:
+            found += [org for org in self.other_parties.all() if org not in found]
+        return found

@@ -12,6 +12,7 @@ from gongwu.projects.models import (
     Project,
     ProjectSettings,
     ProjectTag,
+    Section,
     StageChange,
     TaskItem,
     TaskList,
@@ -165,3 +166,13 @@ class ProjectSettingsTable(ObjectTable):
     class Meta(ObjectTable.Meta):
         model = ProjectSettings
         fields = ("agency", "code_pattern", "lead_time_target", "lead_time_basis")
+
+
+class SectionTable(ProjectChildTable):
+    name = LinkColumn(verbose_name=_("section"))
+    contractor = tables.Column(verbose_name=_("contractor"))
+    supervisor = tables.Column(verbose_name=_("supervisor (监理)"))
+
+    class Meta(ObjectTable.Meta):
+        model = Section
+        fields = ("name", "project", "contractor", "supervisor")

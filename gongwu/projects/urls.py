@@ -13,6 +13,7 @@ urlpatterns = [
     *views.ProgressReportViews.urls("progress"),
     *views.TaskListViews.urls("tasks"),
     *views.TaskItemViews.urls("task-items"),
+    *views.SectionViews.urls("sections"),
     *views.AwardViews.urls("awards"),
     *views.ProjectTagViews.urls("tags"),
     *views.ApprovalKindViews.urls("approval-kinds"),

@@ -23,6 +23,7 @@ from gongwu.projects.models import (
     Project,
     ProjectSettings,
     ProjectTag,
+    Section,
     TaskItem,
     TaskList,
 )
@@ -69,6 +70,15 @@ class ProgressReportViews(ObjectViewSet):
     form = forms.ProgressReportForm
     select_related = ("project",)
     icon = "ti-chart-line"
+
+
+class SectionViews(ObjectViewSet):
+    model = Section
+    table = tables.SectionTable
+    filterset = filters.SectionFilterSet
+    form = forms.SectionForm
+    select_related = ("project", "contractor", "supervisor")
+    icon = "ti-layout-columns"
 
 
 class TaskListViews(ObjectViewSet):
@@ -141,6 +151,7 @@ def register() -> None:
         MenuItem(_("Approvals"), "projects:approval_list", Approval, "ti-file-certificate"),
         MenuItem(_("Milestones"), "projects:milestone_list", Milestone, "ti-flag"),
         MenuItem(_("Progress reports"), "projects:progressreport_list", ProgressReport, "ti-chart-line"),
+        MenuItem(_("Sections"), "projects:section_list", Section, "ti-layout-columns"),
         MenuItem(_("Awards"), "projects:award_list", Award, "ti-award"),
         MenuItem(_("Project tags"), "projects:projecttag_list", ProjectTag, "ti-tag"),
         MenuItem(_("Approval kinds"), "projects:approvalkind_list", ApprovalKind, "ti-list-details"),
