@@ -19,10 +19,14 @@ def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[s
         return None
     inspections = Inspection.objects.for_user(request.user).filter(project=obj)
     counts = inspections.aggregate(total=Count("pk"))
-    findings = Finding.objects.for_user(request.user).filter(project=obj).aggregate(
-        open=Count("pk", filter=~Q(status=FindingStatus.CLOSED)),
-        serious=Count("pk", filter=~Q(status=FindingStatus.CLOSED) & Q(severity="serious")),
-        total=Count("pk"),
+    findings = (
+        Finding.objects.for_user(request.user)
+        .filter(project=obj)
+        .aggregate(
+            open=Count("pk", filter=~Q(status=FindingStatus.CLOSED)),
+            serious=Count("pk", filter=~Q(status=FindingStatus.CLOSED) & Q(severity="serious")),
+            total=Count("pk"),
+        )
     )
     if not counts["total"] and not findings["total"]:
         return None
