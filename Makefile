@@ -10,7 +10,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gongwu
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets messages demo serve test lint check pytest pytest-pg browser-deps bench bench-list bench-projects bench-alerts bench-investment clean format
+.PHONY: install assets messages demo serve test lint check pytest pytest-pg browser-deps bench bench-list bench-projects bench-alerts bench-investment bench-inspections clean format
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)

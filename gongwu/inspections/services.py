@@ -75,30 +75,46 @@ def score_table_of(template: ChecklistTemplate) -> jgj59.ScoreTable:
     return jgj59.ScoreTable(template.code or f"checklist-{template.pk}", template.table_no, template.name, "", items)
 
 
-def score_jgj59_sheet(sheet: ScoreSheet) -> scoring.TableScore:
-    """Score a filled-in sheet by JGJ 59-2011 §4.0.3 (see scoring.score_table) and store the result."""
-    table = score_table_of(sheet.template)
-    results = list(sheet.results.select_related("item"))
+def _score(sheet: ScoreSheet, results: list[ItemResult]) -> scoring.TableScore:
     deductions = {str(r.item.number): r.deduction for r in results if not r.not_applicable and r.deduction}
     not_applicable = [str(r.item.number) for r in results if r.not_applicable]
     try:
-        scored = scoring.score_table(table, deductions, not_applicable=not_applicable)
+        return scoring.score_table(score_table_of(sheet.template), deductions, not_applicable=not_applicable)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    ScoreSheet.objects.filter(pk=sheet.pk).update(
-        score=scored.score, zero_reason=scored.zero_reason.value if scored.zero_reason else ""
-    )
-    sheet.score, sheet.zero_reason = scored.score, scored.zero_reason.value if scored.zero_reason else ""
+
+
+def _store(sheets: list[ScoreSheet], scores: list[scoring.TableScore]) -> None:
+    changed = []
+    for sheet, scored in zip(sheets, scores, strict=True):
+        reason = scored.zero_reason.value if scored.zero_reason else ""
+        if (sheet.score, sheet.zero_reason) != (scored.score, reason):
+            sheet.score, sheet.zero_reason = scored.score, reason
+            changed.append(sheet)
+    ScoreSheet.objects.bulk_update(changed, ["score", "zero_reason"])
+
+
+def score_jgj59_sheet(sheet: ScoreSheet) -> scoring.TableScore:
+    """Score a filled-in sheet by JGJ 59-2011 §4.0.3 (see scoring.score_table) and store the result."""
+    scored = _score(sheet, list(sheet.results.select_related("item")))
+    _store([sheet], [scored])
     return scored
 
 
 def score_inspection(inspection: Inspection) -> scoring.SummaryScore | None:
     """The inspection's score: the JGJ 59 summary sheet (汇总表, §4.0.3-4/5 and §5.0.2) over its built-in safety
-    sheets, else the mean of its checklists' scores. Stored on the inspection; None without sheets."""
+    sheets, else the mean of its checklists' scores. Stored on the inspection and its sheets; None without sheets.
+
+    The item results of all the sheets are read in one query, and only the sheets whose score changed are
+    written (bench/inspections.py times a full summary of 19 sheets)."""
     sheets = list(inspection.sheets.select_related("template"))
     if not sheets:
         return None
-    scores = [score_jgj59_sheet(sheet) for sheet in sheets]
+    by_sheet: dict[int, list[ItemResult]] = defaultdict(list)
+    for result in ItemResult.objects.filter(sheet__inspection=inspection).select_related("item"):
+        by_sheet[result.sheet_id].append(result)
+    scores = [_score(sheet, by_sheet[sheet.pk]) for sheet in sheets]
+    _store(sheets, scores)
     jgj = [
         s
         for s, sheet in zip(scores, sheets, strict=True)
@@ -169,8 +185,9 @@ def record_results(sheet: ScoreSheet, entries: dict[int, ItemEntry], actor: Any)
                 core_services.log_change(instance=result, action="update", actor=actor, before=before, after=after)
         if errors:
             raise ValidationError(errors)
-        scored = score_jgj59_sheet(sheet)
         score_inspection(sheet.inspection)
+        sheet.refresh_from_db(fields=["score", "zero_reason"])
+        scored = _score(sheet, list(sheet.results.select_related("item")))
     return scored
 
 
