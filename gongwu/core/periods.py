@@ -6,7 +6,10 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,3 +78,17 @@ def change_percent(current: int | Decimal | None, previous: int | Decimal | None
     if not previous or current is None:
         return None
     return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
+
+
+class ListLinks:
+    """Addresses of the lists behind a page's figures for a period, narrowed to one agency when one is chosen."""
+
+    def __init__(self, period: Period, agency: Any | None) -> None:
+        self.period = period
+        self.agency = agency
+
+    def _url(self, name: str, query: dict[str, Any]) -> str:
+        if self.agency is not None:
+            query = {"agency": self.agency.pk, **query}
+        clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
+        return reverse(name) + "?" + urlencode(clean, doseq=True)

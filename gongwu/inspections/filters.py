@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts.models import DONE_STATUSES
 from gongwu.core.generic.filters import SearchFilterSet
-from gongwu.core.models import Organization, OrganizationKind
 from gongwu.inspections.models import (
     Accident,
     AccidentKind,
@@ -30,17 +29,7 @@ from gongwu.inspections.models import (
     Severity,
     Topic,
 )
-
-
-class ProjectChildFilterSet(SearchFilterSet):
-    project = django_filters.NumberFilter(label=_("project"), widget=forms.HiddenInput)
-    project_code = django_filters.CharFilter(label=_("project code"), field_name="project__code")
-    agency = django_filters.ModelChoiceFilter(
-        label=_("owner agency"),
-        field_name="project__agency",
-        queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY),
-        distinct=False,
-    )
+from gongwu.projects.filters import ProjectChildFilterSet
 
 
 class InspectionFilterSet(ProjectChildFilterSet):

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from gongwu.alerts.models import DONE_STATUSES
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, user_may
-from gongwu.core.periods import Period, period_from_query
+from gongwu.core.periods import ListLinks, Period, period_from_query
 from gongwu.inspections import services
 from gongwu.inspections.models import (
     QUALITY_KINDS,
@@ -89,18 +89,8 @@ class Figure:
         return self.value if isinstance(self.value, str) else number(self.value)
 
 
-class Links:
+class Links(ListLinks):
     """Addresses of the lists behind the figures, in the filters of filters.py."""
-
-    def __init__(self, period: Period, agency: Organization | None) -> None:
-        self.period = period
-        self.agency = agency
-
-    def _url(self, name: str, query: dict[str, Any]) -> str:
-        if self.agency is not None:
-            query = {"agency": self.agency.pk, **query}
-        clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
-        return reverse(name) + "?" + urlencode(clean, doseq=True)
 
     def inspections(self, **params: Any) -> str:
         span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat()}

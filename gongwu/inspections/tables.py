@@ -17,17 +17,10 @@ from gongwu.inspections.models import (
     Inspection,
     RectificationNotice,
 )
+from gongwu.projects.tables import ProjectColumn
 
 SEVERITY_COLOUR = {"general": "yellow", "major": "orange", "serious": "red"}
 STATE_COLOUR = {"open": "blue", "answered": "purple", "closed": "green", "overdue": "red"}
-
-
-class ProjectColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("verbose_name", _("project"))
-        kwargs.setdefault("linkify", True)
-        kwargs.setdefault("order_by", ("project__code",))
-        super().__init__(*args, **kwargs)
 
 
 class InspectionTable(ObjectTable):

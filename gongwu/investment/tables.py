@@ -20,6 +20,7 @@ from gongwu.investment.models import (
     PlanAdjustment,
     ScheduleTemplate,
 )
+from gongwu.projects.tables import ProjectColumn
 
 STATUS_COLOUR = {
     ActualStatus.DRAFT: "secondary",
@@ -50,14 +51,6 @@ class WanColumn(MoneyColumn):
 class StatusColumn(tables.Column):
     def render(self, value: Any, record: Any) -> str:
         return badge(STATUS_COLOUR.get(record.status, "secondary"), record.get_status_display())
-
-
-class ProjectColumn(tables.Column):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("verbose_name", _("project"))
-        kwargs.setdefault("linkify", True)
-        kwargs.setdefault("order_by", ("project__code",))
-        super().__init__(*args, **kwargs)
 
 
 class AnnualPlanTable(ObjectTable):

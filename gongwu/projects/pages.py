@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.core.money import format_money
-from gongwu.core.periods import Period, period_from_query
+from gongwu.core.periods import ListLinks, Period, period_from_query
 from gongwu.projects import services
 from gongwu.projects.forms import StageChangeForm
 from gongwu.projects.models import (
@@ -376,22 +376,12 @@ class Figure:
         return self.value if isinstance(self.value, str) else number(self.value)
 
 
-class SummaryLinks:
+class SummaryLinks(ListLinks):
     """Addresses of the lists behind the summary's figures, in the filters of `ProjectFilterSet` and friends.
 
     The summary counts top-level projects, so project links carry `level=top`; counts of records that
     hang on any project (milestones, awards, approvals) leave it out.
     """
-
-    def __init__(self, period: services.Period, agency: Organization | None) -> None:
-        self.period = period
-        self.agency = agency
-
-    def _url(self, name: str, query: dict[str, Any]) -> str:
-        if self.agency is not None:
-            query = {"agency": self.agency.pk, **query}
-        clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
-        return reverse(name) + "?" + urlencode(clean, doseq=True)
 
     def projects(self, *, period: services.Period | None = None, top: bool = True, **params: Any) -> str:
         query: dict[str, Any] = {"level": "top"} if top else {}

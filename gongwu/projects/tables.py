@@ -1,3 +1,5 @@
+from typing import Any
+
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -50,8 +52,18 @@ class ProjectTable(ObjectTable):
         return f"{value:.0f}%"
 
 
+class ProjectColumn(tables.Column):
+    """A record's project, linked to its page and sorted by code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("verbose_name", _("project"))
+        kwargs.setdefault("linkify", True)
+        kwargs.setdefault("order_by", ("project__code",))
+        super().__init__(*args, **kwargs)
+
+
 class ProjectChildTable(ObjectTable):
-    project = tables.Column(verbose_name=_("project"), linkify=True, order_by=("project__code",))
+    project = ProjectColumn()
 
 
 class ApprovalTable(ProjectChildTable):
