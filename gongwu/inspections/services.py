@@ -536,6 +536,15 @@ class Figures:
         return percent(self.closed, self.findings)
 
 
+def local_days(start: datetime.date, end: datetime.date) -> dict[str, datetime.datetime]:
+    """Inspections started from `start` to `end`, local days, as bounds the (project, started_at) index serves."""
+    zone = timezone.get_current_timezone()
+    return {
+        "started_at__gte": datetime.datetime.combine(start, datetime.time(0), zone),
+        "started_at__lt": datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), zone),
+    }
+
+
 def days_of(value: Any) -> Decimal | None:
     """Average days to one decimal, from a database's interval (timedelta) or number."""
     if value is None:
@@ -650,13 +659,7 @@ def figures(agency_ids: list[int], start: datetime.date, end: datetime.date) -> 
     """What the reports count: inspections by kind and level, notices issued and closed, findings by category
     and severity, closure rate, average days to rectify, recurring findings, companies, accidents."""
     today = timezone.localdate()
-    zone = timezone.get_current_timezone()
-    inspections = Inspection.objects.filter(
-        project__agency__in=agency_ids,
-        # local midnights, so the (project, started_at) index serves the period
-        started_at__gte=datetime.datetime.combine(start, datetime.time(0), zone),
-        started_at__lt=datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), zone),
-    )
+    inspections = Inspection.objects.filter(project__agency__in=agency_ids, **local_days(start, end))
     by_kind: dict[str, int] = defaultdict(int)
     by_level: dict[str, int] = defaultdict(int)
     for kind, level, n in inspections.values_list("kind", "level").annotate(n=Count("pk")).order_by():
@@ -712,7 +715,7 @@ def score_trend(agency_ids: list[int], start: datetime.date, end: datetime.date,
     """The JGJ 59 scores of each project's scored inspections in the period, oldest first (for the trend chart)."""
     rows = (
         Inspection.objects.filter(
-            project__agency__in=agency_ids, started_at__date__range=(start, end), score__isnull=False, grade__gt=""
+            project__agency__in=agency_ids, score__isnull=False, grade__gt="", **local_days(start, end)
         )
         .order_by("started_at")
         .values_list("project_id", "project__name", "started_at", "score", "grade")
