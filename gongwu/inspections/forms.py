@@ -149,6 +149,7 @@ class FindingForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["inspection"].queryset = Inspection.objects.for_user(self.user, Action.CHANGE)
+        self.fields["category"].label = _("finding category")
         self.fields["responsible_org"].queryset = self.fields["responsible_org"].queryset.filter(kind__in=COMPANY_KINDS)
         self.fields["responsible_org"].error_messages["invalid_choice"] = _(
             "A finding is addressed to a company taking part in the project."

@@ -71,7 +71,7 @@ class Level(models.TextChoices):
 
 class InspectionStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("inspection status", "Completed")
 
 
 class Severity(models.TextChoices):

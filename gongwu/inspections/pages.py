@@ -47,7 +47,7 @@ from gongwu.inspections.models import (
     RectificationNotice,
     ScoreSheet,
 )
-from gongwu.projects.models import Section
+from gongwu.projects.models import Project, Section
 
 STATUS_COLOUR = {"open": "blue", "answered": "purple", "overdue": "red", "closed": "green"}
 STATUS_LABEL = {
@@ -181,6 +181,7 @@ def notice_context(notice: RectificationNotice, request: HttpRequest) -> dict[st
     )
     findings = [finding_row(f) for f in notice.findings.select_related("responsible_org", "inspection")]
     return {
+        "project_visible": Project.objects.for_user(request.user).filter(pk=notice.project_id).exists(),
         **row,
         "findings": findings,
         "today": timezone.localdate(),

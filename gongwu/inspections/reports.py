@@ -25,6 +25,7 @@ from gongwu.alerts.models import DONE_STATUSES
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, user_may
 from gongwu.core.periods import ListLinks, Period, period_from_query
 from gongwu.inspections import services
+from gongwu.inspections.filters import NOTICE_STATES
 from gongwu.inspections.models import (
     QUALITY_KINDS,
     SAFETY_KINDS,
@@ -308,12 +309,14 @@ def quarter_of(year: int, quarter: int) -> Period:
 
 
 def summary_period(kind: str, query: Any) -> tuple[SummaryPeriod, list[str]]:
-    """The week of `?date=` or the quarter of `?year=&quarter=`; today's by default, with messages for bad input."""
+    """The week of `?date=` (by default last week, the one a 周报告 reports) or the quarter of `?year=&quarter=`
+    (this quarter by default), with messages for bad input."""
     today = timezone.localdate()
     errors: list[str] = []
     if kind == "week":
+        last_week = today - datetime.timedelta(days=7)
         try:
-            day = datetime.date.fromisoformat(query["date"]) if query.get("date") else today
+            day = datetime.date.fromisoformat(query["date"]) if query.get("date") else last_week
         except ValueError:
             errors.append(_("Dates are written YYYY-MM-DD."))
             day = today
@@ -405,14 +408,18 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
 
 def open_notices(agency_ids: list[int], end: datetime.date) -> list[dict[str, Any]]:
     """Notices issued up to the period's end and not yet closed, overdue ones first."""
-    today = timezone.localdate()
     notices = (
         RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__lte=end)
         .exclude(case__status__in=DONE_STATUSES)
-        .select_related("project", "company")
+        .select_related("project", "company", "case")
         .order_by("deadline", "id")[:100]
     )
-    return [{"notice": n, "overdue": n.deadline < today} for n in notices]
+    states = dict(NOTICE_STATES)
+    rows = []
+    for notice in notices:
+        state = services.notice_status(notice)
+        rows.append({"notice": notice, "overdue": state == "overdue", "state": states[state]})
+    return rows
 
 
 def summary_context(request: HttpRequest, kind: str) -> dict[str, Any]:
@@ -436,7 +443,7 @@ def summary_context(request: HttpRequest, kind: str) -> dict[str, Any]:
             {**row, "category_label": categories.get(row["category"], row["category"])} for row in counted.recurring
         ],
         "worst": ranked(counted.companies)[:5],
-        "query": chosen.query,
+        "period_query": chosen.query,
         "docx_url": reverse("inspections:summary_docx", args=[kind]) + "?" + urlencode(query),
         "figures_url": reverse("inspections:figures")
         + "?"
@@ -502,7 +509,7 @@ def summary_docx(request: HttpRequest, period: str) -> HttpResponse:
                     row["notice"].project.name,
                     row["notice"].company.name,
                     row["notice"].deadline.isoformat(),
-                    _("Overdue") if row["overdue"] else _("Open"),
+                    row["state"],
                 ]
                 for row in context["open_notices"]
             ],

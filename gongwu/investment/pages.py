@@ -40,7 +40,7 @@ from gongwu.investment.models import (
     month_end,
     overseen_agency_ids,
 )
-from gongwu.projects.models import CategoryGroup, PlanCategory
+from gongwu.projects.models import CategoryGroup, PlanCategory, Project
 
 # ---- the dashboard ------------------------------------------------------------------------------
 
@@ -487,6 +487,10 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
         "confirmed_total": cumulative,
         "plan_chart": chart,
         "may_add_actual": may_add,
+        "may_add_adjustment": AnnualPlan.objects.for_user(request.user, Action.CHANGE).filter(pk=plan.pk).exists()
+        and user_may(request.user, PlanAdjustment, Action.ADD),
+        "may_add_payment": user_may(request.user, Payment, Action.ADD)
+        and Project.objects.for_user(request.user, Action.CHANGE).filter(pk=plan.project_id).exists(),
         "add_adjustment_url": reverse("investment:planadjustment_add") + f"?plan={plan.pk}",
         "add_payment_url": reverse("investment:payment_add") + f"?project={plan.project_id}",
     }

@@ -72,6 +72,7 @@ class AnnualPlanTable(ObjectTable):
         model = AnnualPlan
         fields = (
             "project",
+            "lag",
             "year",
             "funding_source",
             "adjusted_amount",
@@ -79,8 +80,8 @@ class AnnualPlanTable(ObjectTable):
             "actual_to_date",
             "percent_of_schedule",
             "paid_to_date",
-            "lag",
         )
+        sequence = ("project", "lag", "...")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

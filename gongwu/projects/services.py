@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from gongwu.core import services as core_services
 from gongwu.core.calendar import working_days_between
@@ -245,11 +245,11 @@ def overdue_projects_q(today: datetime.date | None = None) -> Q:
 
 
 class TaskStatus(models.TextChoices):
-    DONE = "done", _lazy("On time")
-    DONE_LATE = "done_late", _lazy("Done late")
-    PENDING = "pending", _lazy("Not yet due")
-    BEHIND = "behind", _lazy("Behind plan")
-    MISSED = "missed", _lazy("Missed")
+    DONE = "done", gettext_lazy("On time")
+    DONE_LATE = "done_late", gettext_lazy("Done late")
+    PENDING = "pending", gettext_lazy("Not yet due")
+    BEHIND = "behind", gettext_lazy("Behind plan")
+    MISSED = "missed", gettext_lazy("Missed")
 
 
 ACHIEVED = (TaskStatus.DONE, TaskStatus.DONE_LATE)
