@@ -219,14 +219,19 @@ class ModelTestData(ABC):
         ...
 
     def api_payload(self, agency: Organization) -> dict[str, Any]:
-        return self.form_data(agency)
+        return self.api_keys(self.form_data(agency))
 
     def api_patch(self, obj: Any) -> dict[str, Any]:
         return {self.edited_field: self.edit_data(obj)[self.edited_field]}
 
     def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
         data, _field, _message = self.invalid_form_data(agency)
-        return data
+        return self.api_keys(data)
+
+    def api_keys(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Form data as the API takes it: a foreign key `project` is `project_id` there."""
+        keys = {f.name for f in self.viewset.model._meta.concrete_fields if f.many_to_one}
+        return {f"{key}_id" if key in keys else key: value for key, value in data.items()}
 
     # ---- fixtures -------------------------------------------------------------------------------
     @pytest.fixture

@@ -20,29 +20,26 @@ from gongwu.core.models import Organization, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, UserFactory, api_client
 from gongwu.inspections import services
 from gongwu.inspections.models import (
-    Accident,
     CheckItem,
     ChecklistTemplate,
     Finding,
     FindingStatus,
-    HazardousWork,
     InspectionStatus,
     ItemResult,
     ScoreSheet,
     Severity,
 )
-from gongwu.inspections.testing import FindingFactory, InspectionFactory, SectionFactory, builtin_sheet, photo
-from gongwu.inspections.views import (
-    AccidentViews,
-    CheckItemViews,
-    ChecklistTemplateViews,
-    FindingViews,
-    HazardousWorkViews,
-    InspectionViews,
+from gongwu.inspections.testing import FindingFactory, InspectionFactory, builtin_sheet, photo
+from gongwu.inspections.tests.test_generic_pages import (
+    AccidentData,
+    CheckItemData,
+    ChecklistTemplateData,
+    FindingData,
+    HazardousWorkData,
+    InspectionData,
 )
-from gongwu.projects.models import Section
 from gongwu.projects.testing import ProjectFactory
-from gongwu.projects.views import SectionViews
+from gongwu.projects.tests.test_sections import SectionData
 
 JSON = "application/json"
 PAST = "2025-06-02T09:30"
@@ -50,254 +47,6 @@ PAST = "2025-06-02T09:30"
 
 def project_of(agency: Organization) -> Any:
     return ProjectFactory(agency=agency)
-
-
-# ---- the data of the generic suites ---------------------------------------------------------------
-
-
-class InspectionData:
-    viewset = InspectionViews
-    url_prefix = "/inspections/inspections/"
-    natural_key = "inspectors"
-    edited_field = "inspectors"
-
-    def make_object(self, agency: Organization) -> Any:
-        return InspectionFactory(project=project_of(agency), inspectors=f"检查员{Organization.objects.count()}号")
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {
-            "project": project_of(agency).pk,
-            "kind": "safety_routine",
-            "level": "supervision",
-            "inspectors": "张工 李工",
-            "started_at": PAST,
-            "weather": "晴",
-        }
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"inspectors": "王工"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "kind": "special", "topic": ""}, "topic", "special inspection"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "project_id": data.pop("project")}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        data, _field, _message = self.invalid_form_data(agency)
-        return {**data, "project_id": data.pop("project")}
-
-
-class FindingData:
-    viewset = FindingViews
-    url_prefix = "/inspections/findings/"
-    natural_key = "description"
-    edited_field = "description"
-
-    def make_object(self, agency: Organization) -> Any:
-        return FindingFactory(inspection=InspectionFactory(project=project_of(agency)))
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        inspection = InspectionFactory(project=project_of(agency))
-        return {
-            "inspection": inspection.pk,
-            "category": "scaffold",
-            "severity": "general",
-            "description": "二层脚手架未设挡脚板",
-            "location": "2号楼北侧",
-            "responsible_org": CompanyFactory().pk,
-        }
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"description": "挡脚板缺失（已复核）"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "deadline": "2000-01-01"}, "deadline", "before the finding"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "inspection_id": data.pop("inspection"), "responsible_org_id": data.pop("responsible_org")}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        return {**self.api_payload(agency), "deadline": "2000-01-01"}
-
-
-class HazardousWorkData:
-    viewset = HazardousWorkViews
-    url_prefix = "/inspections/hazardous-works/"
-
-    def make_object(self, agency: Organization) -> Any:
-        return HazardousWork.objects.create(
-            project=project_of(agency), kind="formwork", name=f"高支模{HazardousWork.objects.count() + 1}号"
-        )
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {"project": project_of(agency).pk, "kind": "deep_excavation", "name": "北区深基坑", "status": "planned"}
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"name": "北区深基坑（二期）"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "status": "under_way"}, "plan_approved_on", "special plan"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "project_id": data.pop("project")}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        return {**self.api_payload(agency), "status": "under_way"}
-
-
-class AccidentData:
-    viewset = AccidentViews
-    url_prefix = "/inspections/accidents/"
-    natural_key = "description"
-    edited_field = "description"
-
-    def make_object(self, agency: Organization) -> Any:
-        return Accident.objects.create(
-            project=project_of(agency),
-            occurred_on=datetime.date(2025, 3, 4),
-            kind="fall",
-            description=f"工人高处坠落{Accident.objects.count() + 1}",
-        )
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {
-            "project": project_of(agency).pk,
-            "occurred_on": "2025-05-06",
-            "kind": "struck",
-            "severity": "general",
-            "deaths": 0,
-            "serious_injuries": 0,
-            "minor_injuries": 1,
-            "description": "物体打击，一人轻伤",
-        }
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"description": "物体打击，一人轻伤（已结案）"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        future = (timezone.localdate() + datetime.timedelta(days=3)).isoformat()
-        return {**self.form_data(agency), "occurred_on": future}, "occurred_on", "future"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "project_id": data.pop("project")}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        data, _field, _message = self.invalid_form_data(agency)
-        return {**data, "project_id": data.pop("project")}
-
-
-class ChecklistTemplateData:
-    viewset = ChecklistTemplateViews
-    url_prefix = "/inspections/checklists/"
-
-    def make_object(self, agency: Organization) -> Any:
-        return ChecklistTemplate.objects.create(
-            agency=agency, name=f"主体结构质量巡查表{ChecklistTemplate.objects.count()}"
-        )
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {"agency": agency.pk, "name": "装饰装修质量巡查表", "kind": "quality", "order": 100}
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"name": "装饰装修质量巡查表（2026版）"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "kind": "neither"}, "kind", "valid choice"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "agency_id": data.pop("agency"), "evidence_required": True, "is_active": True}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        return {**self.api_payload(agency), "kind": "neither"}
-
-
-class CheckItemData:
-    viewset = CheckItemViews
-    url_prefix = "/inspections/check-items/"
-    natural_key = "text"
-    edited_field = "text"
-
-    def template(self, agency: Organization) -> ChecklistTemplate:
-        return ChecklistTemplate.objects.get_or_create(agency=agency, name="主体结构质量巡查表")[0]
-
-    def make_object(self, agency: Organization) -> Any:
-        template = self.template(agency)
-        number = template.items.count() + 1
-        return CheckItem.objects.create(template=template, number=number, text=f"钢筋保护层厚度{number}", points=10)
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {
-            "template": self.template(agency).pk,
-            "number": 90,
-            "text": "混凝土试块留置",
-            "points": "10",
-            "default_severity": "general",
-            "category": "quality_materials",
-        }
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"text": "混凝土试块留置与送检"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "points": "0"}, "points", "0.5"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "template_id": data.pop("template"), "guarantee": False}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        return {**self.api_payload(agency), "points": "0"}
-
-
-class SectionData:
-    viewset = SectionViews
-    url_prefix = "/projects/sections/"
-
-    def make_object(self, agency: Organization) -> Any:
-        return SectionFactory(project=project_of(agency), name=f"{Section.objects.count() + 1}标段")
-
-    def form_data(self, agency: Organization) -> dict[str, Any]:
-        return {"project": project_of(agency).pk, "name": "施工总承包三标段", "contractor": CompanyFactory().pk}
-
-    def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"name": "施工总承包三标段（调整）"}
-
-    def invalid_form_data(self, agency: Organization) -> tuple[dict[str, Any], str, str]:
-        return {**self.form_data(agency), "name": ""}, "name", "required"
-
-    def filter_case(self, obj: Any, agency: Organization) -> tuple[dict[str, str], Any]:
-        raise NotImplementedError
-
-    def api_payload(self, agency: Organization) -> dict[str, Any]:
-        data = self.form_data(agency)
-        return {**data, "project_id": data.pop("project"), "contractor_id": data.pop("contractor")}
-
-    def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
-        return {**self.api_payload(agency), "name": ""}
 
 
 # ---- the generic suite per endpoint -------------------------------------------------------------
@@ -325,15 +74,6 @@ class TestChecklistTemplateAPI(ChecklistTemplateData, testing.APITests):
 
 class TestCheckItemAPI(CheckItemData, testing.APITests):
     api_prefix = "/api/check-items/"
-
-    def test_api_patch_changes_one_field(self, world: Any, obj: Any) -> None:
-        super().test_api_patch_changes_one_field(world, obj)
-
-    def test_api_delete_removes_the_object(self, world: Any, obj: Any) -> None:
-        super().test_api_delete_removes_the_object(world, obj)
-
-    def test_api_rejects_a_bad_payload_with_422_and_saves_nothing(self, world: Any, obj: Any) -> None:
-        super().test_api_rejects_a_bad_payload_with_422_and_saves_nothing(world, obj)
 
 
 class TestSectionAPI(SectionData, testing.APITests):

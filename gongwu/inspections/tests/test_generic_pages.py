@@ -423,6 +423,10 @@ class ChecklistTemplateData(testing.ModelTestData):
             "is_active": "on" if obj.is_active else "",
         }
 
+    def api_bad_payload(self, agency: Organization) -> dict:
+        """Bad without making a record first (invalid_form_data makes the name it clashes with)."""
+        return self.api_keys({**self.form_data(agency), "kind": "neither"})
+
     def invalid_form_data(self, agency: Organization) -> tuple[dict, str, str]:
         taken = self.make_object(agency)
         return {**self.form_data(agency), "name": taken.name}, "__all__", "already exists"

@@ -57,6 +57,10 @@ class SectionData(testing.ModelTestData):
             "other_parties": [o.pk for o in obj.other_parties.all()],
         }
 
+    def api_bad_payload(self, agency: Organization) -> dict:
+        """Bad without making a record first (invalid_form_data makes the section it clashes with)."""
+        return self.api_keys({**self.form_data(agency), "name": ""})
+
     def invalid_form_data(self, agency: Organization) -> tuple[dict, str, str]:
         taken = self.make_object(agency)
         data = {**self.form_data(agency), "project": taken.project_id, "name": taken.name}
