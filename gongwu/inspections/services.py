@@ -30,7 +30,7 @@ from gongwu.alerts.models import DONE_STATUSES, Case, Kind, Source, Status
 from gongwu.alerts.models import Level as AlertLevel
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
-from gongwu.core.models import Action, Attachment, Organization, user_may
+from gongwu.core.models import Action, Attachment, user_may
 from gongwu.core.periods import percent
 from gongwu.inspections import jgj59, scoring
 from gongwu.inspections.models import (
@@ -47,7 +47,6 @@ from gongwu.inspections.models import (
     Inspection,
     InspectionStatus,
     ItemResult,
-    Level,
     NoticeKind,
     RectificationNotice,
     ScoreSheet,
@@ -725,10 +724,3 @@ def score_trend(agency_ids: list[int], start: datetime.date, end: datetime.date,
         trend[project_id].append((name, timezone.localtime(started_at).date(), score, grade))
     busiest = Counter({k: len(v) for k, v in trend.items()}).most_common(limit)
     return {project_id: trend[project_id] for project_id, _n in busiest}
-
-
-def self_check_organization(inspection: Inspection) -> Organization | None:
-    """Who a 自查 is by: the section's contractor."""
-    if inspection.level == Level.SELF and inspection.section_id:
-        return inspection.section.contractor
-    return None

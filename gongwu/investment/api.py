@@ -282,6 +282,37 @@ def return_actual(request: HttpRequest, pk: int, payload: ReturnIn) -> Any:
     return actual_step(request, pk, lambda actual: services.return_actual(actual, request.user, payload.reason))
 
 
+# ---- applying a schedule template to plans ------------------------------------------------------
+
+
+class ApplyTemplateIn(Schema):
+    plans: list[int] = Field(description="The plans (ids) to give the template's monthly schedule.")
+
+
+class ApplyTemplateOut(Schema):
+    changed: int = Field(description="Plans whose schedule changed (those already on it are left alone).")
+
+
+@schedule_templates.post(
+    "/{int:pk}/apply/",
+    response={200: ApplyTemplateOut, 403: Message, 404: Message, 422: ValidationErrors},
+    operation_id="scheduletemplate_apply",
+    summary="Give several plans this template's monthly schedule, all or nothing",
+)
+def apply_template(request: HttpRequest, pk: int, payload: ApplyTemplateIn) -> Any:
+    template = ScheduleTemplateViews.get_queryset(request.user).filter(pk=pk).first()
+    if template is None:
+        return not_found()
+    plans = list(AnnualPlanViews.get_queryset(request.user).filter(pk__in=payload.plans))
+    missing = sorted(set(payload.plans) - {plan.pk for plan in plans})
+    if missing:
+        return query_error("plans", _("No such plans among those you may see: %(ids)s.") % {"ids": missing})
+    foreign = [plan.pk for plan in plans if plan.project.agency_id != template.agency_id]
+    if foreign:
+        return query_error("plans", _("The template belongs to another agency."))
+    return 200, {"changed": services.apply_template(template, plans, request.user)}
+
+
 # ---- adjustment decisions -----------------------------------------------------------------------
 
 

@@ -572,16 +572,6 @@ class Totals:
         return self.lags[Lag.ATTENTION] + self.lags[Lag.SUPERVISION]
 
 
-def group_rows(rows: list[PlanRow], key: Callable[[PlanRow], Any], base: str) -> dict[Any, Totals]:
-    groups: dict[Any, Totals] = {}
-    for row in rows:
-        group = groups.get(key(row))
-        if group is None:
-            group = groups[key(row)] = Totals(base=base)
-        group.add(row)
-    return groups
-
-
 # By this day of a month, last month's figures are in and reviewed (the alert rule's default too).
 REPORT_DAY = 10
 

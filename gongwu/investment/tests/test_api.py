@@ -121,8 +121,6 @@ class TestPaymentAPI(PaymentData, testing.APITests):
 class TestScheduleTemplateAPI(ScheduleTemplateData, testing.APITests):
     api_prefix = "/api/schedule-templates/"
 
-    # The same defect as on the page (test_generic_pages.TEMPLATE_500): a new template with a bad schedule
-    # makes ScheduleTemplate.clean raise on "shares", which the form does not have: ValueError, a 500.
     def test_a_bad_schedule_on_an_existing_template_answers_422(self, world: Any, obj: Any) -> None:
         before = stored(obj)
         response = api_client(world.actor).patch(self.api_url(f"{obj.pk}/"), {"m4": "7"}, content_type=JSON)
@@ -815,3 +813,28 @@ def test_the_openapi_schema_builds_and_lists_the_investment_endpoints(w):
 
 def test_the_api_without_a_token_is_refused(w):
     assert Client().get("/api/investment/dashboard/").status_code == 401
+
+
+# ---- applying a schedule template ---------------------------------------------------------------
+
+
+def test_a_template_gives_the_chosen_plans_its_schedule_and_refuses_others(w):
+    flat = ["10", "20", "30", "40", "50", "60", "70", "80", "90", "95", "98", "100"]
+    template = ScheduleTemplateFactory(agency=w.agency, name="均衡推进", shares=flat)
+    mine = [AnnualPlanFactory(project=project(w.agency), year=YEAR) for _ in range(2)]
+    theirs = AnnualPlanFactory(project=project(w.other_agency), year=YEAR)
+    client = api_client(w.staff)
+    url = f"/api/schedule-templates/{template.pk}/apply/"
+
+    response = client.post(url, {"plans": [p.pk for p in mine]}, content_type=JSON)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"changed": 2}
+    for plan in mine:
+        assert plan.share_values() == [Decimal(v) for v in flat]
+    assert client.post(url, {"plans": [p.pk for p in mine]}, content_type=JSON).json() == {"changed": 0}
+
+    before = theirs.share_values()
+    refused = client.post(url, {"plans": [mine[0].pk, theirs.pk]}, content_type=JSON)
+    assert refused.status_code == 422
+    assert theirs.share_values() == before
+    assert api_client(w.outsider).post(url, {"plans": [theirs.pk]}, content_type=JSON).status_code == 404
