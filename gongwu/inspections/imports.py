@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,13 +24,12 @@ from gongwu.inspections.models import Finding, FindingStatus, Inspection
 
 
 class RecordLedger(Ledger):
-    """A ledger keyed by the record's number, with export-only columns."""
+    """A ledger keyed by the record's number: empty for a new record, one that exists for a change."""
 
     keys = (("id",),)
-    export_only: tuple[str, ...] = ()
 
     def form_data(self, values: dict[str, Any], user: Any, cache: dict) -> tuple[dict[str, Any], list[str]]:
-        data, errors = super().form_data({k: v for k, v in values.items() if k not in self.export_only}, user, cache)
+        data, errors = super().form_data(values, user, cache)
         number = data.get("id")
         visible = self.model.objects.for_user(user, Action.VIEW)
         if number not in (None, "") and not (str(number).isdigit() and visible.filter(pk=int(number)).exists()):
@@ -40,20 +38,6 @@ class RecordLedger(Ledger):
                 % {"column": force_str(self.columns[0].header), "value": number}
             )
         return data, errors
-
-
-def local_naive(moment: datetime.datetime | None) -> datetime.datetime | str:
-    """A moment as Excel keeps it: local time, to the second, without a time zone."""
-    if moment is None:
-        return ""
-    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
-
-
-def whole_seconds(raw: Any) -> Any:
-    """An Excel date-time cell to the nearest second (Excel stores fractions of a day)."""
-    if isinstance(raw, datetime.datetime):
-        return (raw + datetime.timedelta(microseconds=500_000)).replace(microsecond=0)
-    return raw
 
 
 class InspectionLedger(RecordLedger):
@@ -75,23 +59,6 @@ class InspectionLedger(RecordLedger):
         Column("score", gettext_lazy("score"), width=8),
         Column("grade", gettext_lazy("grade"), width=8),
     )
-
-    def export_value(self, obj: Inspection, column: Column) -> Any:
-        if column.field == "started_at":
-            return local_naive(obj.started_at)
-        return super().export_value(obj, column)
-
-    def _build_form(self, data: dict[str, Any], instance: Inspection | None, user: Any) -> Any:
-        # The time has a callable default, so its form field compares against a hidden initial value the
-        # page renders; a file has none, so give the stored time (to the second, as exported).
-        if instance is not None:
-            data = {**data, "initial-started_at": local_naive(instance.started_at).isoformat()}
-        return super()._build_form(data, instance, user)
-
-    def form_data(self, values: dict[str, Any], user: Any, cache: dict) -> tuple[dict[str, Any], list[str]]:
-        if "started_at" in values:
-            values = {**values, "started_at": whole_seconds(values["started_at"])}
-        return super().form_data(values, user, cache)
 
 
 class FindingImportForm(FindingForm):

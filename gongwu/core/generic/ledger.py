@@ -26,7 +26,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models, transaction
 from django.db.models import prefetch_related_objects
 from django.forms.models import model_to_dict
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -58,6 +58,16 @@ def date_text(text: str) -> str:
         return datetime.date(*(int(part) for part in match.groups())).isoformat()
     except ValueError:
         return text
+
+
+def local_naive(moment: datetime.datetime) -> datetime.datetime:
+    """A moment as Excel keeps it: local time, to the second, without a time zone (openpyxl cannot write one)."""
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
+
+
+def whole_seconds(moment: datetime.datetime) -> datetime.datetime:
+    """An Excel date-time cell to the nearest second (Excel stores fractions of a day)."""
+    return (moment + datetime.timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 class LedgerFileError(Exception):
@@ -105,6 +115,7 @@ class Ledger:
     columns: tuple[Column, ...] = ()
     keys: tuple[tuple[str, ...], ...] = ()  # natural keys that find an existing row, tried in order
     sheet_title: Any = None
+    export_only: tuple[str, ...] = ()  # columns written on export and ignored on import (a score, a status)
 
     # ---- export ---------------------------------------------------------------------------------
     def headers(self) -> list[str]:
@@ -158,6 +169,8 @@ class Ledger:
             return _("Yes") if value else _("No")
         if value is None:
             return ""
+        if isinstance(model_field, models.DateTimeField):
+            return local_naive(value)
         return value
 
     def export_rows(self, queryset: Iterable[models.Model]) -> Iterator[list[Any]]:
@@ -251,6 +264,8 @@ class Ledger:
         return rows
 
     def _required(self, column: Column) -> bool:
+        if column.field in self.export_only:
+            return False
         form_field = self.form.base_fields.get(column.field)
         return bool(form_field and form_field.required)
 
@@ -295,7 +310,7 @@ class Ledger:
         data: dict[str, Any] = {}
         errors: list[str] = []
         for column in self.columns:
-            if column.field not in values:
+            if column.field not in values or column.field in self.export_only:
                 continue
             raw = values[column.field]
             text = "" if raw is None else (raw if isinstance(raw, str) else None)
@@ -341,7 +356,7 @@ class Ledger:
                 data[column.field] = (
                     raw.date().isoformat()
                     if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField)
-                    else raw.isoformat()
+                    else whole_seconds(raw).isoformat()
                 )
             elif isinstance(raw, datetime.date):
                 data[column.field] = raw.isoformat()
@@ -450,6 +465,15 @@ class Ledger:
                     merged[k] = [getattr(x, "pk", x) for x in v]
             merged.update(data)
             data = merged
+        if instance is not None:
+            # A field with a callable default (a time defaulting to now) is compared with a hidden initial
+            # value the page renders; a file has none, so give the stored value, as the ledger writes it.
+            for name, field in self.form.base_fields.items():
+                if field.show_hidden_initial and name in data:
+                    stored = getattr(instance, name, None)
+                    if isinstance(stored, datetime.datetime):
+                        stored = local_naive(stored).isoformat()
+                    data = {**data, f"initial-{name}": stored}
         form = self.form(data=data, instance=instance, user=user)
         if instance is not None:
             # Form-only columns absent from the file keep what the form shows for the object. The form
