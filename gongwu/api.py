@@ -22,6 +22,7 @@ api = NinjaAPI(
 api.add_router("/organizations/", core_api.organizations)
 api.add_router("/users/", core_api.users)
 api.add_router("/changelog/", core_api.changelog)
+api.add_router("/calendar-days/", core_api.calendar_days)
 api.add_router("/projects/", projects_api.projects)
 api.add_router("/approvals/", projects_api.approvals)
 api.add_router("/approval-kinds/", projects_api.approval_kinds)

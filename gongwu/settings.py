@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "gongwu.core.middleware.RequestIdMiddleware",
+    "gongwu.core.middleware.CalendarWarningMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

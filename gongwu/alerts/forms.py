@@ -63,7 +63,7 @@ class CaseForm(AgencyForm):
         if self.instance.pk is None and not self.errors:
             from gongwu.alerts import services
 
-            for name in ("agency", "responsible_org", "responsible_person"):
+            for name in ("agency", "responsible_org", "responsible_person", "opened_on"):
                 if name in self.cleaned_data:
                     setattr(self.instance, name, self.cleaned_data[name])
             services.prepare_new_case(self.instance, self.user)

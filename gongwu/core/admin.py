@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from gongwu.core import services
-from gongwu.core.models import APIToken, Attachment, ChangeLogEntry, Job, Organization, User
+from gongwu.core.models import APIToken, Attachment, CalendarDay, ChangeLogEntry, Job, Organization, User
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -81,3 +81,10 @@ class FormAdmin(ServiceAdmin):
                 super().__init__(*args, **inner)
 
         return WithUser
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ServiceAdmin):
+    list_display = ("date", "kind", "name", "notice")
+    list_filter = ("kind",)
+    search_fields = ("name", "notice")

@@ -1,7 +1,9 @@
+import datetime
+
 from ninja import Schema
 
 from gongwu.core.generic.api import crud_router
-from gongwu.core.views import ChangeLogViews, OrganizationViews, UserViews
+from gongwu.core.views import CalendarDayViews, ChangeLogViews, OrganizationViews, UserViews
 
 
 class OrganizationOut(Schema):
@@ -29,6 +31,15 @@ class UserOut(Schema):
     is_active: bool
 
 
+class CalendarDayOut(Schema):
+    id: int
+    date: datetime.date
+    kind: str
+    name: str
+    notice: str
+
+
 organizations = crud_router(OrganizationViews, OrganizationOut, tag="organizations")
 users = crud_router(UserViews, UserOut, tag="users")
 changelog = crud_router(ChangeLogViews, tag="changelog")
+calendar_days = crud_router(CalendarDayViews, CalendarDayOut, tag="calendar")

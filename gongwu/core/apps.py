@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from gongwu.core import navigation, views
+        from gongwu.core.generic.tables import install_signature_cache
 
+        install_signature_cache()
         navigation.register_core_sections()
         views.register_search()

@@ -4,8 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from gongwu.core.generic.filters import SearchFilterSet
 from gongwu.core.models import (
     GOVERNMENT_KINDS,
+    CalendarDay,
     ChangeAction,
     ChangeLogEntry,
+    DayKind,
     Organization,
     OrganizationKind,
     Role,
@@ -55,3 +57,13 @@ class ChangeLogFilterSet(SearchFilterSet):
     class Meta:
         model = ChangeLogEntry
         fields = ["q", "action", "source", "actor", "since", "until"]
+
+
+class CalendarDayFilterSet(SearchFilterSet):
+    search_fields = ("name", "notice")
+    year = django_filters.NumberFilter(label=_("year"), field_name="date", lookup_expr="year")
+    kind = django_filters.ChoiceFilter(label=_("kind"), choices=DayKind.choices)
+
+    class Meta:
+        model = CalendarDay
+        fields = ["q", "year", "kind"]

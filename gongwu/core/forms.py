@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.forms import ScopedModelForm
-from gongwu.core.models import GOVERNMENT_KINDS, Organization, User
+from gongwu.core.models import GOVERNMENT_KINDS, CalendarDay, Organization, User
 
 
 class OrganizationForm(ScopedModelForm):
@@ -33,6 +33,13 @@ class OrganizationForm(ScopedModelForm):
 
     def clean_credit_code(self) -> str:
         return (self.cleaned_data.get("credit_code") or "").strip().upper()
+
+
+class CalendarDayForm(ScopedModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name", "notice"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
 
 class UserForm(ScopedModelForm):

@@ -22,3 +22,55 @@ class RequestIdMiddleware:
             response = self.get_response(request)
         response[REQUEST_ID_HEADER] = rid
         return response
+
+
+CALENDAR_WARNING_HEADER = "Gongwu-Calendar-Warning"
+CALENDAR_WARNING_MARK = b"<!--gongwu:calendar-warning-->"
+
+
+class CalendarWarningMiddleware:
+    """Warn wherever a working-day deadline was counted in a year with no holiday schedule.
+
+    Pages carry a mark where the warning goes (base.html); it is filled after the whole page is rendered, so
+    a deadline computed by a template counts too. API responses get a header naming the years.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from gongwu.core.calendar import unknown_years_noted
+
+        with unknown_years_noted() as years:
+            response = self.get_response(request)
+        if years:
+            response[CALENDAR_WARNING_HEADER] = ",".join(str(year) for year in sorted(years))
+        if getattr(response, "streaming", False) or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if CALENDAR_WARNING_MARK in response.content:
+            warning = calendar_warning_html(request, sorted(years)) if years else ""
+            response.content = response.content.replace(CALENDAR_WARNING_MARK, warning.encode("utf-8"), 1)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def calendar_warning_html(request: HttpRequest, years: list[int]) -> str:
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    from gongwu.core.models import Action, CalendarDay, user_may
+
+    text = ngettext(
+        "No holiday schedule has been entered for %(years)s: working-day deadlines in it are counted Monday to "
+        "Friday and may miss the statutory holidays.",
+        "No holiday schedules have been entered for %(years)s: working-day deadlines in them are counted Monday "
+        "to Friday and may miss the statutory holidays.",
+        len(years),
+    ) % {"years": "、".join(str(year) for year in years)}
+    link = ""
+    if user_may(request.user, CalendarDay, Action.ADD):
+        link = format_html(' <a href="{}">{}</a>', reverse("core:calendarday_list"), _("Enter the schedule"))
+    return format_html('<div class="alert alert-warning" role="alert" data-calendar-warning>{}{}</div>', text, link)

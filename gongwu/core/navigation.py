@@ -51,7 +51,7 @@ def menu_for(user: Any) -> list[dict[str, Any]]:
 
 
 def register_core_sections() -> None:
-    from gongwu.core.models import ChangeLogEntry, Organization, User
+    from gongwu.core.models import CalendarDay, ChangeLogEntry, Organization, User
 
     register(
         MenuSection("organizations", _("Organizations"), "ti-building", 80),
@@ -61,6 +61,7 @@ def register_core_sections() -> None:
     register(
         MenuSection("system", _("System"), "ti-settings", 90),
         MenuItem(_("Change log"), "core:changelogentry_list", ChangeLogEntry, "ti-history"),
+        MenuItem(_("Holiday calendar"), "core:calendarday_list", CalendarDay, "ti-calendar"),
         MenuItem(_("My jobs"), "core:job_list", None, "ti-loader"),
         MenuItem(_("API tokens"), "core:token_list", None, "ti-key"),
     )

@@ -1,8 +1,9 @@
 import django_tables2 as tables
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.tables import LinkColumn, ObjectTable
-from gongwu.core.models import ChangeLogEntry, Job, Organization, User
+from gongwu.core.models import CalendarDay, ChangeLogEntry, Job, Organization, User
 
 
 class OrganizationTable(ObjectTable):
@@ -61,3 +62,18 @@ class JobTable(ObjectTable):
     class Meta(ObjectTable.Meta):
         model = Job
         fields = ("title", "status", "created", "finished", "message")
+
+
+class CalendarDayTable(ObjectTable):
+    date = tables.DateColumn(verbose_name=_("date"), format="Y-m-d", linkify=True)
+    weekday = tables.Column(verbose_name=_("weekday"), accessor="date", orderable=False)
+    kind = tables.Column(verbose_name=_("kind"))
+    name = tables.Column(verbose_name=_("holiday"))
+    notice = tables.Column(verbose_name=_("State Council notice"))
+
+    class Meta(ObjectTable.Meta):
+        model = CalendarDay
+        fields = ("date", "weekday", "kind", "name", "notice")
+
+    def render_weekday(self, value):
+        return formats.date_format(value, "l")

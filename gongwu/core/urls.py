@@ -19,4 +19,5 @@ urlpatterns = [
     *views.OrganizationViews.urls("organizations"),
     *views.UserViews.urls("users"),
     *views.ChangeLogViews.urls("changelog"),
+    *views.CalendarDayViews.urls("calendar"),
 ]

@@ -18,14 +18,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongwu.core import search, services
-from gongwu.core.filters import ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
-from gongwu.core.forms import AttachmentForm, OrganizationForm, TokenForm, UserForm
+from gongwu.core.filters import CalendarDayFilterSet, ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
+from gongwu.core.forms import AttachmentForm, CalendarDayForm, OrganizationForm, TokenForm, UserForm
 from gongwu.core.generic.views import ObjectViewSet, confirm_import
-from gongwu.core.imports import OrganizationLedger
+from gongwu.core.imports import CalendarDayLedger, OrganizationLedger
 from gongwu.core.models import (
     Action,
     APIToken,
     Attachment,
+    CalendarDay,
     ChangeLogEntry,
     Job,
     JobStatus,
@@ -33,7 +34,7 @@ from gongwu.core.models import (
     User,
     user_may,
 )
-from gongwu.core.tables import ChangeLogTable, JobTable, OrganizationTable, UserTable
+from gongwu.core.tables import CalendarDayTable, ChangeLogTable, JobTable, OrganizationTable, UserTable
 
 
 class OrganizationViews(ObjectViewSet):
@@ -86,6 +87,15 @@ class ChangeLogViews(ObjectViewSet):
     select_related = ("content_type",)
     detail_template = "core/changelog_detail.html"
     icon = "ti-history"
+
+
+class CalendarDayViews(ObjectViewSet):
+    model = CalendarDay
+    table = CalendarDayTable
+    filterset = CalendarDayFilterSet
+    form = CalendarDayForm
+    ledger = CalendarDayLedger
+    icon = "ti-calendar"
 
 
 def register_search() -> None:

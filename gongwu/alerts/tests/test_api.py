@@ -24,7 +24,7 @@ from gongwu.alerts.models import (
 )
 from gongwu.alerts.rules import RULES, Match, Param, Rule
 from gongwu.alerts.testing import CaseFactory, NotificationFactory, opened_case, staff_of
-from gongwu.core.models import Attachment, ChangeAction, ChangeLogEntry, Organization, Role, User
+from gongwu.core.models import Attachment, CalendarDay, ChangeAction, ChangeLogEntry, DayKind, Organization, Role, User
 from gongwu.core.testing import (
     AgencyFactory,
     CompanyFactory,
@@ -215,6 +215,21 @@ def test_creating_a_case_numbers_it_assigns_it_and_tells_the_responsible_person(
         content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk), action=ChangeAction.CREATE
     )
     assert (entry.actor, entry.source) == (w.staff, "api")
+
+
+def test_a_deadline_counted_in_a_year_with_no_holiday_schedule_is_flagged_in_the_response(w):
+    payload = {"title": "春节前后复工检查", "deadline_working_days": 10, "opened_on": "2027-01-25"}
+    response = post(api_client(w.staff), "/api/cases/", payload)
+    assert response.status_code == 201, response.content
+    assert response["Gongwu-Calendar-Warning"] == "2027"
+    # counted Monday to Friday until 2027's holidays are entered
+    assert response.json()["deadline"] == "2027-02-08"
+
+    for offset in range(7):  # an administrator enters the Spring Festival
+        CalendarDay.objects.create(date=datetime.date(2027, 2, 6 + offset), kind=DayKind.HOLIDAY, name="春节")
+    response = post(api_client(w.staff), "/api/cases/", {**payload, "title": "春节前后复工检查（二）"})
+    assert not response.has_header("Gongwu-Calendar-Warning")
+    assert response.json()["deadline"] == "2027-02-15"
 
 
 def test_a_responsible_person_alone_makes_their_organization_responsible(w):

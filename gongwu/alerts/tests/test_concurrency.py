@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -117,6 +116,19 @@ def held(step: Callable[[], Any], acted: threading.Event, release: threading.Eve
     return run
 
 
+def waiting_for_a_lock(worker: Worker, within: float = 10.0) -> bool:
+    """Whether `worker` comes to wait on a row lock (PostgreSQL says so in pg_locks) before it finishes."""
+    with connection.cursor() as cursor:
+        for _poll in range(int(within / 0.01)):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+            worker.join(0.01)
+            if not worker.is_alive():
+                return False
+    return False
+
+
 def one_after_the_other(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Worker, Worker]:
     """Start `second` while `first` holds the case's lock; check it waits; then let `first` commit."""
     acted, release = threading.Event(), threading.Event()
@@ -125,8 +137,7 @@ def one_after_the_other(first: Callable[[], Any], second: Callable[[], Any]) -> 
     assert acted.wait(10), a.error
     b = Worker(second)
     b.start()
-    time.sleep(0.4)
-    assert b.is_alive(), "the second actor did not wait for the first one's lock"
+    assert waiting_for_a_lock(b), "the second actor did not wait for the first one's lock"
     release.set()
     a.join(10)
     b.join(10)

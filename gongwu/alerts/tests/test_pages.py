@@ -16,7 +16,7 @@ from django.utils import timezone
 from gongwu.alerts import services
 from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Source, Status
 from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
-from gongwu.core.models import Attachment, OrganizationKind, Role
+from gongwu.core.models import Attachment, CalendarDay, DayKind, OrganizationKind, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, english_client
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,17 @@ def test_case_page_shows_each_user_only_the_actions_they_may_take(world):
     assert f'name="version" value="{case.version}"' in responsible_page.content.decode()
 
 
-def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world):
+@pytest.mark.parametrize(
+    ("today", "deadline", "overdue", "late"),
+    [
+        (D(2026, 12, 9), D(2026, 12, 6), "Overdue by 3 days", "3 working days late"),  # a Wednesday
+        (D(2026, 12, 7), D(2026, 12, 4), "Overdue by 3 days", "1 working day late"),  # a Monday: the weekend
+        (D(2026, 12, 5), D(2026, 12, 2), "Overdue by 3 days", "2 working days late"),  # on a Saturday
+        (D(2026, 10, 8), D(2026, 9, 30), "Overdue by 8 days", "1 working day late"),  # after National Day
+    ],
+)
+def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world, travel, today, deadline, overdue, late):
+    travel(today)
     case = opened_case(
         None,
         agency=world["agency"],
@@ -93,8 +103,8 @@ def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world):
         title="测试项目: 主体封顶 45 days overdue",
         trigger={"project": "T-00001", "milestone": "主体封顶", "days_late": 45, "severity": 45},
         level=Level.ORANGE,
-        deadline=timezone.localdate() - datetime.timedelta(days=3),
-        opened_on=timezone.localdate() - datetime.timedelta(days=30),
+        deadline=deadline,
+        opened_on=deadline - datetime.timedelta(days=30),
     )
 
     page = english_client(world["staff"]).get(case.get_absolute_url())
@@ -103,9 +113,30 @@ def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world):
     assert 'id="trigger-data"' in content
     rows = dict(re.findall(r"<th[^>]*>([^<]+)</th><td[^>]*>([^<]+)</td>", content))
     assert rows == {"Project code": "T-00001", "Milestone": "主体封顶", "Days late": "45"}
-    assert "Overdue by 3 days" in content
+    assert overdue in content
     assert 'data-level="orange"' in content
-    assert "working days late" in content
+    assert re.search(r'id="working-days-left">([^<]+)<', content).group(1) == late
+
+
+def test_a_deadline_counted_in_a_year_with_no_holiday_schedule_is_flagged_until_one_is_entered(world, travel):
+    travel(D(2027, 1, 4))  # a Monday; 1 January 2027 (a Friday) is a holiday the package does not know yet
+    case = opened_case(
+        None, agency=world["agency"], title="跨年事项", deadline=D(2026, 12, 30), opened_on=D(2026, 12, 1)
+    )
+    client = english_client(world["staff"])
+
+    page = client.get(case.get_absolute_url())
+    content = page.content.decode()
+    assert re.search(r'id="working-days-left">([^<]+)<', content).group(1) == "3 working days late"
+    assert "No holiday schedule has been entered for 2027" in content
+    assert page["Gongwu-Calendar-Warning"] == "2027"
+
+    CalendarDay.objects.create(date=D(2027, 1, 1), kind=DayKind.HOLIDAY, name="元旦")
+    page = client.get(case.get_absolute_url())
+    content = page.content.decode()
+    assert re.search(r'id="working-days-left">([^<]+)<', content).group(1) == "2 working days late"
+    assert "No holiday schedule" not in content
+    assert not page.has_header("Gongwu-Calendar-Warning")
 
 
 def test_every_transition_works_through_the_page(world):

@@ -1,4 +1,5 @@
 from gongwu.core.models.attachments import Attachment
+from gongwu.core.models.calendar import CalendarDay, DayKind
 from gongwu.core.models.changelog import ChangeAction, ChangeLogEntry
 from gongwu.core.models.jobs import Job, JobStatus
 from gongwu.core.models.organizations import COMPANY_KINDS, GOVERNMENT_KINDS, Organization, OrganizationKind
@@ -12,8 +13,10 @@ __all__ = [
     "APIToken",
     "Action",
     "Attachment",
+    "CalendarDay",
     "ChangeAction",
     "ChangeLogEntry",
+    "DayKind",
     "Job",
     "JobStatus",
     "Organization",

@@ -7,7 +7,6 @@ Needs Chromium (`make browser-deps`) and the vendored front-end assets (`make as
 
 import os
 import shutil
-import time
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -118,7 +117,6 @@ def record_count(page) -> str:
 
 
 def test_main_pages_at_desk_and_phone_widths(browser, live_server, site):
-    started = time.monotonic()
     base = live_server.url
     org = site["companies"][0]
     pages = {
@@ -188,4 +186,3 @@ def test_main_pages_at_desk_and_phone_widths(browser, live_server, site):
             failures += [f"{width_name} menu: {p}" for p in watch.take()]
         context.close()
     assert not failures, "\n".join(failures)
-    assert time.monotonic() - started < 60
