@@ -2,8 +2,11 @@
 
 import datetime
 import json
+import os
 import socket
-from io import StringIO
+import subprocess
+import sys
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import translation
+from openpyxl import load_workbook
 
 from gongwu.core import audit, services, testing
 from gongwu.core.models import APIToken, ChangeAction, ChangeLogEntry, Organization, OrganizationKind, Role, User
@@ -402,3 +406,56 @@ def test_raw_sql_edit_is_detected(chain) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, [datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC), chain[1].pk])
     assert f"broken at entry {chain[1].pk} (its content" in broken()
+
+
+def test_the_change_log_export_shows_that_a_password_changed_but_not_the_hash(admin) -> None:
+    user = testing.UserFactory(organization=admin.organization)
+    old_hash = user.password
+    user.set_password("新的口令-2026")
+    services.update_object(instance=user, actor=admin)
+    leader = testing.UserFactory(organization=admin.organization, role=Role.LEADER)
+
+    response = testing.english_client(leader).get("/changelog/export/")
+
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:7] == ("time", "by", "action", "object type", "object id", "object", "changes")
+    cells = "\n".join(str(cell) for row in rows for cell in row)
+    assert HASH_PREFIX not in cells and old_hash not in cells and user.password not in cells
+    [row] = [r for r in rows[1:] if r[4] == str(user.pk)]
+    assert row[2:4] == ("updated", "user")
+    assert row[6] == "password: (secret, not recorded) → (secret, not recorded)"
+
+
+def test_nobody_may_import_into_the_change_log(admin) -> None:
+    admin.is_superuser = True
+    admin.save()
+    assert testing.english_client(admin).get("/changelog/import/").status_code == 403
+
+
+def production_settings(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "GONGWU_VAR_DIR": str(tmp_path),
+        "GONGWU_SECRET_KEY": "s" * 64,
+        "GONGWU_ALLOWED_HOSTS": "gongwu.example.gov.cn",
+        **extra,
+    }
+    code = "import gongwu.settings as s; print(len(s.GONGWU_AUDIT_KEY))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)  # noqa: S603
+
+
+def test_production_refuses_to_start_without_an_audit_key(tmp_path) -> None:
+    result = production_settings(tmp_path)
+    assert result.returncode == 1
+    assert "GONGWU_AUDIT_KEY (or GONGWU_AUDIT_KEY_FILE) must be set in production" in result.stderr
+    assert not (tmp_path / "audit_key").exists()
+
+
+def test_production_reads_the_audit_key_from_a_file(tmp_path) -> None:
+    key_file = tmp_path / "audit_key.txt"
+    key_file.write_text("k" * 40 + "\n", encoding="utf-8")
+    result = production_settings(tmp_path, GONGWU_AUDIT_KEY_FILE=str(key_file))
+    assert (result.returncode, result.stdout.strip()) == (0, "40")
+    assert "must be at least 32" in production_settings(tmp_path, GONGWU_AUDIT_KEY="short").stderr
