@@ -177,7 +177,7 @@ def checkpoint_of(entry_model: type[models.Model]) -> Checkpoint:
     head = entry_model.objects.order_by("-id").values_list("id", "hash").first()
     last_id, head_hash = head or (0, GENESIS_HASH)
     count = entry_model.objects.filter(id__lte=last_id).count()
-    return Checkpoint(timezone.now().isoformat(timespec="seconds"), last_id, count, head_hash).signed()
+    return Checkpoint(timezone.localtime().isoformat(timespec="seconds"), last_id, count, head_hash).signed()
 
 
 class _RaisingSysLogHandler(logging.handlers.SysLogHandler):
