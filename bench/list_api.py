@@ -73,6 +73,7 @@ def configure_environment() -> str:
         {
             "GONGWU_DATABASE_URL": url,
             "GONGWU_SECRET_KEY": secrets.token_urlsafe(64),
+            "GONGWU_AUDIT_KEY": secrets.token_urlsafe(64),
             "GONGWU_ALLOWED_HOSTS": "127.0.0.1,testserver",
             "GONGWU_DEBUG": "0",
             "GONGWU_DEMO": "0",

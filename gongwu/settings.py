@@ -31,7 +31,12 @@ def _secret_key() -> str:
             "GONGWU_SECRET_KEY (or GONGWU_SECRET_KEY_FILE) must be set in production. "
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
         )
-    key_file = VAR_DIR / "secret_key"
+    return _generated_key("secret_key")
+
+
+def _generated_key(name: str) -> str:
+    """A key made once in VAR_DIR, for development, demo and tests only."""
+    key_file = VAR_DIR / name
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(64), encoding="utf-8")
@@ -40,6 +45,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _audit_key() -> str:
+    """The key of the change log's HMAC chain and checkpoints; never stored in the database."""
+    key = env.text("GONGWU_AUDIT_KEY")
+    if key:
+        if len(key) < 32:
+            raise ImproperlyConfigured("GONGWU_AUDIT_KEY must be at least 32 characters long.")
+        return key
+    if not (DEBUG or DEMO or TESTING):
+        raise ImproperlyConfigured(
+            "GONGWU_AUDIT_KEY (or GONGWU_AUDIT_KEY_FILE) must be set in production, and kept out of the database. "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    return _generated_key("audit_key")
+
+
+GONGWU_AUDIT_KEY = _audit_key()
+# Signed checkpoints of the change log's head, written outside the database (README "Change log").
+GONGWU_AUDIT_CHECKPOINT_FILE = env.text("GONGWU_AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit-checkpoints.log")) or None
+GONGWU_AUDIT_CHECKPOINT_SYSLOG = env.text("GONGWU_AUDIT_CHECKPOINT_SYSLOG") or None  # /dev/log or host:port
 
 ALLOWED_HOSTS = env.words("GONGWU_ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or DEMO or TESTING) else "")
 if not ALLOWED_HOSTS:

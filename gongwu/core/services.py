@@ -18,17 +18,18 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongwu.core import context
+from gongwu.core import audit, context
+from gongwu.core.audit import GENESIS_HASH, Checkpoint
 from gongwu.core.models import Action, ChangeAction, ChangeLogEntry, user_may
 
 M = TypeVar("M", bound=models.Model)
 
-GENESIS_HASH = "0" * 64
 CHAIN_LOCK_KEY = 7_312_001  # advisory lock serialising appends to the hash chain on PostgreSQL
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The stored values of an object, as JSON-safe data (many-to-many as sorted id lists)."""
+    """The stored values of an object, as JSON-safe data (many-to-many as sorted id lists); the fields its
+    model marks secret (`secret_fields`) only as redaction marks, which change when the value does."""
     data: dict[str, Any] = {}
     for field in instance._meta.concrete_fields:
         value = field.value_from_object(instance)
@@ -38,7 +39,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     if instance.pk:
         for field in instance._meta.many_to_many:
             data[field.name] = sorted(getattr(instance, field.name).values_list("pk", flat=True))
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return audit.redact(type(instance), instance.pk, json.loads(json.dumps(data, cls=DjangoJSONEncoder)))
 
 
 def owning_agency_id(instance: models.Model) -> int | None:
@@ -69,6 +70,7 @@ def _entry(
     *, instance: models.Model, action: str, actor: Any, before: dict | None, after: dict | None, object_id: str | None
 ) -> ChangeLogEntry:
     actor_obj = actor if getattr(actor, "pk", None) else None
+    object_id = object_id or str(instance.pk)
     agency_id = owning_agency_id(instance)
     if agency_id is None and actor_obj is not None and actor_obj.organization_id:
         agency = actor_obj.agency
@@ -81,11 +83,12 @@ def _entry(
         source=context.source.get(),
         request_id=context.request_id.get(),
         content_type=ContentType.objects.get_for_model(type(instance)),
-        object_id=object_id or str(instance.pk),
+        object_id=object_id,
         object_repr=str(instance)[:200],
         action=action,
-        before=before,
-        after=after,
+        # Whatever the caller built the data from, a secret field is never written (snapshot has done it).
+        before=audit.redact(type(instance), object_id, before),
+        after=audit.redact(type(instance), object_id, after),
     )
 
 
@@ -197,29 +200,59 @@ def delete_object(*, instance: models.Model, actor: Any) -> None:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """The verdict on the chain: `reason` is "" (intact), "link", "content" (at entry `broken_id`), or a
+    disagreement with `checkpoint`: "signature" (not signed with the key), "missing" (its last entry is
+    gone), "count" (entries up to its last one were removed or added), "head" (its last entry's hash differs)."""
+
     checked: int
     broken_id: int | None
     reason: str
+    checkpoints: int = 0
+    checkpoint: Checkpoint | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken_id is None
+        return not self.reason
 
 
-def verify_change_log(batch_size: int = 2000) -> ChainReport:
-    """Walk the chain in order; report the first entry whose hash or link does not match."""
+def verify_change_log(batch_size: int = 2000, checkpoints: list[Checkpoint] | None = None) -> ChainReport:
+    """Walk the chain in order with the audit key; report the first entry whose hash or link does not match,
+    or the first checkpoint (written outside the database) the chain disagrees with."""
+    pending = sorted(checkpoints or [], key=lambda c: c.last_id)
+    for checkpoint in pending:
+        if not checkpoint.signature_ok:
+            return ChainReport(0, None, "signature", 0, checkpoint)
+    pending = [c for c in pending if c.last_id > 0]
+    compared = len(checkpoints or []) - len(pending)
     prev = GENESIS_HASH
     checked = 0
     last_id = 0
     while True:
         batch = list(ChangeLogEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
-        if not batch:
-            return ChainReport(checked, None, "")
         for entry in batch:
+            if pending and pending[0].last_id < entry.pk:
+                return ChainReport(checked, pending[0].last_id, "missing", compared, pending[0])
             if entry.prev_hash != prev:
-                return ChainReport(checked, entry.pk, "link")
+                return ChainReport(checked, entry.pk, "link", compared)
             if entry.compute_hash() != entry.hash:
-                return ChainReport(checked, entry.pk, "content")
+                return ChainReport(checked, entry.pk, "content", compared)
             prev = entry.hash
             checked += 1
             last_id = entry.pk
+            while pending and pending[0].last_id == entry.pk:
+                checkpoint = pending.pop(0)
+                if checkpoint.count != checked:
+                    return ChainReport(checked, entry.pk, "count", compared, checkpoint)
+                if checkpoint.head != entry.hash:
+                    return ChainReport(checked, entry.pk, "head", compared, checkpoint)
+                compared += 1
+        if not batch:
+            if pending:
+                return ChainReport(checked, pending[0].last_id, "missing", compared, pending[0])
+            return ChainReport(checked, None, "", compared)
+
+
+def write_checkpoint() -> tuple[Checkpoint, list[str]]:
+    """Sign the chain's head and count now and write them outside the database (file, syslog); see README."""
+    checkpoint = audit.checkpoint_of(ChangeLogEntry)
+    return checkpoint, audit.publish(checkpoint)

@@ -56,3 +56,11 @@ def run_import(job_id: int, language: str = "zh-hans") -> None:
     job.progress = job.total if job.status == JobStatus.DONE else job.progress
     job.finished = timezone.now()
     job.save(update_fields=["status", "message", "result", "progress", "finished"])
+
+
+@task()
+def write_audit_checkpoint() -> None:
+    """Sign the change log's head and count and write them outside the database (README "Scheduled jobs")."""
+    from gongwu.core import services
+
+    services.write_checkpoint()

@@ -21,7 +21,7 @@ from gongwu.core import search, services
 from gongwu.core.filters import CalendarDayFilterSet, ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
 from gongwu.core.forms import AttachmentForm, CalendarDayForm, OrganizationForm, TokenForm, UserForm
 from gongwu.core.generic.views import ObjectViewSet, confirm_import
-from gongwu.core.imports import CalendarDayLedger, OrganizationLedger
+from gongwu.core.imports import CalendarDayLedger, ChangeLogLedger, OrganizationLedger
 from gongwu.core.models import (
     Action,
     APIToken,
@@ -83,6 +83,7 @@ class ChangeLogViews(ObjectViewSet):
     table = ChangeLogTable
     filterset = ChangeLogFilterSet
     form = None
+    ledger = ChangeLogLedger  # export only: nobody may import into the change log
     read_only = True
     select_related = ("content_type",)
     detail_template = "core/changelog_detail.html"

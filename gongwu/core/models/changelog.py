@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongwu.core import audit
 from gongwu.core.models.scoping import Role, ScopedModel
 
 
@@ -18,6 +16,7 @@ class ChangeAction(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("updated")
     DELETE = "delete", _("deleted")
+    RECHAIN = "rechain", _("chain re-sealed")  # secrets redacted and the chain re-keyed (core migration 0004)
 
 
 class ChangeLogEntry(ScopedModel):
@@ -73,27 +72,14 @@ class ChangeLogEntry(ScopedModel):
 
     def chain_payload(self) -> dict:
         """What the hash covers: every column but the hash itself, in a stable text form."""
-        return {
-            "time": self.time.isoformat(),
-            "actor": self.actor_id,
-            "actor_name": self.actor_name,
-            "agency": self.agency_id,
-            "source": self.source,
-            "request_id": self.request_id,
-            "content_type": self.content_type_id,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "action": self.action,
-            "before": self.before,
-            "after": self.after,
-            "prev_hash": self.prev_hash,
-        }
+        return audit.chain_payload(self)
 
     def compute_hash(self) -> str:
-        text = json.dumps(self.chain_payload(), cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        """The keyed hash (HMAC-SHA256 with GONGWU_AUDIT_KEY) of this entry's content and link."""
+        return audit.chain_hash(self.chain_payload())
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field that changed; a secret's values as words, never the value."""
         before, after = self.before or {}, self.after or {}
         keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
-        return [(k, before.get(k), after.get(k)) for k in keys]
+        return [(k, audit.shown(before.get(k)), audit.shown(after.get(k))) for k in keys]

@@ -28,6 +28,8 @@ class APIToken(models.Model):
     expires = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True)
 
+    secret_fields = frozenset({"key_hash"})
+
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")

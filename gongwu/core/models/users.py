@@ -32,6 +32,7 @@ class User(AbstractUser):
 
     agency_path = None
     party_path = None
+    secret_fields = frozenset({"password"})  # the change log records that it changed, never the hash
     role_actions = {
         Role.ADMIN: frozenset(Action.values),
         Role.LEADER: frozenset({Action.VIEW, Action.EXPORT}),

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gongwu.core import services
 from gongwu.core.demo import DEMO_PASSWORD, USERS, DemoBuilder, progress_bar
 
 PACKAGE = "gongwu."
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         orgs = builder.build()
         for module in app_demo_modules():
             module.build(orgs=orgs, actor=builder.actor, progress=progress)
+        services.write_checkpoint()  # so that `gongwu audit verify` has the demo's head to compare with
         if options["verbosity"] == 0:
             return
         self.stdout.write(self.style.SUCCESS(_("Demo agency ready. Sign in at http://127.0.0.1:8000/ with:")))

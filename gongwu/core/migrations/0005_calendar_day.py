@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_organization_kind_name_index'),
+        ('core', '0004_changelog_redact_secrets_reseal'),
     ]
 
     operations = [
