@@ -37,6 +37,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from gongwu.core import context, services
 from gongwu.core.models import Action, user_may
+from gongwu.core.spreadsheets import write_only_row
 
 YES_WORDS = {"是", "yes", "true", "1", "y", "√", "✓"}
 NO_WORDS = {"否", "no", "false", "0", "n", "", "×"}
@@ -203,7 +204,7 @@ class Ledger:
         sheet.append(header_cells)
         count = 0
         for row in self.export_rows(queryset):
-            sheet.append(row)
+            sheet.append(write_only_row(sheet, row))
             count += 1
         workbook.save(stream)
         return count

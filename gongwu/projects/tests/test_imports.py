@@ -374,3 +374,15 @@ def test_export_reads_key_dates_and_tags_in_the_same_queries_for_any_number_of_p
     for n in range(2, 12):
         project(n)
     assert testing.count_queries(client, EXPORT_URL) == with_two
+
+
+@pytest.mark.parametrize("name", ["=1+1", '=HYPERLINK("http://evil.example","查看")', "+1+2", "-3+4", "@SUM(1)"])
+def test_a_project_named_like_a_formula_exports_as_text_and_imports_back_unchanged(
+    agency: Any, staff: Any, name: str
+) -> None:
+    ProjectFactory(agency=agency, code="GL-2024-009", name=name)
+    exported = testing.english_client(staff).get(EXPORT_URL).content
+    assert testing.xlsx_rows(exported)[1][1] == name
+    ledger = ProjectLedger()
+    result = ledger.preview(ledger.read(exported, "项目台账.xlsx"), staff)
+    assert result.summary == {"create": 0, "update": 0, "unchanged": 1, "error": 0}, result.rows[0].errors
