@@ -136,6 +136,29 @@ def count_queries(client: Client, url: str, **extra: Any) -> int:
     return len(queries)
 
 
+def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (4, 3), exif: Any = None) -> bytes:
+    """A real, small image (decodable by Pillow) in `image_format`, with the EXIF given, if any."""
+    from PIL import Image
+
+    from gongwu.core import images  # noqa: F401 — registers the HEIF format
+
+    stream = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new("RGB", size, (200, 80, 40)).save(stream, format=image_format, **options)
+    return stream.getvalue()
+
+
+def gps_exif(make: str = "Xiaomi", latitude: tuple[float, float, float] = (26.0, 4.0, 30.0)) -> Any:
+    """EXIF as a phone writes it: the device, and where the photo was taken (GPS, north latitude)."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = make  # Make
+    exif[0x0110] = "Redmi Note 13"  # Model
+    exif.get_ifd(0x8825).update({1: "N", 2: latitude, 3: "E", 4: (119.0, 17.0, 45.0)})  # GPS IFD
+    return exif
+
+
 def xlsx_rows(content: bytes) -> list[list[Any]]:
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
