@@ -1,16 +1,19 @@
 """Ledgers are safe to open and to feed: user text never becomes an Excel formula, and a hostile or huge
 file is refused with a message, quickly, without holding a web request."""
 
+import csv
 import io
+import zipfile
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from gongwu.core import testing
 from gongwu.core.imports import OrganizationLedger
-from gongwu.core.models import Organization, Role
+from gongwu.core.models import Job, JobStatus, Organization, Role
 from gongwu.core.spreadsheets import append_text_row
 
 # The CSV-injection prefixes of OWASP, each as the start of a real attack.
@@ -91,3 +94,102 @@ def test_a_report_keeps_numbers_as_numbers_and_text_as_text() -> None:
         ("=SUM(A1:A2)", "s", True),
         (3, "n", False),
     ]
+
+
+# ---- imports that cannot stall the server ---------------------------------------------------------
+
+IMPORT_URL = "/organizations/import/"
+
+
+def company_row(n: int) -> dict[str, Any]:
+    return {
+        "name": f"闽江建设工程有限公司{n}号",
+        "kind": "Contractor",
+        "credit_code": testing.credit_code(9000 + n),
+        "is_active": "Yes",
+    }
+
+
+def workbook_bytes(rows: int) -> bytes:
+    return testing.ledger_xlsx(OrganizationLedger, [company_row(n) for n in range(rows)])
+
+
+def with_sheet(content: bytes, change: Any) -> bytes:
+    """The workbook with its first sheet's XML passed through `change`."""
+    source, stream = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(member.filename, data)
+    return stream.getvalue()
+
+
+def imported_companies() -> int:
+    return Organization.objects.filter(name__startswith="闽江建设工程有限公司").count()
+
+
+def test_a_file_over_the_row_limit_is_refused_without_being_read_to_its_end(staff: Any, settings: Any) -> None:
+    settings.GONGWU_IMPORT_MAX_ROWS = 50
+
+    def broken_after_row_60(xml: bytes) -> bytes:
+        # Rows past 60 are not even well-formed XML: reading them would fail with another message.
+        end = xml.index(b"</row>", xml.index(b'<row r="61"')) + len(b"</row>")
+        return xml[:end] + b'<row r="62"><c r="A62" t="inlineStr"><is><t>cut sh'
+
+    content = with_sheet(workbook_bytes(200), broken_after_row_60)
+    page = testing.upload_ledger(testing.english_client(staff), IMPORT_URL, content).content.decode()
+    assert "The file has more than 50 rows; at most 50 can be imported at once." in page
+    assert (imported_companies(), testing.awaits_confirmation()) == (0, False)
+
+
+def test_a_workbook_that_unpacks_to_more_than_the_limit_is_refused_before_it_is_opened(
+    staff: Any, settings: Any
+) -> None:
+    settings.GONGWU_IMPORT_MAX_UNPACKED_MB = 1
+    content = with_sheet(workbook_bytes(2), lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * 5_000_000))
+    assert len(content) < 100_000  # a few KB that unpack to 5 MB
+    page = testing.upload_ledger(testing.english_client(staff), IMPORT_URL, content).content.decode()
+    assert "The workbook unpacks to 4 MB; at most 1 MB can be imported. Split it into smaller files." in page
+    assert (imported_companies(), testing.awaits_confirmation()) == (0, False)
+
+
+def test_the_upload_request_reads_nothing_and_the_worker_previews_the_file(
+    staff: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = testing.english_client(staff)
+    with monkeypatch.context() as patched, django_capture_on_commit_callbacks() as queued:
+        patched.setattr(OrganizationLedger, "read", lambda *args: pytest.fail("the request read the file"))
+        response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("台账.xlsx", workbook_bytes(3))})
+    job = Job.objects.get()
+    assert (response.status_code, response["Location"]) == (302, job.get_absolute_url())
+    assert (job.status, job.result) == (JobStatus.QUEUED, {})
+    for task in queued:  # the worker
+        task()
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.total) == (JobStatus.PREVIEW, 3, 3)
+    page = client.get(job.get_absolute_url())
+    assert testing.preview_counts(page.content) == {"create": 3, "update": 0, "unchanged": 0, "error": 0}
+    assert imported_companies() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/jobs/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert (job.status, imported_companies()) == (JobStatus.DONE, 3)
+
+
+def test_a_csv_cell_over_the_field_limit_is_a_row_error(staff: Any) -> None:
+    headers = OrganizationLedger().headers()
+    codes = [testing.credit_code(9000 + n) for n in range(3)]
+    lines = [
+        ",".join([headers[0], headers[1], headers[2], headers[4]]),
+        f"闽江建设工程有限公司1号,,Contractor,{codes[0]}",
+        "闽江建设工程有限公司2号," + "长" * (csv.field_size_limit() + 1) + f",Contractor,{codes[1]}",
+        f"闽江建设工程有限公司3号,,Contractor,{codes[2]}",
+    ]
+    content = "\n".join(lines).encode()
+    response = testing.upload_ledger(testing.english_client(staff), IMPORT_URL, content, "台账.csv")
+    page = response.content.decode()
+    assert testing.preview_counts(response.content) == {"create": 2, "update": 0, "unchanged": 0, "error": 1}
+    assert "This row cannot be read: a cell is longer than 131072 characters or a quote is not closed." in page
+    assert (imported_companies(), testing.awaits_confirmation()) == (0, False)
