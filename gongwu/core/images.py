@@ -23,14 +23,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 
-# Pillow's format name → the type the photo is stored and served as.
-STORED_TYPES = {
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "GIF": "image/gif",
-    "WEBP": "image/webp",
-    "HEIF": "image/jpeg",
-}
+# Pillow's format name → the format the photo is stored in. MPO is the multi-picture JPEG many phones write
+# (its first picture is the photo); HEIF is stored as JPEG, which every browser shows.
+STORED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "HEIF": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WEBP"}
+MIME_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+# A 50-megapixel photo takes 150 MB to decode; larger images are refused before they are decoded.
+MAX_PIXELS = 50_000_000
 ORIENTATION = 0x0112
 JPEG_QUALITY = 90
 
@@ -56,8 +54,10 @@ def decoded_image(upload: Any) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            if image.format not in STORED_TYPES:
+            if image.format not in STORED_FORMATS:
                 raise refused
+            if image.width * image.height > MAX_PIXELS:
+                raise Image.DecompressionBombError
             image.load()  # decodes every pixel: a truncated or forged file fails here
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise refused from exc
@@ -83,7 +83,7 @@ def stored_image(upload: Any, *, keep_metadata: bool) -> StoredImage:
         exif[ORIENTATION] = 1
     if keep_metadata and exif:
         options["exif"] = exif.tobytes()
-    target = "JPEG" if source_format == "HEIF" else source_format
+    target = STORED_FORMATS[source_format]
     if not keep_metadata and target in ("JPEG", "GIF"):
         options["comment"] = b""  # Pillow copies a JPEG's or GIF's comment unless told otherwise
     if target == "JPEG":
@@ -98,5 +98,11 @@ def stored_image(upload: Any, *, keep_metadata: bool) -> StoredImage:
     if target == "GIF" and getattr(image, "n_frames", 1) > 1:
         options["save_all"] = True
     stream = io.BytesIO()
-    image.save(stream, format=target, **options)
-    return StoredImage(stream.getvalue(), name, STORED_TYPES[source_format])
+    try:
+        image.save(stream, format=target, **options)
+    except (OSError, ValueError) as exc:  # an image Pillow reads but cannot write back: refused, never a 500
+        raise ValidationError(
+            _("“%(name)s” is not a photo that can be opened (JPEG, PNG, GIF, WebP or HEIC).") % {"name": upload.name},
+            code="not_an_image",
+        ) from exc
+    return StoredImage(stream.getvalue(), name, MIME_TYPES[target])

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from gongwu.core import testing
+from gongwu.core import images, testing
 from gongwu.core.models import Attachment, Organization, Role
 
 JPEG_WITH_HTML = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"<html><script>alert(document.cookie)</script></html>"
@@ -77,3 +77,23 @@ def test_an_upright_photo_is_turned_before_its_orientation_is_dropped(staff: Any
     attach(staff, agency, "竖拍.jpg", testing.image_bytes("JPEG", size=(4, 3), exif=exif))
     image = stored_image(Attachment.objects.get())
     assert (image.size, dict(image.getexif())) == ((3, 4), {})
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_stored_as_its_first_picture(staff: Any, agency: Organization) -> None:
+    stream = io.BytesIO()
+    first, second = Image.new("RGB", (4, 3), (200, 80, 40)), Image.new("RGB", (4, 3), (0, 0, 0))
+    first.save(stream, format="MPO", save_all=True, append_images=[second], exif=testing.gps_exif())
+    attach(staff, agency, "人像.jpg", stream.getvalue())
+    attachment = Attachment.objects.get()
+    image = stored_image(attachment)
+    assert (attachment.mime_type, image.format, getattr(image, "n_frames", 1)) == ("image/jpeg", "JPEG", 1)
+    assert dict(image.getexif()) == {}
+
+
+def test_an_image_with_more_pixels_than_a_photo_is_refused_before_it_is_decoded(
+    staff: Any, agency: Organization, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(images, "MAX_PIXELS", 11)
+    response = attach(staff, agency, "全景.png", testing.image_bytes("PNG", size=(4, 3)))
+    assert "“全景.png” has too many pixels to be a photo." in response.content.decode()
+    assert not Attachment.objects.exists()
