@@ -354,7 +354,9 @@ class ObjectImportView(ViewSetView):
             return render(request, self.template_name, context, status=422)
         job = Job(
             kind="import",
-            title=_("Import %(things)s from %(file)s") % {"things": self.meta.verbose_name_plural, "file": upload.name},
+            title=(
+                _("Import %(things)s from %(file)s") % {"things": self.meta.verbose_name_plural, "file": upload.name}
+            )[:200],
             params={
                 "viewset": f"{self.viewset.__module__}.{self.viewset.__qualname__}",
                 "filename": upload.name,
