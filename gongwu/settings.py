@@ -281,3 +281,5 @@ LOGGING = {
 
 GONGWU_API_PAGE_MAX = 1000
 GONGWU_IMPORT_MAX_ROWS = env.integer("GONGWU_IMPORT_MAX_ROWS", 20000, minimum=1)
+# What an imported .xlsx may unpack to (its zip members' sizes added up): refuses zip bombs before opening.
+GONGWU_IMPORT_MAX_UNPACKED_MB = env.integer("GONGWU_IMPORT_MAX_UNPACKED_MB", 100, minimum=1)

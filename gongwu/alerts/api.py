@@ -510,17 +510,18 @@ def transition_input(request: HttpRequest) -> tuple[TransitionIn, list[Any]]:
     return TransitionIn.model_validate(values), []
 
 
-def evidence_attachments(uploads: list[Any], user: Any) -> tuple[list[Attachment], str | None]:
+def evidence_attachments(uploads: list[Any], user: Any, agency: Any = None) -> tuple[list[Attachment], str | None]:
     from gongwu.core.forms import AttachmentForm
 
     attachments = []
     for upload in uploads:
-        form = AttachmentForm(files={"file": upload})
+        form = AttachmentForm(files={"file": upload}, agency=agency)
         if not form.is_valid():
             return [], f"{upload.name}: {' '.join(form.errors['file'])}"
+        stored = form.cleaned_data["file"]
         attachments.append(
             Attachment(
-                file=upload, name=upload.name[:200], size=upload.size, mime_type=upload.gongwu_mime, uploaded_by=user
+                file=stored, name=stored.name[:200], size=stored.size, mime_type=stored.gongwu_mime, uploaded_by=user
             )
         )
     return attachments, None
@@ -548,7 +549,7 @@ def take_transition(request: HttpRequest, pk: int, name: str) -> Any:
         person = choices["responsible_person"].queryset.filter(pk=payload.responsible_person_id).first()
         if person is None:
             return 422, error("responsible_person_id", _("No such person among those you may assign."))
-    evidence, problem = evidence_attachments(uploads, user)
+    evidence, problem = evidence_attachments(uploads, user, case.agency)
     if problem:
         return 422, error("evidence", problem)
     try:

@@ -300,16 +300,17 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     for upload in request.FILES.getlist("evidence"):
         from gongwu.core.forms import AttachmentForm
 
-        form = AttachmentForm(files={"file": upload})
+        form = AttachmentForm(files={"file": upload}, agency=case.agency)
         if not form.is_valid():
             messages.error(request, " ".join(form.errors["file"]))
             return HttpResponseRedirect(case.get_absolute_url())
+        stored = form.cleaned_data["file"]
         evidence.append(
             Attachment(
-                file=upload,
-                name=upload.name[:200],
-                size=upload.size,
-                mime_type=upload.gongwu_mime,
+                file=stored,
+                name=stored.name[:200],
+                size=stored.size,
+                mime_type=stored.gongwu_mime,
                 uploaded_by=request.user,
             )
         )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.forms import ScopedModelForm
+from gongwu.core.images import stored_image
 from gongwu.core.models import GOVERNMENT_KINDS, CalendarDay, Organization, User
 
 
@@ -25,6 +26,7 @@ class OrganizationForm(ScopedModelForm):
             "contact_person",
             "contact_phone",
             "is_active",
+            "keep_photo_metadata",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -68,11 +70,18 @@ ATTACHMENT_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".dwg": ("image/vnd.dwg", (b"AC10",)),
     ".zip": ("application/zip", (b"PK\x03\x04",)),
 }
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 
 class AttachmentForm(forms.Form):
+    """A file attached to a record. An image is decoded and stored as `images.stored_image` writes it."""
+
     file = forms.FileField(label=_("File"))
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, agency: Organization | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep_metadata = bool(agency is not None and agency.keep_photo_metadata)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -94,6 +103,8 @@ class AttachmentForm(forms.Form):
             raise forms.ValidationError(
                 _("The file's content does not match its “%(suffix)s” name.") % {"suffix": suffix}
             )
+        if suffix in PHOTO_SUFFIXES:
+            return stored_image(upload, keep_metadata=self.keep_metadata)
         upload.gongwu_mime = mime
         return upload
 

@@ -184,7 +184,9 @@ def _attachment_parent(request: HttpRequest, target: str, action: str) -> Any:
 @require_POST
 def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
     parent = _attachment_parent(request, target, Action.CHANGE)
-    form = AttachmentForm(request.POST, request.FILES)
+    agency_id = services.owning_agency_id(parent) or getattr(request.user.agency, "pk", None)
+    agency = Organization.objects.filter(pk=agency_id).first() if agency_id else None
+    form = AttachmentForm(request.POST, request.FILES, agency=agency)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -194,7 +196,7 @@ def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
     attachment = Attachment(
         content_type=ContentType.objects.get_for_model(type(parent)),
         object_id=str(parent.pk),
-        agency_id=services.owning_agency_id(parent) or getattr(request.user.agency, "pk", None),
+        agency_id=agency_id,
         name=upload.name[:200],
         size=upload.size,
         mime_type=upload.gongwu_mime,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from gongwu.alerts import services as alerts
 from gongwu.alerts.models import DONE_STATUSES, Case, Kind, Source, Status
 from gongwu.alerts.models import Level as AlertLevel
+from gongwu.core import images
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Attachment, user_may
@@ -232,7 +233,8 @@ def image_type(head: bytes) -> str | None:
 
 
 def check_photos(photos: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str]]:
-    """Each upload with its image type; a clear error for a file that is not a photo or is too large."""
+    """Each upload with its image type; a clear error for a file that is not a photo (decoded whole, not
+    judged by its first bytes) or is too large. Nothing is stored here."""
     checked = []
     for photo in photos:
         if photo.size > MAX_PHOTO_BYTES:
@@ -249,26 +251,32 @@ def check_photos(photos: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str
             raise ValidationError(
                 {"photos": _("“%(name)s” is not a photo (JPEG, PNG, WebP or HEIC).") % {"name": photo.name}}
             )
+        try:
+            images.decoded_image(photo)
+        except ValidationError as exc:
+            raise ValidationError({"photos": exc.messages}) from exc
         checked.append((photo, mime))
     return checked
 
 
 def attach_photos(obj: Any, photos: list[tuple[UploadedFile, str]], actor: Any, description: str) -> list[Attachment]:
+    """Store checked photos on `obj`, without their location and device unless the agency keeps them."""
     content_type = ContentType.objects.get_for_model(type(obj))
-    agency_id = obj.project.agency_id
+    agency = obj.project.agency
     saved = []
-    for photo, mime in photos:
+    for photo, _mime in photos:
+        stored = images.stored_image(photo, keep_metadata=agency.keep_photo_metadata)
         attachment = Attachment(
             content_type=content_type,
             object_id=str(obj.pk),
-            agency_id=agency_id,
-            name=photo.name[:200],
-            size=photo.size,
-            mime_type=mime,
+            agency_id=agency.pk,
+            name=stored.name[:200],
+            size=stored.size,
+            mime_type=stored.gongwu_mime,
             description=description[:200],
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
-        attachment.file.save(photo.name, photo, save=False)
+        attachment.file.save(stored.name, stored, save=False)
         attachment.save()
         saved.append(attachment)
     return saved

@@ -8,7 +8,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from gongwu.core.testing import CompanyFactory
+from gongwu.core.testing import CompanyFactory, image_bytes
 from gongwu.inspections.models import (
     ChecklistTemplate,
     Finding,
@@ -20,8 +20,8 @@ from gongwu.inspections.models import (
 from gongwu.projects.models import Section
 from gongwu.projects.testing import ProjectFactory
 
-# The smallest bytes a photo check accepts as a JPEG.
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+# A tiny real JPEG: photos are decoded, not judged by their first bytes.
+JPEG_BYTES = image_bytes("JPEG")
 
 
 def photo(name: str = "site.jpg", content: bytes = JPEG_BYTES) -> SimpleUploadedFile:

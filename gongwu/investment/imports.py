@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 
 from gongwu.core.generic.ledger import Column, Ledger
 from gongwu.core.money import WAN, YI
+from gongwu.core.spreadsheets import append_text_row, text_cell
 from gongwu.investment import services
 from gongwu.investment.forms import MONTH_FIELDS, AnnualPlanForm, MonthlyActualForm, PaymentForm
 from gongwu.investment.models import (
@@ -196,7 +197,7 @@ def write_monthly_report(
         name: services.round_to_total([getattr(r, name) / WAN for r in rows], Decimal("0.01")) for name in money_columns
     }
     width = len(headers)
-    sheet.append([title])
+    append_text_row(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -212,7 +213,8 @@ def write_monthly_report(
     lag_labels = dict(services.Lag.choices)
     for index, row in enumerate(rows):
         funds = {PaymentRateBase.PLAN: row.plan, PaymentRateBase.ACTUAL: row.actual}.get(base, row.funds)
-        sheet.append(
+        append_text_row(
+            sheet,
             [
                 index + 1,
                 *([row.agency] if several_agencies else []),
@@ -225,7 +227,7 @@ def write_monthly_report(
                 float(shown["paid"][index]),
                 _percent(services.rate(row.paid, funds)),
                 force_str(lag_labels[row.lag]),
-            ]
+            ],
         )
         if progress is not None and (index + 1) % 500 == 0:
             progress(index + 1)
@@ -246,7 +248,7 @@ def write_monthly_report(
         _("%(attention)d 提请关注, %(supervision)d 督办滞后")
         % {"attention": totals.lags[services.Lag.ATTENTION], "supervision": totals.lags[services.Lag.SUPERVISION]},
     ]
-    sheet.append(total_row)
+    append_text_row(sheet, total_row)
     first_money = 5 + (1 if several_agencies else 0)
     money = {first_money, first_money + 1, first_money + 2, first_money + 3, first_money + 6}
     rates = {first_money + 4, first_money + 5, first_money + 7}
@@ -258,6 +260,7 @@ def write_monthly_report(
     for row_cells in sheet.iter_rows(min_row=4, max_row=sheet.max_row):
         for cell, style in zip(row_cells, style_of, strict=False):
             cell.style = style
+            text_cell(cell)  # a named style resets the quote prefix that keeps user text from becoming a formula
     for cell in sheet[sheet.max_row]:
         cell.font, cell.fill = Font(bold=True), TOTAL_FILL
     widths = [6, *([12] if several_agencies else []), 14, 36, 12, 14, 14, 14, 14, 10, 10, 14, 10, 12]

@@ -24,6 +24,7 @@ from gongwu.core.testing import (
     english_client,
     ledger_xlsx,
     stored,
+    upload_ledger,
     xlsx_rows,
 )
 
@@ -272,9 +273,7 @@ def test_the_preview_shows_new_rows_by_title_and_writes_nothing(company, staff):
 def test_the_import_page_previews_a_chinese_ledger(company, staff):
     with translation.override("zh-hans"):
         content = ledger_xlsx(CaseLedger, findings(company.name), language="zh-hans")
-    response = english_client(staff).post(
-        "/alerts/cases/import/", {"file": SimpleUploadedFile("整改台账.xlsx", content)}
-    )
+    response = upload_ledger(english_client(staff), "/alerts/cases/import/", content, "整改台账.xlsx")
     assert response.status_code == 200, response.content.decode()[-2000:]
     assert 'id="count-create">3<' in response.content.decode()
 

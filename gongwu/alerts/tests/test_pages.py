@@ -17,12 +17,19 @@ from gongwu.alerts import services
 from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Source, Status
 from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
 from gongwu.core.models import Attachment, CalendarDay, DayKind, OrganizationKind, Role
-from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, english_client
+from gongwu.core.testing import (
+    AgencyFactory,
+    CompanyFactory,
+    DepartmentFactory,
+    UserFactory,
+    english_client,
+    image_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture

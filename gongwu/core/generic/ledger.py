@@ -15,7 +15,7 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,6 +37,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from gongwu.core import context, services
 from gongwu.core.models import Action, user_may
+from gongwu.core.spreadsheets import write_only_row
 
 YES_WORDS = {"是", "yes", "true", "1", "y", "√", "✓"}
 NO_WORDS = {"否", "no", "false", "0", "n", "", "×"}
@@ -71,7 +72,31 @@ def whole_seconds(moment: datetime.datetime) -> datetime.datetime:
 
 
 class LedgerFileError(Exception):
-    """The file as a whole cannot be read (wrong type, missing columns, too many rows)."""
+    """The file as a whole cannot be read (wrong type, missing columns, too many rows, too large unpacked)."""
+
+
+READ_ERROR = "__read_error__"  # the key of a row that could not be read, with the message as its value
+BLANK_ROWS_ALLOWED = 1000  # blank rows read past the row limit before a file counts as too long
+
+
+def check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose members unpack to more than GONGWU_IMPORT_MAX_UNPACKED_MB, before opening it.
+
+    An .xlsx is a zip: a few hundred KB can unpack to gigabytes of sheet XML (a zip bomb). The sizes come from
+    the zip's directory, which costs nothing to read; Python's zipfile never unpacks a member past the size
+    its directory gives, so a forged directory cannot sneak more through."""
+    limit_mb = settings.GONGWU_IMPORT_MAX_UNPACKED_MB
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LedgerFileError(_("The file cannot be read as an Excel workbook (.xlsx).")) from exc
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limit_mb * 1024 * 1024:
+        raise LedgerFileError(
+            _("The workbook unpacks to %(size)d MB; at most %(max)d MB can be imported. Split it into smaller files.")
+            % {"size": unpacked // (1024 * 1024), "max": limit_mb}
+        )
 
 
 @dataclass(frozen=True)
@@ -203,7 +228,7 @@ class Ledger:
         sheet.append(header_cells)
         count = 0
         for row in self.export_rows(queryset):
-            sheet.append(row)
+            sheet.append(write_only_row(sheet, row))
             count += 1
         workbook.save(stream)
         return count
@@ -221,7 +246,9 @@ class Ledger:
         return aliases
 
     def read(self, data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
-        """Rows of the file as (row number in the sheet, {field: cell value})."""
+        """Rows of the file as (row number in the sheet, {field: cell value}). The file is streamed and
+        reading stops at the row limit, so a huge file is refused after reading only what the limit allows;
+        a row that cannot be read comes back as {READ_ERROR: message}, for the preview to show."""
         name = filename.lower()
         if name.endswith(".csv"):
             grid = self._read_csv(data)
@@ -229,39 +256,59 @@ class Ledger:
             grid = self._read_xlsx(data)
         else:
             raise LedgerFileError(_("Choose an Excel (.xlsx) or CSV (.csv) file."))
+        try:
+            return self._rows(grid)
+        finally:
+            grid.close()
+
+    def _rows(self, grid: Iterator[tuple[int, list[Any] | str]]) -> list[tuple[int, dict[str, Any]]]:
         aliases = self.header_aliases()
-        header_index = None
-        for index, (_number, cells) in enumerate(grid[:10]):
-            if sum(1 for c in cells if force_str(c or "").strip() in aliases) >= min(2, len(self.columns)):
-                header_index = index
-                break
-        if header_index is None:
+        positions: dict[str, int] | None = None
+        rows: list[tuple[int, dict[str, Any]]] = []
+        limit = settings.GONGWU_IMPORT_MAX_ROWS
+        scanned = 0
+        for number, cells in grid:
+            if positions is None:
+                if isinstance(cells, list) and self._is_header(cells, aliases):
+                    positions = self._positions(cells, aliases)
+                elif number >= 10:
+                    break
+                continue
+            scanned += 1
+            if isinstance(cells, str):
+                rows.append((number, {READ_ERROR: cells}))
+            else:
+                values = {f: (cells[p] if p < len(cells) else None) for f, p in positions.items()}
+                if all(v is None or force_str(v).strip() == "" for v in values.values()):
+                    continue
+                rows.append((number, values))
+            # Blank rows count towards a bound as well: a sheet of a million empty rows is not read to its end.
+            if len(rows) > limit or scanned > limit + BLANK_ROWS_ALLOWED:
+                raise LedgerFileError(
+                    _("The file has more than %(max)d rows; at most %(max)d can be imported at once.") % {"max": limit}
+                )
+        if positions is None:
             raise LedgerFileError(
                 _("No header row found. The first row must hold column names such as: %(headers)s.")
                 % {"headers": "、".join(self.headers()[:6])}
             )
-        header_cells = [force_str(c or "").strip() for c in grid[header_index][1]]
+        if not rows:
+            raise LedgerFileError(_("The file has a header row but no data rows."))
+        return rows
+
+    def _is_header(self, cells: list[Any], aliases: dict[str, Column]) -> bool:
+        return sum(1 for c in cells if force_str(c or "").strip() in aliases) >= min(2, len(self.columns))
+
+    def _positions(self, cells: list[Any], aliases: dict[str, Column]) -> dict[str, int]:
+        """Where each column is in the header row; a missing required column refuses the file."""
         positions: dict[str, int] = {}
-        for position, text in enumerate(header_cells):
+        for position, text in enumerate(force_str(c or "").strip() for c in cells):
             if text in aliases:
                 positions[aliases[text].field] = position
         missing = [force_str(c.header) for c in self.columns if c.field not in positions and self._required(c)]
         if missing:
             raise LedgerFileError(_("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
-        rows = []
-        for number, cells in grid[header_index + 1 :]:
-            values = {f: (cells[p] if p < len(cells) else None) for f, p in positions.items()}
-            if all(v is None or force_str(v).strip() == "" for v in values.values()):
-                continue
-            rows.append((number, values))
-        if not rows:
-            raise LedgerFileError(_("The file has a header row but no data rows."))
-        if len(rows) > settings.GONGWU_IMPORT_MAX_ROWS:
-            raise LedgerFileError(
-                _("The file has %(count)d rows; at most %(max)d can be imported at once.")
-                % {"count": len(rows), "max": settings.GONGWU_IMPORT_MAX_ROWS}
-            )
-        return rows
+        return positions
 
     def _required(self, column: Column) -> bool:
         if column.field in self.export_only:
@@ -269,17 +316,29 @@ class Ledger:
         form_field = self.form.base_fields.get(column.field)
         return bool(form_field and form_field.required)
 
-    def _read_xlsx(self, data: bytes) -> list[tuple[int, list[Any]]]:
+    def _read_xlsx(self, data: bytes) -> Generator[tuple[int, list[Any] | str], None, None]:
+        check_unpacked_size(data)
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise LedgerFileError(_("The file cannot be read as an Excel workbook (.xlsx).")) from exc
-        sheet = workbook.worksheets[0]
-        grid = [(n, list(row)) for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        workbook.close()
-        return grid
+        return self._xlsx_rows(workbook)
 
-    def _read_csv(self, data: bytes) -> list[tuple[int, list[Any]]]:
+    def _xlsx_rows(self, workbook: Any) -> Generator[tuple[int, list[Any] | str], None, None]:
+        try:
+            sheet = workbook.worksheets[0]
+            # Read the rows the sheet holds, not the range its <dimension> claims (a writer may get it wrong);
+            # the row limit in `_rows` is what bounds the reading.
+            sheet.reset_dimensions()
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(row)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+            # A broken sheet (XML cut short, a forged zip member) is met while streaming, not on opening.
+            raise LedgerFileError(_("The file cannot be read as an Excel workbook (.xlsx).")) from exc
+        finally:
+            workbook.close()
+
+    def _read_csv(self, data: bytes) -> Generator[tuple[int, list[Any] | str], None, None]:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
                 text = data.decode(encoding)
@@ -288,7 +347,25 @@ class Ledger:
                 continue
         else:
             raise LedgerFileError(_("The CSV file is neither UTF-8 nor GBK encoded."))
-        return [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
+        return self._csv_rows(text)
+
+    def _csv_rows(self, text: str) -> Generator[tuple[int, list[Any] | str], None, None]:
+        reader = csv.reader(io.StringIO(text))
+        number = 0
+        while True:
+            number += 1
+            try:
+                yield number, next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                # Python's csv module refuses a cell over its field limit (or a stray quote): a row error,
+                # and the reader goes on with the next row.
+                yield (
+                    number,
+                    _("This row cannot be read: a cell is longer than %(max)d characters or a quote is not closed.")
+                    % {"max": csv.field_size_limit()},
+                )
 
     # ---- turning cells into form data -----------------------------------------------------------
     def _choice_map(self, model_field: models.Field) -> dict[str, str]:
@@ -501,6 +578,11 @@ class Ledger:
         for index, (number, values) in enumerate(rows, start=1):
             row = RowResult(number=number, action="error")
             result.rows.append(row)
+            if progress is not None:
+                progress(index - 1)
+            if READ_ERROR in values:
+                row.errors.append(values[READ_ERROR])
+                continue
             data, errors = self.form_data(values, user, cache)
             row.errors.extend(errors)
             lookup = self.key_lookup(data)
@@ -549,8 +631,8 @@ class Ledger:
                 except PermissionDenied as exc:
                     row.action = "error"
                     row.errors.append(str(exc))
-            if progress is not None:
-                progress(index)
+        if progress is not None:
+            progress(len(rows))
         return result
 
     def _form_errors(self, form: Any) -> list[str]:
@@ -562,8 +644,10 @@ class Ledger:
                 messages.append(f"{label}: {error}" if label else error)
         return messages
 
-    def preview(self, rows: list[tuple[int, dict[str, Any]]], user: Any) -> ImportResult:
-        return self.check_rows(rows, user)
+    def preview(
+        self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None
+    ) -> ImportResult:
+        return self.check_rows(rows, user, progress=progress)
 
     def apply(
         self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None

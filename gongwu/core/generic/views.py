@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,7 +31,6 @@ from django_tables2 import RequestConfig
 
 from gongwu.core import services
 from gongwu.core.generic.forms import save_form
-from gongwu.core.generic.ledger import LedgerFileError
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, user_may
 from gongwu.core.money import format_money
 
@@ -337,9 +335,13 @@ class ObjectImportView(ViewSetView):
         return render(request, self.template_name, {**self.base_context(), "headers": self.viewset.ledger().headers()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        """Keep the file and hand it to the worker, which checks every row (`tasks.check_import`); the
+        person follows the check on the job's page, where the preview appears. The request itself reads
+        nothing of the file, so it returns at once whatever the file holds."""
+        from gongwu.core.tasks import check_import
+
         self.require(Action.IMPORT)
-        ledger = self.viewset.ledger()
-        context = {**self.base_context(), "headers": ledger.headers()}
+        context = {**self.base_context(), "headers": self.viewset.ledger().headers()}
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = _("Choose a file to import.")
@@ -347,33 +349,28 @@ class ObjectImportView(ViewSetView):
         if upload.size > settings.GONGWU_MAX_UPLOAD_MB * 1024 * 1024:
             context["error"] = _("The file is larger than %(mb)d MB.") % {"mb": settings.GONGWU_MAX_UPLOAD_MB}
             return render(request, self.template_name, context, status=422)
-        data = upload.read()
-        try:
-            rows = ledger.read(data, upload.name)
-        except LedgerFileError as exc:
-            context["error"] = str(exc)
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
+            context["error"] = _("Choose an Excel (.xlsx) or CSV (.csv) file.")
             return render(request, self.template_name, context, status=422)
-        result = ledger.preview(rows, request.user)
-        job = None
-        if result.ok and (result.count("create") or result.count("update")):
-            agency = request.user.agency
-            job = Job(
-                kind="import",
-                title=_("Import %(things)s from %(file)s")
-                % {"things": self.meta.verbose_name_plural, "file": upload.name},
-                status=JobStatus.PREVIEW,
-                total=len(rows),
-                params={
-                    "viewset": f"{self.viewset.__module__}.{self.viewset.__qualname__}",
-                    "filename": upload.name,
-                },
-                user=request.user,
-                agency=agency,
-            )
-            job.file.save(upload.name, ContentFile(data), save=False)
+        job = Job(
+            kind="import",
+            title=(
+                _("Import %(things)s from %(file)s") % {"things": self.meta.verbose_name_plural, "file": upload.name}
+            )[:200],
+            params={
+                "viewset": f"{self.viewset.__module__}.{self.viewset.__qualname__}",
+                "filename": upload.name,
+                "step": "check",
+                "list_url": reverse(self.viewset.url_name("list")),
+            },
+            user=request.user,
+            agency=request.user.agency,
+        )
+        with transaction.atomic():
+            job.file.save(upload.name, upload, save=False)
             job.save()
-        context.update({"result": result, "job": job, "filename": upload.name})
-        return render(request, "core/import_preview.html", context, status=200 if result.ok else 422)
+            transaction.on_commit(lambda: check_import.enqueue(job_id=job.pk, language=request.LANGUAGE_CODE))
+        return HttpResponseRedirect(job.get_absolute_url())
 
 
 def confirm_import(request: HttpRequest, job: Job) -> None:

@@ -59,6 +59,14 @@ class Organization(ScopedModel):
     contact_person = models.CharField(_("contact person"), max_length=60, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    keep_photo_metadata = models.BooleanField(
+        _("keep photo metadata"),
+        default=False,
+        help_text=_(
+            "Keep the location, time and device that phones write into photos uploaded for this agency's "
+            "projects. By default they are removed."
+        ),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gongwu.core import testing
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, Role
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = testing.image_bytes("PNG")
 PDF = b"%PDF-1.7\n" + b"0" * 64
 
 
@@ -92,6 +92,7 @@ def test_own_company_user_downloads_the_attachment(attachment, company) -> None:
     assert b"".join(response.streaming_content) == PNG
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
 def test_user_of_another_company_gets_404_for_the_attachment(attachment) -> None:

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gongwu.core.calendar import (
     add_working_days,
@@ -14,7 +13,15 @@ from gongwu.core.calendar import (
 )
 from gongwu.core.imports import CalendarDayLedger
 from gongwu.core.models import CalendarDay, ChangeLogEntry, DayKind, Job, Role
-from gongwu.core.testing import AgencyFactory, UserFactory, api_client, english_client, ledger_xlsx, preview_counts
+from gongwu.core.testing import (
+    AgencyFactory,
+    UserFactory,
+    api_client,
+    english_client,
+    ledger_xlsx,
+    preview_counts,
+    upload_ledger,
+)
 
 D = datetime.date
 
@@ -187,9 +194,7 @@ def test_a_year_is_imported_from_excel(administrator, django_capture_on_commit_c
         for day, kind in SPRING_FESTIVAL_2027
     ]
     client = english_client(administrator)
-    response = client.post(
-        "/calendar/import/", {"file": SimpleUploadedFile("2027.xlsx", ledger_xlsx(CalendarDayLedger, rows))}
-    )
+    response = upload_ledger(client, "/calendar/import/", ledger_xlsx(CalendarDayLedger, rows), name="2027.xlsx")
     assert response.status_code == 200, response.content.decode()[-2000:]
     assert preview_counts(response.content)["create"] == len(SPRING_FESTIVAL_2027)
     with django_capture_on_commit_callbacks(execute=True):

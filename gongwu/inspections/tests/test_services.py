@@ -7,6 +7,7 @@ Worked examples follow STANDARDS.md §1 (JGJ 59-2011 §4.0.3, §5.0.2); the arit
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -16,12 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
+from PIL import Image
 
 from gongwu.alerts import services as alerts
 from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Source, Status
 from gongwu.alerts.models import Level as AlertLevel
-from gongwu.core.models import Attachment, Role
-from gongwu.core.testing import AgencyFactory, CompanyFactory, RegulatorFactory, UserFactory
+from gongwu.core.models import Attachment, Organization, Role
+from gongwu.core.testing import AgencyFactory, CompanyFactory, RegulatorFactory, UserFactory, gps_exif, image_bytes
 from gongwu.inspections import services
 from gongwu.inspections.models import (
     Accident,
@@ -52,9 +54,9 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 NA = "缺项"
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-WEBP_BYTES = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
-HEIC_BYTES = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00" + b"\x00" * 32
+PNG_BYTES = image_bytes("PNG")
+WEBP_BYTES = image_bytes("WEBP")
+HEIC_BYTES = image_bytes("HEIF")
 
 
 def at(day: datetime.date, hour: int = 9) -> datetime.datetime:
@@ -403,7 +405,7 @@ def test_a_serious_finding_opens_a_red_case_at_once(inspection, inspector, compa
         ("d.heic", HEIC_BYTES, "image/heic"),
     ],
 )
-def test_photos_are_recognised_by_their_first_bytes(name, content, mime):
+def test_photos_of_every_accepted_type_are_recognised(name, content, mime):
     upload = SimpleUploadedFile(name, content)
     assert services.check_photos([upload]) == [(upload, mime)]
     assert upload.read(4) == content[:4]  # read back from the start when saved
@@ -950,3 +952,40 @@ def test_builtin_check_items_are_changed_only_by_superusers(agency):
     root = UserFactory(organization=agency, role=Role.ADMIN, is_superuser=True)
     assert not CheckItem.objects.for_user(staff, "change").filter(template=builtin).exists()
     assert CheckItem.objects.for_user(root, "change").filter(template=builtin).count() == 10
+
+
+def test_a_jpeg_header_followed_by_html_is_not_a_photo_and_nothing_is_saved(inspection, inspector, company):
+    forged = photo("现场.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<html><script>alert(1)</script></html>")
+    with pytest.raises(ValidationError) as exc:
+        services.record_finding(new_finding(inspection, company), inspector, [photo(), forged])
+    assert exc.value.message_dict == {
+        "photos": ["“现场.jpg” is not a photo that can be opened (JPEG, PNG, GIF, WebP or HEIC)."]
+    }
+    assert (Finding.objects.count(), Attachment.objects.count()) == (0, 0)
+
+
+def stored_exif(attachment: Attachment) -> Any:
+    with attachment.file.open("rb") as handle:
+        return Image.open(io.BytesIO(handle.read())).getexif()
+
+
+def test_a_finding_photo_is_stored_without_its_location_and_device(inspection, inspector, company):
+    content = image_bytes("JPEG", exif=gps_exif())
+    finding = services.record_finding(new_finding(inspection, company), inspector, [photo("现场.jpg", content)])
+    exif = stored_exif(services.photos_of(finding).get())
+    assert (dict(exif), dict(exif.get_ifd(0x8825))) == ({}, {})
+
+
+def test_a_finding_photo_keeps_its_location_when_the_agency_keeps_photo_metadata(inspection, inspector, company):
+    Organization.objects.filter(pk=inspection.project.agency_id).update(keep_photo_metadata=True)
+    content = image_bytes("JPEG", exif=gps_exif())
+    finding = services.record_finding(new_finding(inspection, company), inspector, [photo("现场.jpg", content)])
+    exif = stored_exif(services.photos_of(finding).get())
+    assert (exif[0x010F], exif.get_ifd(0x8825)[2]) == ("Xiaomi", (26.0, 4.0, 30.0))
+
+
+def test_a_heic_photo_is_stored_as_a_jpeg_every_browser_shows(inspection, inspector, company):
+    finding = services.record_finding(
+        new_finding(inspection, company), inspector, [photo("IMG_0001.HEIC", image_bytes("HEIF"))]
+    )
+    assert list(services.photos_of(finding).values_list("name", "mime_type")) == [("IMG_0001.jpg", "image/jpeg")]

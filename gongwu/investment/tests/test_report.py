@@ -318,3 +318,15 @@ def test_the_report_page_offers_the_form(staff: Any) -> None:
     content = response.content.decode()
     assert 'id="build-report"' in content
     assert not Job.objects.exists()
+
+
+def test_a_project_named_like_a_formula_is_a_text_cell_in_the_report(
+    staff: Any, agency: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    name = '=HYPERLINK("http://evil.example","查看")'
+    AnnualPlanFactory(project=ProjectFactory(agency=agency, code="GL-Z", name=name), year=YEAR, amount=PLAN)
+    client = client_in(staff, "en")
+    _response, job = build(client, django_capture_on_commit_callbacks, year=YEAR, month=MONTH, agency=agency.pk)
+    sheet = load_workbook(io.BytesIO(download(client, job))).worksheets[0]
+    [cell] = [c for (c,) in sheet.iter_rows(min_row=4, min_col=3, max_col=3) if c.value == name]
+    assert (cell.data_type, cell.quotePrefix) == ("s", True)
