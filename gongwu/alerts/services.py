@@ -134,11 +134,12 @@ def last_number_in(agency_id: int, year: int) -> int:
         .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
     )
-    for number in numbers.iterator(chunk_size=100):
+    for number in numbers[:20]:
         suffix = number.removeprefix(prefix)
         if suffix.isdigit():
             return int(suffix)
-    return 0
+    # Only numbers of another shape on top (e.g. "2026-A1", written by hand): the largest plain one.
+    return max((int(s) for n in numbers if (s := n.removeprefix(prefix)).isdigit()), default=0)
 
 
 def reserve_numbers(agency_id: int, year: int, count: int = 1, *, past_existing: bool = False) -> int:

@@ -100,6 +100,14 @@ def test_a_number_goes_on_past_9999():
 
 
 @pytest.mark.django_db
+def test_a_first_case_of_the_year_counts_on_from_the_plain_numbers_already_there():
+    agency = AgencyFactory()
+    for number in ("2026-0005", "2026-A12", "2026-0012b", "2025-0099"):  # written by hand, no counter yet
+        CaseFactory(agency=agency, number=number)
+    assert opened(agency) == "2026-0006"
+
+
+@pytest.mark.django_db
 def test_a_chunk_takes_consecutive_numbers_and_the_next_case_follows_it():
     agency = AgencyFactory()
     assert opened(agency) == "2026-0001"
