@@ -134,11 +134,12 @@ def last_number_in(agency_id: int, year: int) -> int:
         .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
     )
-    for number in numbers[:20]:
-        suffix = number.removeprefix(prefix)
-        if suffix.isdigit():
-            return int(suffix)
-    # Only numbers of another shape on top (e.g. "2026-A1", written by hand): the largest plain one.
+    last = numbers.first()
+    if last is None:
+        return 0
+    if last.removeprefix(prefix).isdigit():
+        return int(last.removeprefix(prefix))
+    # A number of another shape on top (e.g. "2026-A12", written by hand): the largest plain one.
     return max((int(s) for n in numbers if (s := n.removeprefix(prefix)).isdigit()), default=0)
 
 
