@@ -200,7 +200,7 @@ class Case(ScopedModel):
         return reverse("alerts:case_detail", args=[self.pk])
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.number_on_save and self._state.adding and not self.number:
+        if self.number_on_save and self._state.adding and not self.number and self.agency_id:
             from gongwu.alerts.services import save_numbered
 
             save_numbered(self, lambda: super(Case, self).save(*args, **kwargs))

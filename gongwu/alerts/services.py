@@ -150,9 +150,25 @@ def reserve_numbers(agency_id: int, year: int, count: int = 1, *, past_existing:
     and a rollback gives the numbers back. `past_existing` moves the counter past the cases' own largest
     number first (a number was found taken, e.g. written by hand or by a bulk load).
     """
-    counter = CaseCounter.objects.filter(agency_id=agency_id, year=year)
     if past_existing:
-        counter.update(last=Greatest(F("last"), Value(last_number_in(agency_id, year))))
+        CaseCounter.objects.filter(agency_id=agency_id, year=year).update(
+            last=Greatest(F("last"), Value(last_number_in(agency_id, year)))
+        )
+    last = _advance(agency_id, year, count)
+    if last is None:  # the agency's first case of the year: count on from its cases
+        try:
+            with transaction.atomic():
+                last = last_number_in(agency_id, year) + count
+                CaseCounter.objects.create(agency_id=agency_id, year=year, last=last)
+        except IntegrityError:
+            last = _advance(agency_id, year, count)  # another transaction made the counter meanwhile
+            if last is None:
+                raise
+    return last - count + 1
+
+
+def _advance(agency_id: int, year: int, count: int) -> int | None:
+    """Add `count` to the counter and return its new last number (None: there is no counter yet)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -160,18 +176,10 @@ def reserve_numbers(agency_id: int, year: int, count: int = 1, *, past_existing:
                 [count, agency_id, year],
             )
             row = cursor.fetchone()
-        last = row[0] if row else None
-    else:
-        # SQLite: the UPDATE takes the database's write lock until the transaction ends, so the read is ours.
-        last = counter.values_list("last", flat=True).first() if counter.update(last=F("last") + count) else None
-    if last is None:  # the agency's first case of the year: count on from its cases
-        try:
-            with transaction.atomic():
-                last = last_number_in(agency_id, year) + count
-                CaseCounter.objects.create(agency_id=agency_id, year=year, last=last)
-        except IntegrityError:  # another transaction made the counter meanwhile
-            return reserve_numbers(agency_id, year, count)
-    return last - count + 1
+        return row[0] if row else None
+    # Elsewhere (SQLite): the UPDATE takes the write lock until the transaction ends, so the read is ours.
+    counter = CaseCounter.objects.filter(agency_id=agency_id, year=year)
+    return counter.values_list("last", flat=True).first() if counter.update(last=F("last") + count) else None
 
 
 def next_number(agency_id: int, year: int) -> str:
@@ -184,7 +192,7 @@ def save_numbered(case: Case, save: Callable[[], None], attempts: int = 3) -> No
     """Save a new case with the agency's next number, both in one transaction (or savepoint). A number
     already taken (written by hand, or a bulk load that left the counter behind) is skipped: the counter
     moves past the cases' largest number and the case takes the next."""
-    year = case.opened_on.year
+    year = (case.opened_on or timezone.localdate()).year
     for attempt in range(attempts):
         try:
             with transaction.atomic():
