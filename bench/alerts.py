@@ -398,7 +398,8 @@ def differences(service: dict[str, Any], sql: dict[str, Any]) -> list[str]:
 
 
 def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> dict[str, dict[str, Any]]:
-    """Interleaved (A B C, C B A, …) like projects.time_calls, with a per-call query recorder."""
+    """Interleaved (A B C, C B A, …) like projects.time_calls, with a per-call query recorder: at least
+    list_api.MIN_ROUNDS rounds, then up to `n` while within `budget` seconds."""
     from django.db import connection
 
     for call in calls.values():  # warm-up
@@ -406,8 +407,8 @@ def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> di
     results = {name: {"times": [], "sql": [], "queries": 0, "recorder": None} for name in calls}
     names = list(calls)
     started = time.perf_counter()
-    for round_ in range(n):
-        if round_ >= 5 and time.perf_counter() - started > budget:
+    for round_ in range(max(n, list_api.MIN_ROUNDS)):
+        if round_ >= list_api.MIN_ROUNDS and time.perf_counter() - started > budget:
             break
         for name in names if round_ % 2 == 0 else reversed(names):
             recorder = Recorder()
@@ -419,15 +420,59 @@ def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> di
             results[name]["recorder"] = recorder
     return {
         name: {
-            "median": statistics.median(r["times"]),
-            "p95": list_api.percentile(r["times"], 0.95),
-            "n": len(r["times"]),
+            **list_api.spread(r["times"]),
             "sql": statistics.median(r["sql"]),
             "queries": r["recorder"].count,
             "top": r["recorder"].top(20),
         }
         for name, r in results.items()
     }
+
+
+class Rollback(Exception):
+    pass
+
+
+def rolled_back(call: Callable[[], Any]) -> Callable[[], Any]:
+    """`call` in a transaction that is rolled back, so every round starts from the same state."""
+    from django.db import transaction
+
+    def run() -> Any:
+        try:
+            with transaction.atomic():
+                call()
+                raise Rollback
+        except Rollback:
+            pass
+
+    return run
+
+
+def time_numbering(leader: Any, agency_id: int, today: datetime.date, n: int, budget: float) -> dict[str, Any]:
+    """What a new case of the board's agency pays for its number: the counter (`reserve_numbers`, after the
+    migration's `initialise_counters` has counted the loaded cases) against reading and sorting the year's
+    numbers as `next_number` did before the counter (`last_number_in`, now only a counter's first use);
+    and a whole new case through `open_case` as the system opens one. Interleaved, each rolled back."""
+    import importlib
+
+    from django.apps import apps
+
+    from gongwu.alerts import services
+    from gongwu.alerts.models import Case
+
+    t0 = time.perf_counter()
+    importlib.import_module("gongwu.alerts.migrations.0002_case_counter").initialise_counters(apps, None)
+    initialised = (time.perf_counter() - t0) * 1000
+
+    def new_case() -> None:
+        services.open_case(Case(agency_id=agency_id, title="基准测试事项", opened_on=today), None, notify_people=False)
+
+    calls = {
+        "counter": rolled_back(lambda: services.reserve_numbers(agency_id, today.year)),
+        "read and sort": rolled_back(lambda: services.last_number_in(agency_id, today.year)),
+        "open_case": rolled_back(new_case),
+    }
+    return {"initialise_ms": initialised, "timings": time_calls(calls, n, budget)}
 
 
 def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str, Any]) -> None:
@@ -449,12 +494,7 @@ def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str,
     params = {"agency": agency_id, "start": period.start, "end": period.end, "today": today}
     results["board_cases"] = Case.objects.filter(agency_id=agency_id).count()
     results["board_live"] = Case.objects.filter(agency_id=agency_id, status__in=services.OPEN_STATUSES).count()
-    numbering = []
-    for _ in range(5):  # what each new case of this agency pays for its number (services.next_number)
-        t0 = time.perf_counter()
-        services.next_number(agency_id, today.year)
-        numbering.append((time.perf_counter() - t0) * 1000)
-    results["next_number_ms"] = statistics.median(numbering)
+    results["numbering"] = time_numbering(leader, agency_id, today, args.requests, args.budget)
     service = lambda: services.board(Case.objects.for_user(leader), period, today)  # noqa: E731
     results["board_mismatches"] = differences(comparable(service()), board_by_sql(params))
     results["board_figures"] = service()
@@ -489,8 +529,7 @@ def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str,
 
 def main() -> None:
     args = parse_args()
-    os.environ["GONGWU_BENCH_DATABASE_URL"] = os.environ.get("GONGWU_BENCH_ALERTS_DATABASE_URL", DEFAULT_URL)
-    url = list_api.configure_environment()
+    url = list_api.configure_environment(DEFAULT_URL, "GONGWU_BENCH_ALERTS_DATABASE_URL")
     name = list_api.database_name(url)
     load_start = os.getloadavg()
     print(f"database: {name}; load average {' '.join(f'{x:.2f}' for x in load_start)} on {os.cpu_count()} CPUs")
@@ -518,6 +557,26 @@ def main() -> None:
         if not args.keep_db:
             list_api.admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     report(results)
+
+
+def print_numbering(numbering: dict[str, Any]) -> None:
+    timings = numbering["timings"]
+    print(
+        "  case numbers for this agency (each new case pays one), ms per call, interleaved, rolled back;"
+        f" counters initialised from the cases in {numbering['initialise_ms']:.0f} ms:"
+    )
+    for key, label in (
+        ("counter", "counter: services.reserve_numbers()"),
+        ("read and sort", "before: the year's numbers read and sorted"),
+        ("open_case", "a whole new case: services.open_case()"),
+    ):
+        t = timings[key]
+        print(
+            f"    {label:<42} {t['median']:8.2f} {t['p95']:8.2f} {list_api.min_max(t, digits=2)} {t['sql']:8.2f}"
+            f" {t['queries']:>3} {t['n']:>4}"
+        )
+    ratio = timings["read and sort"]["median"] / timings["counter"]["median"]
+    print(f"    read and sort / counter (medians) = {ratio:.1f}")
 
 
 def report(results: dict[str, Any]) -> None:
@@ -556,7 +615,7 @@ def report(results: dict[str, Any]) -> None:
             f"THE LEADER'S BOARD over {results['board_cases']:,} cases of one agency ({results['board_live']:,} live),"
             " current year; ms per call, interleaved"
         )
-        print(f"  {'measurement':<44} {'p50':>8} {'p95':>8} {'sql':>8} {'q':>3} {'n':>4}")
+        print(f"  {'measurement':<44} {'p50':>8} {'p95':>8} {'min–max':>17} {'sql':>8} {'q':>3} {'n':>4}")
         for config, timings in results["board"].items():
             for key, label in (
                 ("page", "page /alerts/board/ (leader)"),
@@ -568,7 +627,8 @@ def report(results: dict[str, Any]) -> None:
                     print(f"  {label + ' [' + config + ']':<44} {'n/a':>8}  {results['board_page_problem'] or ''}")
                     continue
                 print(
-                    f"  {label + ' [' + config + ']':<44} {t['median']:8.1f} {t['p95']:8.1f} {t['sql']:8.1f} {t['queries']:>3} {t['n']:>4}"
+                    f"  {label + ' [' + config + ']':<44} {t['median']:8.1f} {t['p95']:8.1f} {list_api.min_max(t)}"
+                    f" {t['sql']:8.1f} {t['queries']:>3} {t['n']:>4}"
                 )
             limit = timings["limit"]["median"]
             for key in ("page", "service"):
@@ -589,9 +649,7 @@ def report(results: dict[str, Any]) -> None:
                 print(f"    {d}")
         else:
             print("  figures: the service and the SQL limit agree on every count")
-        print(
-            f"  services.next_number() for this agency (each new case pays it): {results['next_number_ms']:.1f} ms median"
-        )
+        print_numbering(results["numbering"])
         timings = results["board"]["as configured"]
         print("  queries of one services.board() call (count, total ms):")
         for shape, count, seconds in timings["service"]["top"]:

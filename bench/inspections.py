@@ -485,8 +485,7 @@ def page_call(client: Any, url: str) -> Callable[[], Any]:
 
 def main() -> None:
     args = parse_args()
-    os.environ["GONGWU_BENCH_DATABASE_URL"] = os.environ.get("GONGWU_BENCH_INSPECTIONS_DATABASE_URL", DEFAULT_URL)
-    url = list_api.configure_environment()
+    url = list_api.configure_environment(DEFAULT_URL, "GONGWU_BENCH_INSPECTIONS_DATABASE_URL")
     media = tempfile.TemporaryDirectory(prefix="gongwu-bench-media-")
     os.environ["GONGWU_MEDIA_ROOT"] = media.name
     name = list_api.database_name(url)
@@ -582,11 +581,14 @@ def main() -> None:
 
 
 def print_timings(timings: dict[str, Any], labels: dict[str, str]) -> None:
-    print(f"  {'measurement':<48} {'p50':>8} {'p95':>8} {'sql':>8} {'q':>3} {'n':>4}")
+    print(f"  {'measurement':<48} {'p50':>8} {'p95':>8} {'min–max':>17} {'sql':>8} {'q':>3} {'n':>4}")
     for key, label in labels.items():
         if key in timings:
             t = timings[key]
-            print(f"  {label:<48} {t['median']:8.1f} {t['p95']:8.1f} {t['sql']:8.1f} {t['queries']:>3} {t['n']:>4}")
+            print(
+                f"  {label:<48} {t['median']:8.1f} {t['p95']:8.1f} {list_api.min_max(t)} {t['sql']:8.1f}"
+                f" {t['queries']:>3} {t['n']:>4}"
+            )
     limits = [k for k in ("limit", "limit_wm") if k in timings]
     for key in labels:
         if key in timings and key not in limits:

@@ -488,8 +488,7 @@ def time_job(user: Any, agency_id: int, year: int, month: int) -> dict[str, Any]
 
 def main() -> None:
     args = parse_args()
-    os.environ["GONGWU_BENCH_DATABASE_URL"] = os.environ.get("GONGWU_BENCH_INVESTMENT_DATABASE_URL", DEFAULT_URL)
-    url = list_api.configure_environment()
+    url = list_api.configure_environment(DEFAULT_URL, "GONGWU_BENCH_INVESTMENT_DATABASE_URL")
     media = tempfile.TemporaryDirectory(prefix="gongwu-bench-media-")
     os.environ["GONGWU_MEDIA_ROOT"] = media.name
     name = list_api.database_name(url)
@@ -595,7 +594,7 @@ def report(results: dict[str, Any]) -> None:
         )
     print("the measured agency: " + ", ".join(f"{n:,} {k}" for k, n in sizes.items()))
     print(f"THE DASHBOARD for {year}-{month:02d} ({results['page_url']}, {results['page_kb']:.0f} kB); ms, interleaved")
-    print(f"  {'measurement':<44} {'p50':>8} {'p95':>8} {'sql':>8} {'q':>3} {'n':>4}")
+    print(f"  {'measurement':<44} {'p50':>8} {'p95':>8} {'min–max':>17} {'sql':>8} {'q':>3} {'n':>4}")
     timings = results["dashboard"]
     labels = {
         "page": "page (staff user, django.test.Client)",
@@ -605,7 +604,10 @@ def report(results: dict[str, Any]) -> None:
     for key, label in labels.items():
         if key in timings:
             t = timings[key]
-            print(f"  {label:<44} {t['median']:8.1f} {t['p95']:8.1f} {t['sql']:8.1f} {t['queries']:>3} {t['n']:>4}")
+            print(
+                f"  {label:<44} {t['median']:8.1f} {t['p95']:8.1f} {list_api.min_max(t)} {t['sql']:8.1f}"
+                f" {t['queries']:>3} {t['n']:>4}"
+            )
     limit = timings["limit"]["median"]
     for key in ("page", "service"):
         if key in timings:

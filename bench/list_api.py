@@ -52,7 +52,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=100, help="timed in-process requests per endpoint and size")
     parser.add_argument("--budget", type=float, default=30, help="seconds per endpoint and size before stopping early")
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per wrk run (default %(default)s)")
-    parser.add_argument("--runs", type=int, default=3, help="wrk runs per endpoint; the median is reported")
+    parser.add_argument("--runs", type=int, default=5, help="wrk runs per endpoint, alternating; median and min–max")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default %(default)s)")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
@@ -63,12 +63,28 @@ def parse_args() -> argparse.Namespace:
 # --- environment and database -------------------------------------------------------------------------
 
 
-def configure_environment() -> str:
-    """Set the GONGWU_* variables the bench runs under; return the bench database URL."""
-    url = os.environ.get("GONGWU_BENCH_DATABASE_URL", DEFAULT_URL)
+def bench_database_url(default: str = DEFAULT_URL, variable: str | None = None) -> tuple[str, str]:
+    """The bench's database and where it came from: its own variable (`variable`, e.g.
+    GONGWU_BENCH_ALERTS_DATABASE_URL), else GONGWU_BENCH_DATABASE_URL, else `default`. One variable is read;
+    none is written, so a setting meant for another bench is never overridden."""
+    for name in (variable, "GONGWU_BENCH_DATABASE_URL"):
+        if name and os.environ.get(name):
+            return os.environ[name], name
+    return default, "default"
+
+
+def configure_environment(default: str = DEFAULT_URL, variable: str | None = None) -> str:
+    """Set the GONGWU_* variables the bench runs under; return the bench database URL (`bench_database_url`)."""
+    url, source = bench_database_url(default, variable)
     name = urllib.parse.urlsplit(url).path.lstrip("/")
     if not url.startswith(("postgres://", "postgresql://")) or "bench" not in name:
-        sys.exit(f"GONGWU_BENCH_DATABASE_URL must be a PostgreSQL database whose name contains 'bench': {url}")
+        sys.exit(
+            f"{source if source != 'default' else 'the database'} must be a PostgreSQL database whose name contains 'bench': {url}"
+        )
+    ignored = [v for v in (variable, "GONGWU_BENCH_DATABASE_URL") if v and v != source and os.environ.get(v)]
+    print(f"bench database from {source}: {name}" + (f" ({', '.join(ignored)} not used)" if ignored else ""))
+    if os.environ.get("GONGWU_DATABASE_URL", url) != url:
+        print("  (GONGWU_DATABASE_URL is not used: a bench drops its database, so it takes only a bench variable)")
     os.environ.update(
         {
             "GONGWU_DATABASE_URL": url,
@@ -163,6 +179,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
+# A measured path compared with a limit timed in the same run: at least this many interleaved rounds
+# (A, limit, A, limit …, the order reversed every other round), so each reports p50, p95 and its min–max.
+MIN_ROUNDS = 9
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """p50, p95, min and max of a series of timings (ms or req/s), and n."""
+    return {
+        "median": statistics.median(values),
+        "p95": percentile(values, 0.95),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def min_max(t: dict[str, float], width: int = 17, digits: int = 1) -> str:
+    """The 'min–max' column of a timing with `spread`'s keys (blank when it has none)."""
+    if "min" not in t:
+        return " " * width
+    return f"{t['min']:,.{digits}f}–{t['max']:,.{digits}f}".rjust(width)
+
+
 def time_endpoint(client: object, url: str, n: int, budget: float, **headers: str) -> dict[str, float]:
     """Median and p95 wall time of n GETs (fewer, but at least 5, once `budget` seconds are spent), plus
     queries and SQL time per request (from an execute wrapper)."""
@@ -193,9 +232,7 @@ def time_endpoint(client: object, url: str, n: int, budget: float, **headers: st
             assert response.status_code == 200
             sql_times.append(sum(ms for ms, _sql in queries))
     return {
-        "median": statistics.median(times),
-        "p95": percentile(times, 0.95),
-        "n": len(times),
+        **spread(times),
         "sql": statistics.median(sql_times),
         "queries": len(queries),
         "bytes": len(response.content),
@@ -392,6 +429,8 @@ def load_test(args: argparse.Namespace, token: str) -> dict[str, dict[str, float
             "p99": statistics.median(r["p99"] for r in runs),
             "bad": sum(r["bad"] for r in runs),
         }
+    # Each run's API ÷ bare (the two were loaded one after the other): the spread of the ratio.
+    summary["ratios"] = [a["rps"] / b["rps"] for a, b in zip(results["api"], results["bare"], strict=True) if b["rps"]]
     return summary
 
 
@@ -401,7 +440,7 @@ def load_test(args: argparse.Namespace, token: str) -> dict[str, dict[str, float
 def main() -> None:
     args = parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    url = configure_environment()
+    url = configure_environment(DEFAULT_URL, "GONGWU_BENCH_LIST_DATABASE_URL")
     name = database_name(url)
     print(f"database: {name} (dropped and recreated); load average {os.getloadavg()[0]:.2f}", flush=True)
     admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -474,7 +513,11 @@ def report(sizes: list[int], timings: dict, load: dict, args: argparse.Namespace
             )
         ratio = load["api"]["rps"] / load["bare"]["rps"]
         verdict = "meets" if ratio >= 0.5 else "MISSES"
-        print(f"ratio API / bare = {ratio:.2f}  (goal >= 0.50: {verdict})")
+        ratios = load.get("ratios") or [ratio]
+        print(
+            f"ratio API / bare = {ratio:.2f} (medians; per run {min(ratios):.2f}–{max(ratios):.2f})"
+            f"  (goal >= 0.50: {verdict})"
+        )
     print(
         f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )

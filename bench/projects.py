@@ -308,7 +308,8 @@ def differences(service: dict[str, Any], sql: dict[str, Any]) -> list[str]:
 
 
 def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> dict[str, dict[str, Any]]:
-    """Time the calls interleaved (A B C, then C B A, …) so drift hits them alike; like list_api.time_endpoint."""
+    """Time the calls interleaved (A B C, then C B A, …) so drift hits them alike; like list_api.time_endpoint.
+    At least list_api.MIN_ROUNDS rounds, then up to `n` while within `budget` seconds."""
     from django.db import connection
 
     for call in calls.values():  # warm-up
@@ -327,8 +328,8 @@ def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> di
     names = list(calls)
     started = time.perf_counter()
     with connection.execute_wrapper(record):
-        for round_ in range(n):
-            if round_ >= 5 and time.perf_counter() - started > budget:
+        for round_ in range(max(n, list_api.MIN_ROUNDS)):
+            if round_ >= list_api.MIN_ROUNDS and time.perf_counter() - started > budget:
                 break
             for name in names if round_ % 2 == 0 else reversed(names):
                 queries.clear()
@@ -339,9 +340,7 @@ def time_calls(calls: dict[str, Callable[[], Any]], n: int, budget: float) -> di
                 results[name]["last"] = list(queries)
     return {
         name: {
-            "median": statistics.median(r["times"]),
-            "p95": list_api.percentile(r["times"], 0.95),
-            "n": len(r["times"]),
+            **list_api.spread(r["times"]),
             "sql": statistics.median(r["sql_times"]),
             "queries": len(r["last"]),
             "last": r["last"],
@@ -396,8 +395,7 @@ def time_summary(calls: dict[str, Callable[[], Any]], args: argparse.Namespace, 
 
 def main() -> None:
     args = parse_args()
-    os.environ["GONGWU_BENCH_DATABASE_URL"] = os.environ.get("GONGWU_BENCH_PROJECTS_DATABASE_URL", DEFAULT_URL)
-    url = list_api.configure_environment()
+    url = list_api.configure_environment(DEFAULT_URL, "GONGWU_BENCH_PROJECTS_DATABASE_URL")
     name = list_api.database_name(url)
     print(f"database: {name}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     if not args.reuse_db:
@@ -497,14 +495,15 @@ def report(results: dict[str, Any]) -> None:
         f"{results['loaded']['project']:,} projects; the staff user's agency has {results['agency_projects']:,}."
         " PostgreSQL, in-process django.test.Client, ms per request or call"
     )
-    print(f"{'measurement':<52} {'p50':>7} {'p95':>7} {'sql':>7} {'q':>3} {'n':>4}  note")
+    print(f"{'measurement':<52} {'p50':>7} {'p95':>7} {'min–max':>17} {'sql':>7} {'q':>3} {'n':>4}  note")
 
     def line(label: str, t: dict | None, note: str) -> None:
         if t is None:
-            print(f"{label:<52} {'n/a':>7} {'':>7} {'':>7} {'':>3} {'':>4}  {note}")
+            print(f"{label:<52} {'n/a':>7} {'':>7} {'':>17} {'':>7} {'':>3} {'':>4}  {note}")
         else:
             print(
-                f"{label:<52} {t['median']:7.1f} {t['p95']:7.1f} {t['sql']:7.1f} {t['queries']:>3} {t['n']:>4}  {note}"
+                f"{label:<52} {t['median']:7.1f} {t['p95']:7.1f} {list_api.min_max(t)} {t['sql']:7.1f}"
+                f" {t['queries']:>3} {t['n']:>4}  {note}"
             )
 
     line("list page, searched + filtered", lists["search"], f"{results['search_hits']} rows match: {SEARCH_URL}")

@@ -170,6 +170,9 @@ class Case(ScopedModel):
 
     party_path = "responsible_org"
     objects = CaseQuerySet.as_manager()
+    # Set by `services.prepare_new_case`: the case takes the agency's next number when it is saved, inside
+    # the saving transaction (a form validated but not saved, e.g. an import's preview, takes none).
+    number_on_save = False
 
     class Meta:
         verbose_name = _("case")
@@ -195,6 +198,14 @@ class Case(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("alerts:case_detail", args=[self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.number_on_save and self._state.adding and not self.number and self.agency_id:
+            from gongwu.alerts.services import save_numbered
+
+            save_numbered(self, lambda: super(Case, self).save(*args, **kwargs))
+            return
+        super().save(*args, **kwargs)
 
     def change_log_agency_id(self) -> int | None:
         return self.agency_id
@@ -243,6 +254,26 @@ class Case(ScopedModel):
                 errors["responsible_person"] = _("The responsible person works for another organization.")
         if errors:
             raise ValidationError(errors)
+
+
+class CaseCounter(models.Model):
+    """The last case number an agency gave in a year (2026-0001 … 2026-9999, 2026-10000 …).
+
+    Each new case takes the next one inside its own transaction (`services.reserve_numbers`), so a number
+    costs one row update, however many cases the agency has; a case that fails to save gives it back.
+    """
+
+    agency = models.ForeignKey(Organization, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case counter")
+        verbose_name_plural = _("case counters")
+        constraints = [models.UniqueConstraint(fields=["agency", "year"], name="casecounter_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year}-{self.last:04d}"
 
 
 class EventAction(models.TextChoices):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,10 +19,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case as Case_
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Length
+from django.db.models.functions import Greatest, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from gongwu.alerts.models import (
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
+    CaseCounter,
     CaseEvent,
     EscalationAction,
     EscalationStep,
@@ -120,31 +121,101 @@ def record_event(
     )
 
 
-def next_number(agency_id: int, year: int) -> str:
-    """The agency's next case number in the year: 2026-0001 … 2026-9999, 2026-10000 …
+def case_number(year: int, number: int) -> str:
+    return f"{year}-{number:04d}"
 
-    The year's numbers are a range of the (agency, number) index; the longest, then the largest, is the last.
-    """
+
+def last_number_in(agency_id: int, year: int) -> int:
+    """The largest number among the agency's cases of the year (0 when none): a range of the (agency, number)
+    index, the longest, then the largest, first. Only for a counter's first use and after a clash."""
     prefix = f"{year}-"
-    last = (
+    numbers = (
         Case.objects.filter(agency_id=agency_id, number__gte=prefix, number__lt=f"{year}.")
         .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
-        .first()
     )
-    try:
-        number = int(last.removeprefix(prefix)) + 1 if last else 1
-    except ValueError:
-        number = Case.objects.filter(agency_id=agency_id, number__startswith=prefix).count() + 1
-    return f"{prefix}{number:04d}"
+    last = numbers.first()
+    if last is None:
+        return 0
+    if last.removeprefix(prefix).isdigit():
+        return int(last.removeprefix(prefix))
+    # A number of another shape on top (e.g. "2026-A12", written by hand): the largest plain one.
+    return max((int(s) for n in numbers if (s := n.removeprefix(prefix)).isdigit()), default=0)
+
+
+def reserve_numbers(agency_id: int, year: int, count: int = 1, *, past_existing: bool = False) -> int:
+    """Take the agency's next `count` case numbers of the year from its counter; return the first.
+
+    Call it inside the transaction that saves the cases: the counter row stays locked until it commits,
+    and a rollback gives the numbers back. `past_existing` moves the counter past the cases' own largest
+    number first (a number was found taken, e.g. written by hand or by a bulk load).
+    """
+    if past_existing:
+        CaseCounter.objects.filter(agency_id=agency_id, year=year).update(
+            last=Greatest(F("last"), Value(last_number_in(agency_id, year)))
+        )
+    last = _advance(agency_id, year, count)
+    if last is None:  # the agency's first case of the year: count on from its cases
+        try:
+            with transaction.atomic():
+                last = last_number_in(agency_id, year) + count
+                CaseCounter.objects.create(agency_id=agency_id, year=year, last=last)
+        except IntegrityError:
+            last = _advance(agency_id, year, count)  # another transaction made the counter meanwhile
+            if last is None:
+                raise
+    return last - count + 1
+
+
+def _advance(agency_id: int, year: int, count: int) -> int | None:
+    """Add `count` to the counter and return its new last number (None: there is no counter yet)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE alerts_casecounter SET last = last + %s WHERE agency_id = %s AND year = %s RETURNING last",
+                [count, agency_id, year],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    # Elsewhere (SQLite): the UPDATE takes the write lock until the transaction ends, so the read is ours.
+    counter = CaseCounter.objects.filter(agency_id=agency_id, year=year)
+    return counter.values_list("last", flat=True).first() if counter.update(last=F("last") + count) else None
+
+
+def next_number(agency_id: int, year: int) -> str:
+    """The number the agency's next case of the year would get, without taking it (for display)."""
+    last = CaseCounter.objects.filter(agency_id=agency_id, year=year).values_list("last", flat=True).first()
+    return case_number(year, (last if last is not None else last_number_in(agency_id, year)) + 1)
+
+
+def save_numbered(case: Case, save: Callable[[], None], attempts: int = 3) -> None:
+    """Save a new case with the agency's next number, both in one transaction (or savepoint). A number
+    already taken (written by hand, or a bulk load that left the counter behind) is skipped: the counter
+    moves past the cases' largest number and the case takes the next."""
+    year = (case.opened_on or timezone.localdate()).year
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                case.number = case_number(year, reserve_numbers(case.agency_id, year, past_existing=attempt > 0))
+                save()
+            return
+        except IntegrityError as exc:
+            taken = Case.objects.filter(agency_id=case.agency_id, number=case.number).exists()
+            if not taken or attempt == attempts - 1:
+                case.number = ""
+                raise
+            log.info("case number %s already taken (%s); taking the next", case.number, exc)
+            case.pk = None
+            case._state.adding = True
 
 
 def prepare_new_case(case: Case, actor: Any) -> None:
-    """Number a new case, default its agency, and mark it assigned when someone is already responsible."""
+    """Default a new case's agency, mark it assigned when someone is already responsible, and have it take
+    the agency's next number when it is saved."""
     if case.agency_id is None and getattr(actor, "agency", None) is not None:
         case.agency = actor.agency
-    if not case.number and case.agency_id:
-        case.number = next_number(case.agency_id, (case.opened_on or timezone.localdate()).year)
+    if not case.number:
+        case.number_on_save = True
     if case.meeting_id and case.source == Source.MANUAL:
         case.source = Source.MEETING
     if case.responsible_person_id and not case.responsible_org_id:
@@ -165,32 +236,22 @@ def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> Non
 
 
 def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
-    """Validate and save a new case through the change log (`actor` None: the system, e.g. the scan)."""
+    """Validate and save a new case through the change log (`actor` None: the system, e.g. the scan).
+
+    The case takes the agency's next number as it is saved (`save_numbered`), in this transaction."""
     prepare_new_case(case, actor)
-    for attempt in range(5):
-        try:
-            with transaction.atomic():
-                if actor is None:
-                    # Opened by the system (the scan): the case's own rules; the database's constraints guard
-                    # the rest, without full_clean's query per foreign key and constraint (bench/alerts.py).
-                    case.clean()
-                    case.save()
-                    core_services.log_change(
-                        instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
-                    )
-                else:
-                    core_services.create_object(instance=case, actor=actor)
-                record_opening(case, actor, notify_people=notify_people)
-            return case
-        except (IntegrityError, ValidationError) as exc:
-            # Someone else took the number meanwhile: take the next one. Anything else is a real error.
-            taken = Case.objects.filter(agency_id=case.agency_id, number=case.number).exists()
-            if not taken or attempt == 4:
-                raise
-            log.info("case number %s taken meanwhile (%s); retrying", case.number, exc)
-            case.pk = None
-            case._state.adding = True
-            case.number = next_number(case.agency_id, case.opened_on.year)
+    with transaction.atomic():
+        if actor is None:
+            # Opened by the system (the scan): the case's own rules; the database's constraints guard
+            # the rest, without full_clean's query per foreign key and constraint (bench/alerts.py).
+            case.clean()
+            case.save()
+            core_services.log_change(
+                instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
+            )
+        else:
+            core_services.create_object(instance=case, actor=actor)
+        record_opening(case, actor, notify_people=notify_people)
     return case
 
 
@@ -500,8 +561,9 @@ def open_rule_cases(
 ) -> None:
     """Open a chunk of a rule's new cases in one transaction: numbered, on their timelines, in the change
     log (chained in order) and notified, as `open_case` does one by one, with a few bulk inserts instead of
-    some twenty queries per case (bench/alerts.py). A clash with a case opened meanwhile (a parallel scan
-    or a hand-made number) falls back to one by one for the chunk; a chunk is all or nothing, so an
+    some twenty queries per case (bench/alerts.py). The chunk reserves its numbers from the agency's counter
+    at once; a number found taken (written by hand) makes it try once more past the largest, a case opened
+    meanwhile (a parallel scan) makes it fall back to one by one; a chunk is all or nothing, so an
     interrupted scan run again converges."""
     people = {
         user.pk: user
@@ -509,11 +571,9 @@ def open_rule_cases(
             pk__in={m.responsible_person_id for m, _level in chunk if m.responsible_person_id}
         )
     }
-    first = int(next_number(agency_id, today.year).removeprefix(f"{today.year}-"))
     cases = []
-    for offset, (match, level) in enumerate(chunk):
+    for match, level in chunk:
         case = rule_case(rule, agency_id, match, level, today)
-        case.number = f"{today.year}-{first + offset:04d}"
         person = people.get(case.responsible_person_id)
         if person is not None:
             case.responsible_org_id = person.organization_id
@@ -521,27 +581,20 @@ def open_rule_cases(
         # No clean(): the rule took department and director from the subject's own project, and the
         # deadline is set; its two look-ups per case were most of the first scan's queries.
         cases.append(case)
-    try:
-        with transaction.atomic():
-            Case.objects.bulk_create(cases)
-            events = []
+    for attempt in range(2):
+        try:
+            open_chunk(cases, agency_id, today.year, past_existing=attempt > 0)
+            break
+        except IntegrityError:
+            numbers = [case.number for case in cases]
             for case in cases:
-                data = {"trigger": case.trigger} if case.trigger else {}
-                events.append(CaseEvent(case=case, action=EventAction.OPENED, to_status=case.status, data=data))
-                if case.status == Status.ASSIGNED:
-                    events.append(
-                        CaseEvent(
-                            case=case, action=EventAction.ASSIGNED, from_status=Status.OPEN, to_status=case.status
-                        )
-                    )
-            CaseEvent.objects.bulk_create(events)
-            core_services.log_changes(
-                [(case, "create", None, core_services.snapshot(case)) for case in cases], actor=None
-            )
-    except IntegrityError:
-        for match, level in chunk:
-            open_rule_case(rule, agency_id, match, level, today, report)
-        return
+                case.number = ""
+            if attempt == 0 and Case.objects.filter(agency_id=agency_id, number__in=numbers).exists():
+                continue  # a number written by hand or by a bulk load: once more, past the largest
+            # A case opened meanwhile by another scan (the constraint keeps one): one by one.
+            for match, level in chunk:
+                open_rule_case(rule, agency_id, match, level, today, report)
+            return
     report.opened += len(cases)
     notes = [
         Notification(user=person, case=case, text=(_("New case for you: %(case)s") % {"case": case})[:300])
@@ -552,6 +605,25 @@ def open_rule_cases(
     for note in notes:
         if note.user.email:
             send_email(note.user, note.text)
+
+
+def open_chunk(cases: list[Case], agency_id: int, year: int, *, past_existing: bool = False) -> None:
+    """Number, insert and log a chunk of new cases in one transaction: all or nothing."""
+    with transaction.atomic():
+        first = reserve_numbers(agency_id, year, len(cases), past_existing=past_existing)
+        for offset, case in enumerate(cases):
+            case.number = case_number(year, first + offset)
+        Case.objects.bulk_create(cases)
+        events = []
+        for case in cases:
+            data = {"trigger": case.trigger} if case.trigger else {}
+            events.append(CaseEvent(case=case, action=EventAction.OPENED, to_status=case.status, data=data))
+            if case.status == Status.ASSIGNED:
+                events.append(
+                    CaseEvent(case=case, action=EventAction.ASSIGNED, from_status=Status.OPEN, to_status=case.status)
+                )
+        CaseEvent.objects.bulk_create(events)
+        core_services.log_changes([(case, "create", None, core_services.snapshot(case)) for case in cases], actor=None)
 
 
 def open_rule_case(

@@ -580,14 +580,10 @@ class Planner:
 class Writer:
     def __init__(self, planner: Planner) -> None:
         self.planner, self.rng = planner, planner.rng
-        self.case_numbers: dict[int, int] = {}
 
     def case_number(self, year: int) -> str:
-        if year not in self.case_numbers:
-            last = alerts_services.next_number(self.planner.city.pk, year)
-            self.case_numbers[year] = int(last.split("-")[1]) - 1
-        self.case_numbers[year] += 1
-        return f"{year}-{self.case_numbers[year]:04d}"
+        """The city's next case number of the year, taken from its counter as the services take one."""
+        return alerts_services.case_number(year, alerts_services.reserve_numbers(self.planner.city.pk, year))
 
     def year(self, year: int, visits: list[Visit], notices: dict[str, int], *, until: Day | None = None) -> None:
         """The year's inspections and findings; its notices (all closed, `late` of them after the deadline)."""
@@ -850,7 +846,9 @@ class Story:
         )
         case_number = notice.case.number
         if not case_number.startswith(f"{CURRENT}-"):
-            case_number = alerts_services.next_number(notice.agency_id, CURRENT)
+            case_number = alerts_services.case_number(
+                CURRENT, alerts_services.reserve_numbers(notice.agency_id, CURRENT)
+            )
         Case.objects.filter(pk=notice.case_id).update(opened_on=issued, deadline=deadline, number=case_number)
         self.settle(issued, 15)
         notice.refresh_from_db()
