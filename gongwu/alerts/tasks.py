@@ -19,8 +19,8 @@ from django_tasks import task
 
 from gongwu.alerts import services
 from gongwu.core import context
-from gongwu.core.models import Job, JobStatus, Organization, User
-from gongwu.core.tasks import _claim
+from gongwu.core.jobs import claim, working
+from gongwu.core.models import Job, Organization, User
 
 STEPS = {"scan": ("scan",), "escalate": ("escalate",), "daily": ("scan", "escalate")}
 TITLES = {
@@ -67,34 +67,27 @@ def run(job: Job) -> Job:
     day = datetime.date.fromisoformat(job.params["date"])
     agency_ids = [job.params["agency"]] if job.params.get("agency") else None
     result: dict[str, Any] = {"date": day.isoformat(), "opened": 0, "raised": 0, "cleared": 0, "escalated": 0}
-    with context.change_source("task", f"job{job.pk}"):
-        try:
-            for done, step in enumerate(job.params["steps"], start=1):
-                if step == "scan":
-                    report = services.scan(today=day, agency_ids=agency_ids)
-                    result |= {
-                        "opened": report.opened,
-                        "raised": report.raised,
-                        "cleared": report.cleared,
-                        "examined": report.examined,
-                    }
-                else:
-                    result["escalated"] = services.escalate(today=day, agency_ids=agency_ids)
-                Job.objects.filter(pk=job.pk).update(progress=done)
-        except Exception as exc:  # the job must end visibly, whatever went wrong
-            job.status, job.message = JobStatus.FAILED, str(exc)[:2000]
-        else:
-            job.status, job.message = JobStatus.DONE, summary(result)
-            job.progress = job.total
     job.result = result
-    job.finished = timezone.now()
-    job.save(update_fields=["status", "message", "result", "progress", "finished"])
+    with context.change_source("task", f"job{job.pk}"), working(job) as work:
+        for done, step in enumerate(job.params["steps"], start=1):
+            if step == "scan":
+                report = services.scan(today=day, agency_ids=agency_ids)
+                result |= {
+                    "opened": report.opened,
+                    "raised": report.raised,
+                    "cleared": report.cleared,
+                    "examined": report.examined,
+                }
+            else:
+                result["escalated"] = services.escalate(today=day, agency_ids=agency_ids)
+            work.progress(done, every=1)
+        work.done(summary(result), result=result)
     return job
 
 
 def run_job(job_id: int) -> Job | None:
     """Claim a queued alerts job and run it; None when another worker has it or it is done."""
-    job = _claim(job_id)
+    job = claim(job_id)
     return run(job) if job is not None else None
 
 

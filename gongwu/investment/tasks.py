@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 
 from django.core.files.base import ContentFile
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from gongwu.core import context
-from gongwu.core.models import JobStatus, Organization
-from gongwu.core.tasks import _claim
+from gongwu.core.jobs import claim, working
+from gongwu.core.models import Organization
 from gongwu.investment import services
 from gongwu.investment.imports import report_title, write_monthly_report
 from gongwu.investment.models import AnnualPlan
@@ -19,39 +19,26 @@ from gongwu.investment.models import AnnualPlan
 
 @task()
 def build_monthly_report(job_id: int, language: str = "zh-hans") -> None:
-    job = _claim(job_id)
+    job = claim(job_id)
     if job is None:
         return
     params = job.params
     agency_ids, year, month = list(params["agency_ids"]), int(params["year"]), int(params["month"])
-    with translation.override(language), context.change_source("task", f"job{job.pk}"):
-        try:
-            rows = services.plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
-            job.total = len(rows)
-            job.save(update_fields=["total"])
-
-            def progress(done: int) -> None:
-                type(job).objects.filter(pk=job.pk).update(progress=done)
-
-            names = list(Organization.objects.filter(pk__in=agency_ids).order_by("name").values_list("name", flat=True))
-            stream = io.BytesIO()
-            write_monthly_report(
-                rows,
-                title=report_title(names, year, month),
-                year=year,
-                month=month,
-                base=services.payment_base_of(agency_ids),
-                curves=services.monthly_curves(agency_ids, year),
-                stream=stream,
-                progress=progress,
-            )
-            filename = _("investment-report-%(year)s-%(month)02d.xlsx") % {"year": year, "month": month}
-            job.file.save(filename, ContentFile(stream.getvalue()), save=False)
-        except Exception as exc:  # the job must end visibly, whatever went wrong
-            job.status, job.message = JobStatus.FAILED, str(exc)[:2000]
-        else:
-            job.status = JobStatus.DONE
-            job.progress = job.total
-            job.message = _("%(count)d projects in the report.") % {"count": job.total}
-    job.finished = timezone.now()
-    job.save(update_fields=["status", "message", "progress", "file", "finished"])
+    with translation.override(language), context.change_source("task", f"job{job.pk}"), working(job) as work:
+        rows = services.plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
+        work.set_total(len(rows))
+        names = list(Organization.objects.filter(pk__in=agency_ids).order_by("name").values_list("name", flat=True))
+        stream = io.BytesIO()
+        write_monthly_report(
+            rows,
+            title=report_title(names, year, month),
+            year=year,
+            month=month,
+            base=services.payment_base_of(agency_ids),
+            curves=services.monthly_curves(agency_ids, year),
+            stream=stream,
+            progress=lambda done: work.progress(done, every=1),
+        )
+        filename = _("investment-report-%(year)s-%(month)02d.xlsx") % {"year": year, "month": month}
+        job.file.save(filename, ContentFile(stream.getvalue()), save=False)
+        work.done(_("%(count)d projects in the report.") % {"count": job.total})
