@@ -73,4 +73,6 @@ def calendar_warning_html(request: HttpRequest, years: list[int]) -> str:
     link = ""
     if user_may(request.user, CalendarDay, Action.ADD):
         link = format_html(' <a href="{}">{}</a>', reverse("core:calendarday_list"), _("Enter the schedule"))
-    return format_html('<div class="alert alert-warning" role="alert" data-calendar-warning>{}{}</div>', text, link)
+    return format_html(
+        '<div class="alert alert-warning" role="alert" data-calendar-warning><div>{}{}</div></div>', text, link
+    )
