@@ -12,9 +12,21 @@ from gongwu.core.generic.forms import AgencyForm
 from gongwu.core.models import Organization, OrganizationKind, User
 from gongwu.core.models.organizations import COMPANY_KINDS
 
+# What the loop owns on an existing case: the agency and opening day stay; the deadline and who is
+# responsible change only through the owners' reasoned actions (reschedule, reassign), on the timeline.
+FIXED_AFTER_OPENING = (
+    "agency",
+    "opened_on",
+    "responsible_org",
+    "responsible_person",
+    "deadline",
+    "deadline_working_days",
+)
+
 
 class CaseForm(AgencyForm):
-    """A manual case (or a meeting decision's action item): the service opens it."""
+    """A manual case (or a meeting decision's action item): the service opens it. On an existing case the
+    form offers only what may change by editing (`FIXED_AFTER_OPENING` is left out)."""
 
     class Meta:
         model = Case
@@ -52,9 +64,14 @@ class CaseForm(AgencyForm):
             | Q(pk__in=User.objects.for_user(self.user).values("pk") if self.user is not None else [])
         )
         self.fields["responsible_person"].queryset = people.order_by("organization", "username")
+        if self.instance.pk is not None and not getattr(self, "keeps_loop_fields", False):
+            for name in FIXED_AFTER_OPENING:
+                self.fields.pop(name, None)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.instance.pk is not None and "deadline" not in self.fields:
+            return data
         if not data.get("deadline") and not data.get("deadline_working_days"):
             self.add_error("deadline", _("Give a deadline: a date or a number of working days."))
         return data

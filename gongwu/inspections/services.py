@@ -473,9 +473,9 @@ def answer_notice(notice: RectificationNotice, answers: dict[int, Answer], actor
         summary = "\n".join(f"{i}. {answers[f.pk].text.strip()}" for i, f in enumerate(findings, start=1))
         case = notice.case
         if case.status == Status.ASSIGNED:
-            alerts.transition(case, "start", actor)
+            alerts.transition(case, "start", actor, by_subject=True)
             case.refresh_from_db()
-        notice.case = alerts.transition(case, "respond", actor, text=summary)
+        notice.case = alerts.transition(case, "respond", actor, text=summary, by_subject=True)
     return notice
 
 
@@ -484,7 +484,7 @@ def reinspect(notice: RectificationNotice, actor: Any, *, close: bool, text: str
     if actor.organization_id == notice.company_id:
         raise PermissionDenied(_("The company that was inspected cannot re-inspect its own rectification."))
     with transaction.atomic():
-        alerts.transition(notice.case, "close" if close else "send_back", actor, text=text)
+        alerts.transition(notice.case, "close" if close else "send_back", actor, text=text, by_subject=True)
         today = timezone.localdate()
         if close:
             Finding.objects.filter(notice=notice).update(status=FindingStatus.CLOSED, closed_on=today)

@@ -5,6 +5,7 @@ from gongwu.core.models.organizations import COMPANY_KINDS, GOVERNMENT_KINDS, Or
 from gongwu.core.models.scoping import Action, Role, ScopedModel, ScopedQuerySet, allowed_actions, user_may
 from gongwu.core.models.tokens import APIToken
 from gongwu.core.models.users import User
+from gongwu.core.models.voiding import VoidableModel
 
 __all__ = [
     "COMPANY_KINDS",
@@ -22,6 +23,7 @@ __all__ = [
     "ScopedModel",
     "ScopedQuerySet",
     "User",
+    "VoidableModel",
     "allowed_actions",
     "user_may",
 ]
