@@ -63,7 +63,9 @@ class CaseLedgerForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        opened_on = self.fields["opened_on"]
+        opened_on = self.fields.get("opened_on")
+        if opened_on is None:
+            return  # an existing case: the day it was opened stays
         opened_on.required = False  # not a column: today for a new case, as stored for an existing one
         # A callable default makes Django compare with a hidden "initial-" input that a ledger row does
         # not have, so every existing case would count as changed.
@@ -73,7 +75,7 @@ class CaseLedgerForm(CaseForm):
         data = super().clean()
         instance = self.instance
         new = instance.pk is None
-        if not data.get("opened_on"):
+        if new and not data.get("opened_on"):
             data["opened_on"] = timezone.localdate() if new else instance.opened_on
         source = data.get("source") or (Source.TOUR if new else instance.source)
         data["source"] = source

@@ -255,7 +255,8 @@ def transition(
             gives_away = locked.responsible_org_id is not None and new_org != locked.responsible_org_id
             if (moves_deadline or gives_away) and not may_reschedule(actor, locked):
                 raise PermissionDenied(_("Only the case's owners may change its deadline or who is responsible."))
-            if (moves_deadline or gives_away) and not text:
+            # The first assignment of an open case sets its terms; a later change needs its reason.
+            if (moves_deadline or gives_away) and locked.status != Status.OPEN and not text:
                 raise ValidationError({"text": _("Give the reason for the change.")})
             locked.responsible_org = responsible_org or responsible_person.organization
             locked.responsible_person = responsible_person
