@@ -164,6 +164,8 @@ def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
         original = model.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=instance.pk).first()
         if original is None:
             raise PermissionDenied(_("You may not change this record."))
+        if getattr(original, "voided_at", None) is not None:
+            raise PermissionDenied(_("A voided record no longer changes."))
         before = snapshot(original)
         instance.full_clean()
         instance.save()

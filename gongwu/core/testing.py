@@ -229,9 +229,9 @@ class ModelTestData(ABC):
         data, _field, _message = self.invalid_form_data(agency)
         return self.api_keys(data)
 
-    def invalid_edit_data(self, obj: Any) -> tuple[dict[str, Any], str, str]:
+    def invalid_edit_data(self, obj: Any, agency: Organization) -> tuple[dict[str, Any], str, str]:
         """Edit data with an error (the edit form may offer fewer fields than the add form)."""
-        return self.invalid_form_data(obj.agency if hasattr(obj, "agency") else None)
+        return self.invalid_form_data(agency)
 
     def voided_not_deleted(self, obj: Any) -> bool:
         """A record of supervision: the generic delete is refused and it is voided with a reason instead."""
@@ -369,7 +369,7 @@ class ObjectViewTests(ModelTestData):
 
     def test_invalid_edit_leaves_the_object_as_it_was(self, world: World, obj: Any) -> None:
         before = stored(obj)
-        data, field, _message = self.invalid_edit_data(obj)
+        data, field, _message = self.invalid_edit_data(obj, world.agency)
         response = english_client(world.actor).post(self.url(f"{obj.pk}/edit/"), data)
         assert response.status_code == 422
         assert field in response.context["form"].errors

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.core.models import Organization, ScopedModel, ScopedQuerySet, User
+from gongwu.core.models import Organization, ScopedModel, ScopedQuerySet, User, VoidableModel
 from gongwu.core.models.scoping import Role
 from gongwu.projects.models import Project, ProjectChild, Section
 
@@ -269,7 +269,7 @@ class HazardousWork(ProjectChild):
             raise ValidationError(errors)
 
 
-class Inspection(ProjectChild):
+class Inspection(VoidableModel, ProjectChild):
     """One inspection of a project (or a section, or a hazardous work) by an organization's people."""
 
     project = models.ForeignKey(
@@ -494,7 +494,7 @@ class NoticeKind(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification notice (整改通知书)")
 
 
-class RectificationNotice(ProjectChild):
+class RectificationNotice(VoidableModel, ProjectChild):
     """A numbered notice grouping findings, addressed to a company, with a deadline in working days.
 
     Issued through `services.issue_notice`, which opens its case (source inspection, kind 整改); the

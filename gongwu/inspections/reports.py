@@ -409,7 +409,7 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
 def open_notices(agency_ids: list[int], end: datetime.date) -> list[dict[str, Any]]:
     """Notices issued up to the period's end and not yet closed, overdue ones first."""
     notices = (
-        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__lte=end)
+        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__lte=end, voided_at__isnull=True)
         .exclude(case__status__in=DONE_STATUSES)
         .select_related("project", "company", "case")
         .order_by("deadline", "id")[:100]

@@ -188,6 +188,8 @@ def crud_router(
         return 200, obj
 
     if viewset.form is None or viewset.read_only or read_only:
+        if viewset.voidable():  # written through its own services (a notice), but voided like any record
+            add_void_endpoint(router, viewset, queryset_for, Out)
         return router
 
     # A field the form does not require (an agency that defaults to the user's own) may be left out.

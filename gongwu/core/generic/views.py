@@ -240,7 +240,9 @@ class ObjectDetailView(ViewSetView):
                 .order_by("-id")[:50]
             )
         may_change = (
-            not self.viewset.read_only and type(obj).objects.for_user(user, Action.CHANGE).filter(pk=obj.pk).exists()
+            not self.viewset.read_only
+            and getattr(obj, "voided_at", None) is None
+            and type(obj).objects.for_user(user, Action.CHANGE).filter(pk=obj.pk).exists()
         )
         must_void = isinstance(obj, VoidableModel) and obj.must_void()
         may_delete = (
