@@ -278,6 +278,12 @@ def crud_router(
         operation_id=f"{name}_delete",
     )
     def delete(request: HttpRequest, pk: int) -> Any:
+        visible = viewset.get_queryset(request.user).filter(pk=pk).first()
+        if visible is not None and user_may(request.user, model, Action.DELETE):
+            try:
+                services.refuse_delete(visible)
+            except services.VoidInstead as exc:
+                return 409, {"detail": str(exc)}
         obj = changeable(request, pk, Action.DELETE)
         if obj is None:
             return 404, {"detail": _("Not found.")}

@@ -375,7 +375,10 @@ class ObjectExportView(ViewSetView):
             name = _("%(things)s import template") % {"things": self.meta.verbose_name_plural}
         else:
             filterset = self.viewset.filtered(request, Action.EXPORT)
-            ledger.write_xlsx(filterset.qs.iterator(chunk_size=2000), stream)
+            rows = filterset.qs
+            if self.viewset.voidable() and request.GET.get("voided") != "voided":
+                rows = rows.filter(voided_at__isnull=True)  # the ledger of what counts (voided: asked for)
+            ledger.write_xlsx(rows.iterator(chunk_size=2000), stream)
             name = f"{self.meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}"
         return xlsx_response(stream.getvalue(), f"{name}.xlsx")
 
