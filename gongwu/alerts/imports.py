@@ -145,11 +145,11 @@ class CaseLedger(Ledger):
             errors.extend(self.loop_changes(existing, data, cells))
             for name in LOOP_FIELDS:  # as stored (an empty cell keeps the stored value too)
                 data.pop(name, None)
-            if owners.owner_of(existing) is not None and not errors:
+            if owners.owner_of(existing) is not None:
                 # A notice's case follows its notice: an import changes nothing on it.
                 form = self._build_form(dict(data), existing, user)
-                if form.is_valid() and form.has_changed():
-                    errors.append(owners.refusal(existing))
+                if errors or not form.is_valid() or form.has_changed():
+                    errors.insert(0, owners.refusal(existing))
         elif number:
             message = _(
                 "%(column)s: no case numbered “%(number)s”. Leave it empty (or write a row number) to add a case."
