@@ -194,7 +194,7 @@ class CaseLedger(Ledger):
                 message = _("%(column)s: the source of a case does not change (stored: “%(stored)s”).")
             elif name == "deadline":
                 message = _(
-                    "%(column)s: a deadline is moved by the case's owners with the “change deadline” action and "
+                    "%(column)s: a deadline is moved by the case's owners with the “change the deadline” action and "
                     "a reason, not by import (stored: “%(stored)s”)."
                 )
             else:

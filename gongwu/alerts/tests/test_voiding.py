@@ -128,7 +128,9 @@ def test_staff_give_a_case_to_another_company_with_a_reason_through_the_api(w):
     )
     assert no_reason.status_code == 422
     response = client.post(
-        f"/api/cases/{case.pk}/reassign/", {"responsible_org_id": other.pk, "reason": "监理单位牵头"}, "application/json"
+        f"/api/cases/{case.pk}/reassign/",
+        {"responsible_org_id": other.pk, "reason": "监理单位牵头"},
+        "application/json",
     )
     assert response.status_code == 200, response.content
     case.refresh_from_db()
@@ -165,7 +167,7 @@ def test_an_imported_deadline_change_is_a_row_error_pointing_to_the_action(w):
     before = stored(case)
     result = CaseLedger().apply(rows, w["staff"])
     assert result.summary["error"] == 1
-    assert any("change deadline" in error for error in result.rows[0].errors)
+    assert any("change the deadline" in error for error in result.rows[0].errors)
     assert stored(case) == before
 
 
@@ -195,7 +197,9 @@ def test_a_voided_case_keeps_its_timeline_and_leaves_the_boards_open_and_closed_
     assert (figures["opened"], figures["open"], figures["voided"]) == (2, 2, 0)
     with pytest.raises(PermissionDenied):
         services.void_case(instance=case, actor=w["inspector"], reason="误报")
-    response = api_client(w["staff"]).post(f"/api/cases/{case.pk}/void/", {"reason": "误报：已于上月封顶"}, "application/json")
+    response = api_client(w["staff"]).post(
+        f"/api/cases/{case.pk}/void/", {"reason": "误报：已于上月封顶"}, "application/json"
+    )
     assert response.status_code == 200, response.content
     case.refresh_from_db()
     assert (case.status, case.void_reason, case.voided_by) == (Status.VOIDED, "误报：已于上月封顶", w["staff"])

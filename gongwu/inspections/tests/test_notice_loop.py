@@ -211,7 +211,11 @@ def test_a_notice_is_not_deleted_but_voided_with_its_case_and_leaves_the_figures
     response = staff.post(f"/inspections/notices/{notice.pk}/void/", {"reason": "误发，企业名称错误"})
     assert response.status_code == 302
     notice.refresh_from_db()
-    assert (notice.is_voided, notice.void_reason, services.notice_status(notice)) == (True, "误发，企业名称错误", "voided")
+    assert (notice.is_voided, notice.void_reason, services.notice_status(notice)) == (
+        True,
+        "误发，企业名称错误",
+        "voided",
+    )
     notice.case.refresh_from_db()
     assert notice.case.status == Status.VOIDED
     assert CaseEvent.objects.filter(case=notice.case, action=EventAction.VOIDED, text="误发，企业名称错误").exists()
