@@ -412,7 +412,7 @@ def figure(value: Any, url: str | None, **extra: Any) -> dict[str, Any]:
 def board_context(figures: dict[str, Any], period: services.Period, user: Any) -> dict[str, Any]:
     """The board's figures, each with the link to the list of exactly the cases it counts."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    in_period = {"opened_from": start, "opened_to": end}
+    in_period = {"opened_from": start, "opened_to": end, "voided": "live"}  # a voided case counts nowhere
     done = [Status.CLOSED, Status.ARCHIVED]
     live = {"live": "true"}
     cards = [
@@ -536,7 +536,8 @@ def board_context(figures: dict[str, Any], period: services.Period, user: Any) -
             ],
         },
     }
-    return {"cards": cards, "supervision": supervision, "groups": groups, "charts": charts}
+    voided = figure(figures["voided"], case_list_url(opened_from=start, opened_to=end, voided="voided"), key="voided")
+    return {"cards": cards, "voided": voided, "supervision": supervision, "groups": groups, "charts": charts}
 
 
 @login_required

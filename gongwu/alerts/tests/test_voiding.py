@@ -208,6 +208,9 @@ def test_a_voided_case_keeps_its_timeline_and_leaves_the_boards_open_and_closed_
     assert (figures["opened"], figures["open"], figures["closed"], figures["voided"]) == (1, 1, 0, 1)
     board = api_client(w["staff"]).get("/api/alerts/board/", {"year": 2026}).json()
     assert board["voided"] == 1
+    board_page = english_client(w["staff"]).get("/alerts/board/", {"year": 2026}).content.decode()
+    assert "1 case opened in the period was voided and is counted nowhere." in board_page
+    assert "voided=voided" in board_page
     page = english_client(w["staff"]).get(case.get_absolute_url()).content.decode()
     assert 'id="voided"' in page and "误报：已于上月封顶" in page
     assert 'id="actions"' not in page  # a voided case takes no more steps
