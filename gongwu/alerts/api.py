@@ -44,6 +44,8 @@ from gongwu.core.models import Action, Attachment, Organization, OrganizationKin
 
 class CaseOut(Schema):
     id: int
+    voided_at: datetime.datetime | None = Field(None, description="Set when voided: it counts in no figure.")
+    void_reason: str = ""
     number: str
     agency_id: int
     source: str
