@@ -480,6 +480,12 @@ class Finding(ProjectChild):
             errors["responsible_org"] = _("A finding is addressed to a company taking part in the project.")
         if self.deadline and self.found_on and self.deadline < self.found_on:
             errors["deadline"] = _("The deadline is before the finding.")
+        if (
+            self.pk is None
+            and self.inspection_id
+            and Inspection.objects.filter(pk=self.inspection_id, voided_at__isnull=False).exists()
+        ):
+            errors["inspection"] = _("The inspection is voided; it takes no new findings.")
         if self.pk:
             stored = Finding.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == FindingStatus.CLOSED:

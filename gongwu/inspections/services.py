@@ -140,6 +140,8 @@ def add_sheet(inspection: Inspection, template: ChecklistTemplate, actor: Any) -
         raise PermissionDenied(_("You may not change this inspection."))
     if template.agency_id not in (None, inspection.project.agency_id):
         raise ValidationError({"template": _("The checklist belongs to another agency.")})
+    if inspection.voided_at is not None:
+        raise ValidationError(_("The inspection is voided; it no longer changes."))
     if inspection.status == InspectionStatus.COMPLETED:
         raise ValidationError(_("The inspection is completed; its sheets can no longer change."))
     with transaction.atomic():
@@ -161,6 +163,8 @@ def record_results(sheet: ScoreSheet, entries: dict[int, ItemEntry], actor: Any)
     nothing: a deduction beyond an item's points or on an item marked 缺项 is refused with its message."""
     if not Inspection.objects.for_user(actor, Action.CHANGE).filter(pk=sheet.inspection_id).exists():
         raise PermissionDenied(_("You may not change this inspection."))
+    if sheet.inspection.voided_at is not None:
+        raise ValidationError(_("The inspection is voided; it no longer changes."))
     if sheet.inspection.status == InspectionStatus.COMPLETED:
         raise ValidationError(_("The inspection is completed; its sheets can no longer change."))
     results = {r.item_id: r for r in sheet.results.select_related("item")}
@@ -196,6 +200,8 @@ def complete_inspection(inspection: Inspection, actor: Any, result: str = "") ->
         locked = Inspection.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=inspection.pk).first()
         if locked is None:
             raise PermissionDenied(_("You may not change this inspection."))
+        if locked.voided_at is not None:
+            raise ValidationError(_("The inspection is voided; it no longer changes."))
         before = core_services.snapshot(locked)
         score_inspection(locked)
         locked.refresh_from_db()

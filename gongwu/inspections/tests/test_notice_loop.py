@@ -260,6 +260,18 @@ def test_an_inspection_with_findings_on_a_live_notice_is_voided_only_after_the_n
     assert (figures.inspections, figures.findings) == (0, 0)
     with pytest.raises(Exception, match="voided inspection"):
         services.open_rectification_notice(list(inspection.findings.all()), people["inspector"])
+    completed = api_client(people["inspector"]).post(
+        f"/api/inspections/{inspection.pk}/complete/", {"result": "合格"}, "application/json"
+    )
+    assert completed.status_code == 422
+    assert "voided" in completed.json()["detail"][0]["msg"]
+    late = Finding(
+        inspection=inspection, responsible_org=people["contractor"], category="scaffold", description="补录隐患"
+    )
+    with pytest.raises(Exception, match="takes no new findings"):
+        services.record_finding(late, people["inspector"])
+    inspection.refresh_from_db()
+    assert inspection.status != "completed" and inspection.findings.count() == 2
 
 
 def test_the_admin_offers_no_delete_for_records_of_supervision(notice, people):
