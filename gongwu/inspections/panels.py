@@ -40,7 +40,7 @@ def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[s
         "notices_open": notices.exclude(case__status__in=("closed", "archived")).count(),
         "latest": latest,
         "urls": {
-            "inspections": reverse("inspections:inspection_list") + query,
+            "inspections": reverse("inspections:inspection_list") + query + "&voided=live",
             "findings": reverse("inspections:finding_list") + query + "&status=open&status=notified&status=rectified",
             "notices": reverse("inspections:rectificationnotice_list") + query + "&state=open",
             "start": reverse("inspections:start") + query,

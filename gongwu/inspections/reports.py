@@ -94,7 +94,8 @@ class Links(ListLinks):
     """Addresses of the lists behind the figures, in the filters of filters.py."""
 
     def inspections(self, **params: Any) -> str:
-        span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat()}
+        # the figures leave voided records out, and so do the lists behind them
+        span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat(), "voided": "live"}
         return self._url("inspections:inspection_list", {**span, **params})
 
     def findings(self, **params: Any) -> str:
@@ -102,7 +103,11 @@ class Links(ListLinks):
         return self._url("inspections:finding_list", {**span, **params})
 
     def notices(self, **params: Any) -> str:
-        span = {"issued_from": self.period.start.isoformat(), "issued_to": self.period.end.isoformat()}
+        span = {
+            "issued_from": self.period.start.isoformat(),
+            "issued_to": self.period.end.isoformat(),
+            "voided": "live",
+        }
         return self._url("inspections:rectificationnotice_list", {**span, **params})
 
     def accidents(self) -> str:

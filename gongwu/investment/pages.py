@@ -255,7 +255,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         )
 
     def actuals_url(month: datetime.date, status: str = "") -> str:
-        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month}
+        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month, "voided": "live"}
         if status:
             query["status"] = status
         return reverse("investment:monthlyactual_list") + "?" + urlencode(query)
