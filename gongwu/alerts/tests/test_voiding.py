@@ -158,6 +158,19 @@ def test_the_edit_page_offers_only_what_may_change(w):
     assert (case.title, case.deadline) == ("临边防护缺失（复查）", DEADLINE)
 
 
+def test_only_a_leader_undoes_a_supervision_order_on_the_edit_page(w):
+    case = supervision(w)
+    data = {"title": case.title, "kind": Kind.WARNING, "level": case.level}
+    response = english_client(w["staff"]).post(f"/alerts/cases/{case.pk}/edit/", data)
+    assert response.status_code == 422
+    assert "turn a case into a supervision order (督办) or undo one" in response.content.decode()
+    case.refresh_from_db()
+    assert case.kind == Kind.SUPERVISION
+    assert english_client(w["leader"]).post(f"/alerts/cases/{case.pk}/edit/", data).status_code == 302
+    case.refresh_from_db()
+    assert case.kind == Kind.WARNING
+
+
 def test_an_imported_deadline_change_is_a_row_error_pointing_to_the_action(w):
     case = opened_case(w["staff"], title="临边防护缺失", responsible_org=w["company"], deadline=DEADLINE, opened_on=DAY)
     content = english_client(w["staff"]).get("/alerts/cases/export/").content
