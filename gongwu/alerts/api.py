@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
-from gongwu.alerts import services
+from gongwu.alerts import owners, services
 from gongwu.alerts.forms import CaseForm, RuleSettingForm
 from gongwu.alerts.models import Case, Kind, Level, Notification, RuleSetting, Source
 from gongwu.alerts.rules import RULES, Rule
@@ -44,6 +44,8 @@ from gongwu.core.models import Action, Attachment, Organization, OrganizationKin
 
 class CaseOut(Schema):
     id: int
+    voided_at: datetime.datetime | None = Field(None, description="Set when voided: it counts in no figure.")
+    void_reason: str = ""
     number: str
     agency_id: int
     source: str
@@ -289,6 +291,7 @@ class BoardOut(Schema):
     closure_rate: float | None = Field(description="closed ÷ opened in %, one decimal (整改率).")
     average_days_to_close: float | None = Field(description="Over the cases closed in the period.")
     closed_in_period: int
+    voided: int = Field(description="Cases opened in the period and voided since (counted nowhere else).")
     open: int = Field(description="Open now.")
     overdue: int = Field(description="Open now and past the deadline.")
     by_level: list[GroupOut]
@@ -465,6 +468,14 @@ def update_case(request: HttpRequest, pk: int, payload: CasePatch) -> Any:
                 "Someone else changed this case meanwhile (it is now “%(status)s”); reload it and try again."
             ) % {"status": case.get_status_display()}
             return 422, error("version", message)
+        for name in ("deadline", "deadline_working_days"):
+            if name in changes and changes[name] != getattr(case, name):
+                message = _(
+                    "The deadline changes only with `POST /api/cases/{id}/reschedule/` and a reason, by the "
+                    "case's owners."
+                )
+                return 422, error(name, message)
+            changes.pop(name, None)
         before = core_services.snapshot(case)
         data = model_to_dict(case, fields=list(CaseForm.base_fields))
         data.update(form_data(changes))
@@ -482,7 +493,7 @@ def update_case(request: HttpRequest, pk: int, payload: CasePatch) -> Any:
     "/{int:pk}/",
     response={204: None, 403: Message, 404: Message, 409: Message},
     operation_id="case_delete",
-    summary="Delete a case (as on its page; the change log keeps it)",
+    summary="Refused: a case is never deleted (409); void it with a reason (`POST …/void/`)",
 )
 def delete_case(request: HttpRequest, pk: int) -> Any:
     require(request.user, Case, Action.DELETE)
@@ -493,6 +504,8 @@ def delete_case(request: HttpRequest, pk: int) -> Any:
         raise PermissionDenied(_("You may not delete this record."))
     try:
         core_services.delete_object(instance=case, actor=request.user)
+    except core_services.VoidInstead as exc:
+        return 409, {"detail": str(exc)}
     except ProtectedError:
         return 409, {"detail": _("Other records refer to this one; it cannot be deleted.")}
     return 204, None
@@ -587,6 +600,96 @@ def add_transition(name: str) -> None:
 
 for _name in services.TRANSITIONS:
     add_transition(_name)
+
+
+class RescheduleIn(Schema):
+    deadline: datetime.date
+    reason: str = Field(description="Why the deadline moves; kept on the case's timeline.")
+    version: int | None = None
+
+
+class ReassignIn(Schema):
+    responsible_org_id: int | None = None
+    responsible_person_id: int | None = None
+    reason: str = Field(description="Why the case changes hands; kept on the case's timeline.")
+    version: int | None = None
+
+
+class VoidIn(Schema):
+    reason: str = Field(description="Why the case is voided; kept on its timeline.")
+
+
+OWNER_STEP_RESPONSES = {200: CaseDetailOut, 403: Message, 404: Message, 422: ValidationErrors}
+
+
+@cases.post(
+    "/{int:pk}/reschedule/",
+    response=OWNER_STEP_RESPONSES,
+    operation_id="case_reschedule",
+    summary="Move a live case's deadline with a reason (the case's owners)",
+)
+def reschedule_case(request: HttpRequest, pk: int, payload: RescheduleIn) -> Any:
+    case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
+    if case is None:
+        return not_found()
+    try:
+        services.reschedule(
+            case, request.user, deadline=payload.deadline, reason=payload.reason, version=payload.version
+        )
+    except ValidationError as exc:
+        return 422, validation_detail(exc)
+    return 200, detail(CaseViews.get_queryset(request.user).get(pk=pk), request.user)
+
+
+@cases.post(
+    "/{int:pk}/reassign/",
+    response=OWNER_STEP_RESPONSES,
+    operation_id="case_reassign",
+    summary="Give a live case to another organization or person with a reason (the case's owners)",
+)
+def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
+    user = request.user
+    case = Case.objects.for_user(user, Action.VIEW).filter(pk=pk).first()
+    if case is None:
+        return not_found()
+    choices = CaseForm(user=user).fields
+    org = person = None
+    if payload.responsible_org_id is not None:
+        org = choices["responsible_org"].queryset.filter(pk=payload.responsible_org_id).first()
+        if org is None:
+            return 422, error("responsible_org_id", _("No such organization among those you may assign."))
+    if payload.responsible_person_id is not None:
+        person = choices["responsible_person"].queryset.filter(pk=payload.responsible_person_id).first()
+        if person is None:
+            return 422, error("responsible_person_id", _("No such person among those you may assign."))
+    try:
+        services.reassign(
+            case, user, reason=payload.reason, responsible_org=org, responsible_person=person, version=payload.version
+        )
+    except ValidationError as exc:
+        return 422, validation_detail(exc)
+    return 200, detail(CaseViews.get_queryset(user).get(pk=pk), user)
+
+
+@cases.post(
+    "/{int:pk}/void/",
+    response=OWNER_STEP_RESPONSES,
+    operation_id="case_void",
+    summary="Void a case with a reason (cases are never deleted; a voided case leaves the board's figures)",
+)
+def void_case(request: HttpRequest, pk: int, payload: VoidIn) -> Any:
+    case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
+    if case is None:
+        return not_found()
+    if owners.owns(case, "void"):
+        raise PermissionDenied(owners.refusal(case))
+    if not core_services.may_void(request.user, case) and not case.is_voided:
+        raise PermissionDenied(_("You may not void this record."))
+    try:
+        services.void_case(instance=case, actor=request.user, reason=payload.reason)
+    except ValidationError as exc:
+        return 422, validation_detail(exc)
+    return 200, detail(CaseViews.get_queryset(request.user).get(pk=pk), request.user)
 
 
 # ---- meetings -----------------------------------------------------------------------------------
@@ -727,7 +830,10 @@ def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str
     return {
         "period": {"start": figures["period"].start, "end": figures["period"].end},
         "agency_id": agency.pk if agency is not None else None,
-        **{k: figures[k] for k in ("opened", "closed", "closed_on_time", "closed_in_period", "open", "overdue")},
+        **{
+            k: figures[k]
+            for k in ("opened", "closed", "closed_on_time", "closed_in_period", "voided", "open", "overdue")
+        },
         "closure_rate": number(figures["closure_rate"]),
         "average_days_to_close": number(figures["average_days_to_close"]),
         "by_level": groups(figures["by_level"], "level", levels),

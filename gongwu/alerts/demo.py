@@ -335,7 +335,11 @@ class Year:
         assign_on = add_working_days(case.opened_on, self.rng.randint(1, 2))
         deadline = add_working_days(case.opened_on, self.rng.choice([20, 30, 40, 60]))
         staff = self.users["staff"]
-        self.at(assign_on, lambda: self.act(case, "assign", staff, responsible_person=doer, deadline=deadline))
+        reason = "明确整改时限和责任人"  # the rule's deadline moves: an owner's step with its reason
+        self.at(
+            assign_on,
+            lambda: self.act(case, "assign", staff, responsible_person=doer, deadline=deadline, text=reason),
+        )
         if self.rng.random() < 0.7:
             start_on = add_working_days(assign_on, self.rng.randint(1, 4))
             self.at(start_on, lambda: self.act(case, "start", doer))
@@ -350,6 +354,8 @@ class Year:
             return
         if fresh.status in (Status.CLOSED, Status.ARCHIVED) and name != "archive":
             return  # the scan cleared it meanwhile
+        if name == "assign" and not services.may_reschedule(user, fresh):
+            user = self.users["leader"]  # a 督办's terms are the leadership's to set
         services.transition(fresh, name, user, **kwargs)
 
     # -- meetings and their cases --

@@ -18,7 +18,7 @@ from gongwu.alerts.models import (
     Source,
     Status,
 )
-from gongwu.core.generic.filters import SearchFilterSet
+from gongwu.core.generic.filters import SearchFilterSet, voided_filter
 from gongwu.core.models import Organization, OrganizationKind
 
 
@@ -49,10 +49,11 @@ class CaseFilterSet(SearchFilterSet):
     closed_from = django_filters.DateFilter(label=_("closed from"), field_name="closed_on", lookup_expr="gte")
     closed_to = django_filters.DateFilter(label=_("closed to"), field_name="closed_on", lookup_expr="lte")
     meeting = django_filters.NumberFilter(widget=forms.HiddenInput)
+    voided = voided_filter()
 
     class Meta:
         model = Case
-        fields = ["q", "status", "live", "overdue", "level", "source", "kind", "agency", "department"]
+        fields = ["q", "status", "live", "overdue", "level", "source", "kind", "agency", "department", "voided"]
 
     def filter_live(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -6,15 +6,27 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
+from gongwu.alerts.models import Case, EscalationStep, Kind, Meeting, RuleSetting
 from gongwu.alerts.rules import RULES
 from gongwu.core.generic.forms import AgencyForm
-from gongwu.core.models import Organization, OrganizationKind, User
+from gongwu.core.models import Organization, OrganizationKind, Role, User
 from gongwu.core.models.organizations import COMPANY_KINDS
+
+# What the loop owns on an existing case: the agency and opening day stay; the deadline and who is
+# responsible change only through the owners' reasoned actions (reschedule, reassign), on the timeline.
+FIXED_AFTER_OPENING = (
+    "agency",
+    "opened_on",
+    "responsible_org",
+    "responsible_person",
+    "deadline",
+    "deadline_working_days",
+)
 
 
 class CaseForm(AgencyForm):
-    """A manual case (or a meeting decision's action item): the service opens it."""
+    """A manual case (or a meeting decision's action item): the service opens it. On an existing case the
+    form offers only what may change by editing (`FIXED_AFTER_OPENING` is left out)."""
 
     class Meta:
         model = Case
@@ -52,12 +64,29 @@ class CaseForm(AgencyForm):
             | Q(pk__in=User.objects.for_user(self.user).values("pk") if self.user is not None else [])
         )
         self.fields["responsible_person"].queryset = people.order_by("organization", "username")
+        if self.instance.pk is not None and not getattr(self, "keeps_loop_fields", False):
+            for name in FIXED_AFTER_OPENING:
+                self.fields.pop(name, None)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.instance.pk is not None and "deadline" not in self.fields:
+            self.check_supervision_kept(data)
+            return data
         if not data.get("deadline") and not data.get("deadline_working_days"):
             self.add_error("deadline", _("Give a deadline: a date or a number of working days."))
         return data
+
+    def check_supervision_kept(self, data: dict[str, Any]) -> None:
+        """Making a case a 督办, or undoing one, is the leadership's decision (as moving its deadline is)."""
+        stored = Case.objects.filter(pk=self.instance.pk).values_list("kind", flat=True).first()
+        new = data.get("kind") or stored
+        if Kind.SUPERVISION not in (stored, new) or new == stored:
+            return
+        user = self.user
+        if user is not None and (user.is_superuser or user.role in (Role.LEADER, Role.ADMIN)):
+            return
+        self.add_error("kind", _("Only the agency's leaders turn a case into a supervision order (督办) or undo one."))
 
     def _post_clean(self) -> None:
         if self.instance.pk is None and not self.errors:

@@ -28,6 +28,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from gongwu.alerts import owners
 from gongwu.alerts.forms import CaseForm
 from gongwu.alerts.models import Case, Kind, Level, Source, Status
 from gongwu.core.generic.ledger import Column, ImportResult, Ledger
@@ -38,7 +39,7 @@ ROW_ORDINAL = re.compile(r"^\d{1,6}$")
 IMPORTED_SOURCES = (Source.TOUR, Source.MEETING, Source.MANUAL)
 KIND_OF_SOURCE = {Source.TOUR: Kind.RECTIFICATION, Source.MEETING: Kind.ACTION_ITEM}
 # Cells that must match the stored case, with the way to change each instead.
-LOOP_FIELDS = ("status", "response", "source", "responsible_org", "responsible_person")
+LOOP_FIELDS = ("status", "response", "source", "responsible_org", "responsible_person", "deadline")
 RESPONSIBLE = {"responsible_org": "name", "responsible_person": "display_name"}  # the field that names each
 
 
@@ -62,7 +63,9 @@ class CaseLedgerForm(CaseForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        opened_on = self.fields["opened_on"]
+        opened_on = self.fields.get("opened_on")
+        if opened_on is None:
+            return  # an existing case: the day it was opened stays
         opened_on.required = False  # not a column: today for a new case, as stored for an existing one
         # A callable default makes Django compare with a hidden "initial-" input that a ledger row does
         # not have, so every existing case would count as changed.
@@ -72,7 +75,7 @@ class CaseLedgerForm(CaseForm):
         data = super().clean()
         instance = self.instance
         new = instance.pk is None
-        if not data.get("opened_on"):
+        if new and not data.get("opened_on"):
             data["opened_on"] = timezone.localdate() if new else instance.opened_on
         source = data.get("source") or (Source.TOUR if new else instance.source)
         data["source"] = source
@@ -142,6 +145,11 @@ class CaseLedger(Ledger):
             errors.extend(self.loop_changes(existing, data, cells))
             for name in LOOP_FIELDS:  # as stored (an empty cell keeps the stored value too)
                 data.pop(name, None)
+            if owners.owner_of(existing) is not None:
+                # A notice's case follows its notice: an import changes nothing on it.
+                form = self._build_form(dict(data), existing, user)
+                if errors or not form.is_valid() or form.has_changed():
+                    errors.insert(0, owners.refusal(existing))
         elif number:
             message = _(
                 "%(column)s: no case numbered “%(number)s”. Leave it empty (or write a row number) to add a case."
@@ -162,6 +170,10 @@ class CaseLedger(Ledger):
                 related = getattr(case, name)
                 given, stored = cell_text(values.get(name)), getattr(related, RESPONSIBLE[name], "") if related else ""
                 shown = stored or "—"
+            elif name == "deadline":
+                given = data.get(name)
+                stored = case.deadline.isoformat() if case.deadline else ""
+                shown = stored or "—"
             else:
                 field = Case._meta.get_field(name)
                 given, stored = data.get(name), getattr(case, name)
@@ -180,6 +192,11 @@ class CaseLedger(Ledger):
                 )
             elif name == "source":
                 message = _("%(column)s: the source of a case does not change (stored: “%(stored)s”).")
+            elif name == "deadline":
+                message = _(
+                    "%(column)s: a deadline is moved by the case's owners with the “change the deadline” action and "
+                    "a reason, not by import (stored: “%(stored)s”)."
+                )
             else:
                 message = _(
                     "%(column)s: to give the case to someone else, use the “assign” action on the case "

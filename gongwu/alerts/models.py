@@ -21,7 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.core.models import Organization, OrganizationKind, Role, ScopedModel, ScopedQuerySet, User, user_may
+from gongwu.core.models import (
+    Organization,
+    OrganizationKind,
+    Role,
+    ScopedModel,
+    ScopedQuerySet,
+    User,
+    VoidableModel,
+    user_may,
+)
 from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS
 
 
@@ -67,10 +76,13 @@ class Status(models.TextChoices):
     SUBMITTED = "submitted", _("Response submitted")
     CLOSED = "closed", _("Closed")
     ARCHIVED = "archived", _("Archived")
+    VOIDED = "voided", _("Voided")
 
 
 OPEN_STATUSES = (Status.OPEN, Status.ASSIGNED, Status.IN_PROGRESS, Status.SUBMITTED)
 DONE_STATUSES = (Status.CLOSED, Status.ARCHIVED)
+# No longer live: done, or voided (a voided case counts neither as open nor as closed).
+FINISHED_STATUSES = (*DONE_STATUSES, Status.VOIDED)
 
 
 def responsible_orgs_of(user: User) -> list[int]:
@@ -98,7 +110,7 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(self.model.scope_q(user) | Q(**{f"{path}__in": orgs}))
 
 
-class Case(ScopedModel):
+class Case(VoidableModel, ScopedModel):
     agency = models.ForeignKey(
         Organization,
         verbose_name=_("agency"),
@@ -182,7 +194,7 @@ class Case(ScopedModel):
             # A rule never opens a second live case about the same subject.
             models.UniqueConstraint(
                 fields=["agency", "rule_code", "subject_type", "subject_id"],
-                condition=Q(source="rule") & ~Q(status__in=["closed", "archived"]),
+                condition=Q(source="rule") & ~Q(status__in=["closed", "archived", "voided"]),
                 name="case_one_live_per_rule_subject",
             ),
             models.UniqueConstraint(fields=["agency", "number"], condition=~Q(number=""), name="case_unique_number"),
@@ -288,6 +300,9 @@ class EventAction(models.TextChoices):
     LEVEL_CHANGED = "level_changed", _("Level changed")
     CLEARED = "cleared", _("Condition cleared")
     COMMENTED = "commented", _("Comment")
+    RESCHEDULED = "rescheduled", _("Deadline changed")
+    REASSIGNED = "reassigned", _("Responsibility changed")
+    VOIDED = "voided", _("Voided")
 
 
 class CaseEvent(ScopedModel):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongwu.alerts import services
+from gongwu.alerts import owners, services
 from gongwu.alerts.models import (
     LEVEL_COLOUR,
     LEVEL_RANK,
@@ -67,6 +67,8 @@ ACTION_FORMS = {
     "close": {"icon": "ti-circle-check", "text": gettext_lazy("Verification note (optional)"), "required": False},
     "send_back": {"icon": "ti-arrow-back-up", "text": gettext_lazy("Reason it is sent back"), "required": True},
     "archive": {"icon": "ti-archive", "text": gettext_lazy("Feedback"), "required": True},
+    "reschedule": {"icon": "ti-calendar-time", "text": gettext_lazy("Reason for the change"), "required": True},
+    "reassign": {"icon": "ti-users", "text": gettext_lazy("Reason for the change"), "required": True},
 }
 ACTION_BUTTONS = {
     "assign": ("btn-primary", gettext_lazy("Assign")),
@@ -75,7 +77,11 @@ ACTION_BUTTONS = {
     "close": ("btn-success", gettext_lazy("Verify and close")),
     "send_back": ("btn-warning", gettext_lazy("Send back")),
     "archive": ("btn-secondary", gettext_lazy("Archive")),
+    "reschedule": ("btn-outline-secondary", gettext_lazy("Change the deadline")),
+    "reassign": ("btn-outline-secondary", gettext_lazy("Change who is responsible")),
 }
+# The owners' reasoned steps that change no status (services.reschedule, services.reassign).
+OWNER_STEPS = ("reschedule", "reassign")
 STATUS_COLOUR = {
     Status.OPEN: "secondary",
     Status.ASSIGNED: "azure",
@@ -166,6 +172,8 @@ def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
     evidence = evidence_by_event(events, attachments)
     timeline = [{"event": e, "evidence": evidence.get(e.pk, [])} for e in reversed(events)]
     transitions = services.allowed_transitions(case, user)
+    if case.is_open and services.may_reschedule(user, case):
+        transitions += [step for step in OWNER_STEPS if not owners.owns(case, step)]
     actions = [
         {
             "name": name,
@@ -185,6 +193,7 @@ def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
         "timeline": timeline,
         "transitions": transitions,
         "actions": actions,
+        "owner_link": owners.owner_link(case),
         "rule": RULES.get(case.rule_code),
         "trigger_rows": trigger_rows(case.trigger),
         "subject": subject,
@@ -195,7 +204,7 @@ def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
         "working_days_late": -days_left if days_left is not None and days_left < 0 else 0,
         "overdue_days": (today - case.deadline).days if case.is_overdue(today) else 0,
     }
-    if "assign" in transitions:
+    if "assign" in transitions or "reassign" in transitions:
         context["organizations"] = list(assignable_organizations(user)[:500])
         context["people"] = list(
             User.objects.for_user(user)
@@ -315,23 +324,36 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             )
         )
     try:
-        services.transition(
-            case,
-            name,
-            request.user,
-            text=data.get("text", ""),
-            version=version,
-            responsible_org=org,
-            responsible_person=person,
-            deadline=deadline,
-            evidence=evidence,
-        )
+        if name == "reschedule":
+            services.reschedule(case, request.user, deadline=deadline, reason=data.get("text", ""), version=version)
+        elif name == "reassign":
+            services.reassign(
+                case,
+                request.user,
+                reason=data.get("text", ""),
+                responsible_org=org,
+                responsible_person=person,
+                version=version,
+            )
+        else:
+            services.transition(
+                case,
+                name,
+                request.user,
+                text=data.get("text", ""),
+                version=version,
+                responsible_org=org,
+                responsible_person=person,
+                deadline=deadline,
+                evidence=evidence,
+            )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": services.EVENT_OF[name].label})
+        label = ACTION_BUTTONS[name][1] if name in OWNER_STEPS else services.EVENT_OF[name].label
+        messages.success(request, _("Done: %(action)s.") % {"action": label})
     return HttpResponseRedirect(case.get_absolute_url())
 
 
@@ -391,7 +413,7 @@ def figure(value: Any, url: str | None, **extra: Any) -> dict[str, Any]:
 def board_context(figures: dict[str, Any], period: services.Period, user: Any) -> dict[str, Any]:
     """The board's figures, each with the link to the list of exactly the cases it counts."""
     start, end = period.start.isoformat(), period.end.isoformat()
-    in_period = {"opened_from": start, "opened_to": end}
+    in_period = {"opened_from": start, "opened_to": end, "voided": "live"}  # a voided case counts nowhere
     done = [Status.CLOSED, Status.ARCHIVED]
     live = {"live": "true"}
     cards = [
@@ -515,7 +537,8 @@ def board_context(figures: dict[str, Any], period: services.Period, user: Any) -
             ],
         },
     }
-    return {"cards": cards, "supervision": supervision, "groups": groups, "charts": charts}
+    voided = figure(figures["voided"], case_list_url(opened_from=start, opened_to=end, voided="voided"), key="voided")
+    return {"cards": cards, "voided": voided, "supervision": supervision, "groups": groups, "charts": charts}
 
 
 @login_required

@@ -26,9 +26,11 @@ from django.db.models.functions import Greatest, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongwu.alerts import owners
 from gongwu.alerts.models import (
     DEFAULT_ESCALATION,
     DONE_STATUSES,
+    FINISHED_STATUSES,
     LEVEL_RANK,
     OPEN_STATUSES,
     Case,
@@ -95,12 +97,13 @@ EVENT_OF = {
 
 
 def allowed_transitions(case: Case, user: Any) -> list[str]:
-    """The transitions `user` may take on `case` now (for the buttons a page shows)."""
+    """The transitions `user` may take on `case` now (for the buttons a page shows); none of those its
+    subject owns (a notice's case is answered on the notice)."""
     owner, responsible = is_owner(user, case), is_responsible(user, case)
     return [
         name
         for name, (sources, _target, who) in TRANSITIONS.items()
-        if case.status in sources and (owner if who == "owner" else responsible)
+        if case.status in sources and (owner if who == "owner" else responsible) and not owners.owns(case, name)
     ]
 
 
@@ -266,11 +269,13 @@ def transition(
     responsible_person: User | None = None,
     deadline: datetime.date | None = None,
     evidence: Iterable[Any] = (),
+    by_subject: bool = False,
 ) -> Case:
     """Take transition `name` on `case` for `actor`: locked, checked, logged, on the timeline.
 
     `version` is the case version the actor saw; when someone else moved the case meanwhile, the step
-    is refused with a message instead of silently overwriting theirs.
+    is refused with a message instead of silently overwriting theirs. A step the case's subject owns
+    (`owners`) is refused unless the subject's own service takes it (`by_subject=True`).
     """
     if name not in TRANSITIONS:
         raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
@@ -281,6 +286,8 @@ def transition(
         locked = Case.objects.for_user(actor, Action.VIEW).select_for_update().filter(pk=case.pk).first()
         if locked is None:
             raise PermissionDenied(_("You may not act on this case."))
+        if not by_subject and owners.owns(locked, name):
+            raise PermissionDenied(owners.refusal(locked))
         if version is not None and version != locked.version:
             raise ValidationError(
                 _("Someone else changed this case meanwhile (it is now “%(status)s”); reload it and try again.")
@@ -304,6 +311,14 @@ def transition(
         if name == "assign":
             if responsible_org is None and responsible_person is None:
                 raise ValidationError({"responsible_org": _("Choose who is responsible.")})
+            new_org = responsible_org.pk if responsible_org else responsible_person.organization_id
+            moves_deadline = deadline is not None and locked.deadline is not None and deadline != locked.deadline
+            gives_away = locked.responsible_org_id is not None and new_org != locked.responsible_org_id
+            if (moves_deadline or gives_away) and not may_reschedule(actor, locked):
+                raise PermissionDenied(_("Only the case's owners may change its deadline or who is responsible."))
+            # The first assignment of an open case sets its terms; a later change needs its reason.
+            if (moves_deadline or gives_away) and locked.status != Status.OPEN and not text:
+                raise ValidationError({"text": _("Give the reason for the change.")})
             locked.responsible_org = responsible_org or responsible_person.organization
             locked.responsible_person = responsible_person
             if deadline is not None:
@@ -348,6 +363,118 @@ def transition(
     elif name == "respond" and locked.created_by_id:
         notify(locked.created_by, locked, _("Response to verify: %(case)s") % {"case": locked})
     return locked
+
+
+# ---- deadline, responsibility and voiding: by the case's owners, with a reason ---------------------
+
+
+def may_reschedule(user: Any, case: Case) -> bool:
+    """Who may move a case's deadline or give it to someone else: its agency's leaders and administrators;
+    for a case that is not a supervision order (督办) also department staff and whoever opened it."""
+    if not is_owner(user, case):
+        return False
+    if user.is_superuser or user.role in (Role.LEADER, Role.ADMIN):
+        return True
+    return case.kind != Kind.SUPERVISION and (user.role == Role.STAFF or case.created_by_id == user.pk)
+
+
+def _owned_step(
+    case: Case, actor: Any, step: str, reason: str, version: int | None, *, by_subject: bool = False
+) -> tuple[Case, dict]:
+    """Lock a live case for a reasoned owner's step; check the subject, the version, who acts and the reason."""
+    locked = Case.objects.for_user(actor, Action.VIEW).select_for_update().filter(pk=case.pk).first()
+    if locked is None:
+        raise PermissionDenied(_("You may not act on this case."))
+    if not by_subject and owners.owns(locked, step):
+        raise PermissionDenied(owners.refusal(locked))
+    if version is not None and version != locked.version:
+        raise ValidationError(
+            _("Someone else changed this case meanwhile (it is now “%(status)s”); reload it and try again.")
+            % {"status": locked.get_status_display()}
+        )
+    if locked.status not in OPEN_STATUSES:
+        raise ValidationError(
+            _("A case that is “%(status)s” no longer changes.") % {"status": locked.get_status_display()}
+        )
+    if not may_reschedule(actor, locked):
+        raise PermissionDenied(
+            _(
+                "Only the case's owners (the agency's leaders, or for a case that is not a supervision order its "
+                "department staff and whoever opened it) may change its deadline or who is responsible."
+            )
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"text": _("Give the reason for the change.")})
+    return locked, core_services.snapshot(locked)
+
+
+def _finish_owned_step(locked: Case, actor: Any, before: dict, action: str, reason: str, data: dict) -> Case:
+    locked.version = F("version") + 1
+    locked.full_clean(exclude=["version"])
+    locked.save()
+    locked.refresh_from_db()
+    record_event(locked, action, actor, before=locked.status, text=reason.strip(), data=data)
+    core_services.log_change(
+        instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
+    )
+    return locked
+
+
+def reschedule(
+    case: Case, actor: Any, *, deadline: datetime.date | None, reason: str, version: int | None = None
+) -> Case:
+    """Move a live case's deadline, with the reason on its timeline (by its owners only)."""
+    if deadline is None:
+        raise ValidationError({"deadline": _("Give the new deadline.")})
+    with transaction.atomic():
+        locked, before = _owned_step(case, actor, "reschedule", reason, version)
+        old = locked.deadline
+        if old == deadline:
+            raise ValidationError({"deadline": _("That is already the deadline.")})
+        locked.deadline = deadline
+        data = {"from": old.isoformat() if old else None, "to": deadline.isoformat()}
+        return _finish_owned_step(locked, actor, before, EventAction.RESCHEDULED, reason, data)
+
+
+def reassign(
+    case: Case,
+    actor: Any,
+    *,
+    reason: str,
+    responsible_org: Organization | None = None,
+    responsible_person: User | None = None,
+    version: int | None = None,
+) -> Case:
+    """Give a live case to another organization or person, with the reason on its timeline (owners only)."""
+    if responsible_org is None and responsible_person is None:
+        raise ValidationError({"responsible_org": _("Choose who is responsible.")})
+    with transaction.atomic():
+        locked, before = _owned_step(case, actor, "reassign", reason, version)
+        old = (locked.responsible_org_id, locked.responsible_person_id)
+        locked.responsible_org = responsible_org or responsible_person.organization
+        locked.responsible_person = responsible_person
+        data = {"from": list(old), "to": [locked.responsible_org_id, locked.responsible_person_id]}
+        case = _finish_owned_step(locked, actor, before, EventAction.REASSIGNED, reason, data)
+    notify_responsible(case, _("%(action)s: %(case)s") % {"action": EventAction.REASSIGNED.label, "case": case})
+    return case
+
+
+def void_case(*, instance: Case, actor: Any, reason: str, by_subject: bool = False) -> Case:
+    """Void a case (never deleted): it leaves the board's open and closed figures, keeps its timeline, and
+    says why. A case its subject owns (a notice's) is voided with its subject."""
+    if not by_subject and owners.owns(instance, "void"):
+        raise PermissionDenied(owners.refusal(instance))
+    previous: dict[str, str] = {}
+
+    def apply(locked: Case) -> None:
+        previous["status"] = locked.status
+        locked.status = Status.VOIDED
+        locked.version = locked.version + 1
+
+    with transaction.atomic():
+        voided = core_services.void_object(instance=instance, actor=actor, reason=reason, apply=apply)
+        record_event(voided, EventAction.VOIDED, actor, before=previous["status"], text=voided.void_reason)
+    return voided
 
 
 # ---- notifications ------------------------------------------------------------------------------
@@ -508,7 +635,7 @@ def scan_rule(
     live = {
         (c.subject_type_id, c.subject_id): c
         for c in Case.objects.filter(agency_id=agency_id, source=Source.RULE, rule_code=rule.code).exclude(
-            status__in=DONE_STATUSES
+            status__in=FINISHED_STATUSES
         )
     }
     seen: set[tuple[int, str]] = set()
@@ -636,7 +763,7 @@ def open_rule_case(
         rule_code=rule.code,
         subject_type=case.subject_type,
         subject_id=case.subject_id,
-    ).exclude(status__in=DONE_STATUSES)
+    ).exclude(status__in=FINISHED_STATUSES)
     if live.exists():
         return  # opened meanwhile (another scan), or the rule named this subject twice
     try:
@@ -652,7 +779,7 @@ def open_rule_case(
 def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.status in DONE_STATUSES:
+        if locked.status in FINISHED_STATUSES:
             return
         before = core_services.snapshot(locked)
         old_level = locked.get_level_display()
@@ -693,7 +820,7 @@ def resolve(case: Case, actor: Any, resolution: str, today: datetime.date | None
     closed on re-inspection), whatever step it is at; False when it was already done."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if locked.status in DONE_STATUSES:
+        if locked.status in FINISHED_STATUSES:
             return False
         before = core_services.snapshot(locked)
         previous = locked.status
@@ -726,6 +853,8 @@ def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -
     """
     today = today or timezone.localdate()
     in_period = Q(opened_on__gte=period.start, opened_on__lte=period.end)
+    voided = cases.filter(in_period, status=Status.VOIDED).count()
+    cases = cases.exclude(status=Status.VOIDED)  # a voided case counts neither as opened, open nor closed
     closed_in_period = Q(closed_on__gte=period.start, closed_on__lte=period.end)
     done = Q(status__in=DONE_STATUSES)
     per_source = list(
@@ -784,6 +913,7 @@ def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -
         "closure_rate": percent(total("closed"), total("opened")),
         "average_days_to_close": (Decimal(days) / closed_count).quantize(Decimal("0.1")) if closed_count else None,
         "closed_in_period": closed_count,
+        "voided": voided,
         "open": len(live),
         "overdue": overdue,
         "by_level": grouped("level"),

@@ -11,7 +11,7 @@ urlpatterns = [
     path("notifications/", pages.notifications, name="notifications"),
     path("notifications/read/", pages.notifications_read, name="notifications_read"),
     re_path(
-        r"^cases/(?P<pk>\d+)/(?P<name>assign|start|respond|close|send_back|archive)/$",
+        r"^cases/(?P<pk>\d+)/(?P<name>assign|start|respond|close|send_back|archive|reschedule|reassign)/$",
         pages.case_action,
         name="case_action",
     ),

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.alerts import filters, forms, pages, tables
+from gongwu.alerts import filters, forms, pages, services, tables
 from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.core import navigation, search
@@ -24,6 +24,7 @@ class CaseViews(ObjectViewSet):
     select_related = ("agency", "responsible_org", "responsible_person", "department", "subject_type")
     icon = "ti-alert-triangle"
     detail_template = "alerts/case_detail.html"
+    void_service = services.void_case
 
     @classmethod
     def extra_detail_context(cls, obj: Case, request: HttpRequest) -> dict[str, Any]:

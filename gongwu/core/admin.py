@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from gongwu.core import services
-from gongwu.core.models import APIToken, Attachment, CalendarDay, ChangeLogEntry, Job, Organization, User
+from gongwu.core.models import APIToken, Attachment, CalendarDay, ChangeLogEntry, Job, Organization, User, VoidableModel
 
 
 class ServiceAdmin(admin.ModelAdmin):
@@ -17,6 +17,12 @@ class ServiceAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         saver = services.update_object if change else services.create_object
         saver(instance=obj, actor=request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A record of supervision is voided, never deleted (on its page, with a reason), not here."""
+        if issubclass(self.model, VoidableModel) and (obj is None or obj.must_void()):
+            return False  # nor in bulk from the list
+        return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.delete_object(instance=obj, actor=request.user)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gongwu.core import audit, context
 from gongwu.core.audit import GENESIS_HASH, Checkpoint
-from gongwu.core.models import Action, ChangeAction, ChangeLogEntry, user_may
+from gongwu.core.models import Action, ChangeAction, ChangeLogEntry, VoidableModel, user_may
 
 M = TypeVar("M", bound=models.Model)
 
@@ -167,6 +167,8 @@ def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
         original = model.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=instance.pk).first()
         if original is None:
             raise PermissionDenied(_("You may not change this record."))
+        if getattr(original, "voided_at", None) is not None:
+            raise PermissionDenied(_("A voided record no longer changes."))
         before = snapshot(original)
         instance.full_clean()
         instance.save()
@@ -179,12 +181,30 @@ def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
     return instance
 
 
+class VoidInstead(PermissionDenied):
+    """A record of supervision is never deleted; it is voided with a reason."""
+
+
+def void_instead_message(instance: models.Model) -> str:
+    return _("A %(thing)s is a record of supervision and is never deleted; void it with a reason instead.") % {
+        "thing": instance._meta.verbose_name
+    }
+
+
+def refuse_delete(instance: models.Model) -> None:
+    """Raise `VoidInstead` when `instance` may only be voided (every delete path calls this first)."""
+    if isinstance(instance, VoidableModel) and instance.must_void():
+        raise VoidInstead(void_instead_message(instance))
+
+
 def delete_object(*, instance: models.Model, actor: Any) -> None:
     model = type(instance)
+    refuse_delete(instance)
     with transaction.atomic():
         original = model.objects.for_user(actor, Action.DELETE).select_for_update().filter(pk=instance.pk).first()
         if original is None:
             raise PermissionDenied(_("You may not delete this record."))
+        refuse_delete(original)
         before = snapshot(original)
         object_id = str(original.pk)
         log_change(
@@ -196,6 +216,48 @@ def delete_object(*, instance: models.Model, actor: Any) -> None:
             object_id=object_id,
         )
         original.delete()
+
+
+def may_void(actor: Any, instance: models.Model) -> bool:
+    """Who may void: whoever may delete such records and change this one (a voiding replaces a delete)."""
+    model = type(instance)
+    return (
+        isinstance(instance, VoidableModel)
+        and instance.may_void()
+        and user_may(actor, model, Action.DELETE)
+        and model.objects.for_user(actor, Action.CHANGE).filter(pk=instance.pk).exists()
+    )
+
+
+def void_object(*, instance: M, actor: Any, reason: str, apply: Callable[[M], None] | None = None) -> M:
+    """Void a record with a reason: locked, checked, logged; it stays in its list and drops out of figures.
+
+    `apply` makes the record's own changes that go with voiding (a case's status), on the locked row,
+    before it is saved and logged; a domain service voids what hangs on it in the same transaction.
+    """
+    model = type(instance)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason it is voided.")})
+    if not user_may(actor, model, Action.DELETE):
+        raise PermissionDenied(_("You may not void %(things)s.") % {"things": model._meta.verbose_name_plural})
+    with transaction.atomic():
+        locked = model.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=instance.pk).first()
+        if locked is None:
+            raise PermissionDenied(_("You may not change this record."))
+        if locked.is_voided:
+            raise ValidationError(_("This record is already voided."))
+        if not locked.may_void():
+            raise ValidationError(_("This record cannot be voided now."))
+        before = snapshot(locked)
+        locked.voided_at = timezone.now()
+        locked.voided_by = actor if getattr(actor, "pk", None) else None
+        locked.void_reason = reason
+        if apply is not None:
+            apply(locked)
+        locked.save()
+        log_change(instance=locked, action=ChangeAction.UPDATE, actor=actor, before=before, after=snapshot(locked))
+    return locked
 
 
 @dataclass(frozen=True)

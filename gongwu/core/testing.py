@@ -45,6 +45,7 @@ from gongwu.core.models import (
     OrganizationKind,
     Role,
     User,
+    VoidableModel,
 )
 from gongwu.core.validators import credit_code_check_character
 
@@ -269,6 +270,14 @@ class ModelTestData(ABC):
         data, _field, _message = self.invalid_form_data(agency)
         return self.api_keys(data)
 
+    def invalid_edit_data(self, obj: Any, agency: Organization) -> tuple[dict[str, Any], str, str]:
+        """Edit data with an error (the edit form may offer fewer fields than the add form)."""
+        return self.invalid_form_data(agency)
+
+    def voided_not_deleted(self, obj: Any) -> bool:
+        """A record of supervision: the generic delete is refused and it is voided with a reason instead."""
+        return isinstance(obj, VoidableModel) and obj.must_void()
+
     def api_keys(self, data: dict[str, Any]) -> dict[str, Any]:
         """Form data as the API takes it: a foreign key `project` is `project_id` there."""
         keys = {f.name for f in self.viewset.model._meta.concrete_fields if f.many_to_one}
@@ -401,19 +410,47 @@ class ObjectViewTests(ModelTestData):
 
     def test_invalid_edit_leaves_the_object_as_it_was(self, world: World, obj: Any) -> None:
         before = stored(obj)
-        data, field, _message = self.invalid_form_data(world.agency)
+        data, field, _message = self.invalid_edit_data(obj, world.agency)
         response = english_client(world.actor).post(self.url(f"{obj.pk}/edit/"), data)
         assert response.status_code == 422
         assert field in response.context["form"].errors
         assert stored(obj) == before
 
     def test_delete_removes_the_object_and_logs_it(self, world: World, obj: Any) -> None:
+        if self.voided_not_deleted(obj):
+            pytest.skip("a record of supervision is voided, never deleted (the void tests below)")
         before = stored(obj)
         response = english_client(world.actor).post(self.url(f"{obj.pk}/delete/"))
         assert response.status_code == 302
         assert stored(obj) is None
         [entry] = self.entries(obj, ChangeAction.DELETE)
         assert (entry.actor, entry.before, entry.after) == (world.actor, before, None)
+
+    def test_a_record_of_supervision_is_not_deleted_but_voided_with_a_reason(self, world: World, obj: Any) -> None:
+        if not self.voided_not_deleted(obj):
+            pytest.skip("not a record of supervision: deleted as usual")
+        before = stored(obj)
+        client = english_client(world.actor)
+        page = client.get(self.url(f"{obj.pk}/")).content.decode()
+        assert f'href="{self.url(f"{obj.pk}/delete/")}"' not in page
+        assert f'href="{self.url(f"{obj.pk}/void/")}"' in page
+        for method in (client.get, client.post):
+            refused = method(self.url(f"{obj.pk}/delete/"))
+            assert refused.status_code == 403
+            assert "never deleted; void it with a reason instead" in refused.content.decode()
+        assert stored(obj) == before and not self.entries(obj, ChangeAction.DELETE)
+        no_reason = client.post(self.url(f"{obj.pk}/void/"), {"reason": ""})
+        assert no_reason.status_code == 422 and stored(obj) == before
+        response = client.post(self.url(f"{obj.pk}/void/"), {"reason": "重复录入"})
+        assert response.status_code == 302
+        obj.refresh_from_db()
+        assert (obj.is_voided, obj.voided_by, obj.void_reason) == (True, world.actor, "重复录入")
+        page = client.get(self.url(f"{obj.pk}/")).content.decode()
+        assert 'id="voided"' in page and "重复录入" in page
+        listed = client.get(self.url(), {"per_page": 100}).content.decode()
+        assert self.shown(obj, listed)  # still in its list, marked
+        assert self.shown(obj, client.get(self.url(), {"voided": "voided", "per_page": 100}).content.decode())
+        assert not self.shown(obj, client.get(self.url(), {"voided": "live", "per_page": 100}).content.decode())
 
     # ---- denial -----------------------------------------------------------------------------
     @pytest.mark.parametrize("who", ["outsider", "company_user"])
@@ -575,7 +612,31 @@ class APITests(ModelTestData):
         [entry] = self.entries(obj, ChangeAction.UPDATE)
         assert entry.actor == world.actor
 
+    def test_api_delete_of_a_record_of_supervision_is_refused_and_it_is_voided_instead(
+        self, world: World, obj: Any
+    ) -> None:
+        if not self.voided_not_deleted(obj):
+            pytest.skip("not a record of supervision: deleted as usual")
+        before = stored(obj)
+        client = api_client(world.actor)
+        response = client.delete(self.api_url(f"{obj.pk}/"))
+        assert response.status_code == 409
+        assert "never deleted; void it with a reason instead" in response.json()["detail"]
+        assert stored(obj) == before and not self.entries(obj, ChangeAction.DELETE)
+        no_reason = client.post(self.api_url(f"{obj.pk}/void/"), {"reason": " "}, content_type="application/json")
+        assert no_reason.status_code == 422
+        assert stored(obj) == before
+        response = client.post(self.api_url(f"{obj.pk}/void/"), {"reason": "重复录入"}, content_type="application/json")
+        assert response.status_code == 200, response.content
+        obj.refresh_from_db()
+        assert (obj.is_voided, obj.voided_by, obj.void_reason) == (True, world.actor, "重复录入")
+        assert self.entries(obj, ChangeAction.UPDATE)[-1].after["void_reason"] == "重复录入"
+        again = client.post(self.api_url(f"{obj.pk}/void/"), {"reason": "再次"}, content_type="application/json")
+        assert again.status_code == 422
+
     def test_api_delete_removes_the_object(self, world: World, obj: Any) -> None:
+        if self.voided_not_deleted(obj):
+            pytest.skip("a record of supervision is voided, never deleted")
         response = api_client(world.actor).delete(self.api_url(f"{obj.pk}/"))
         assert response.status_code == 204
         assert stored(obj) is None

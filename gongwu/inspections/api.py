@@ -60,6 +60,8 @@ JSON_OR_FORM = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 class InspectionOut(Schema):
     id: int
+    voided_at: datetime.datetime | None = Field(None, description="Set when voided: it counts in no figure.")
+    void_reason: str = ""
     project_id: int
     section_id: int | None
     hazardous_work_id: int | None
@@ -175,6 +177,8 @@ class NoticeFindingOut(Schema):
 
 class NoticeOut(Schema):
     id: int
+    voided_at: datetime.datetime | None = Field(None, description="Set when voided: it counts in no figure.")
+    void_reason: str = ""
     agency_id: int
     project_id: int
     section_id: int | None

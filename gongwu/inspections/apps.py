@@ -8,9 +8,21 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Quality and safety")
 
     def ready(self) -> None:
+        from gongwu.alerts.owners import register_subject_owner
         from gongwu.core.generic.views import DETAIL_PANELS
         from gongwu.inspections import panels, views
+        from gongwu.inspections.models import Finding, RectificationNotice
 
         views.register()
+        # A notice's case is answered finding by finding with photos, re-inspected and closed on the notice;
+        # a 重大 finding's own case closes when its notice is closed (销项).
+        register_subject_owner(
+            RectificationNotice, url=lambda notice: notice.get_absolute_url(), where=_("its rectification notice")
+        )
+        register_subject_owner(
+            Finding,
+            url=lambda finding: (finding.notice or finding).get_absolute_url(),
+            where=_("the rectification notice of its finding"),
+        )
         if panels.project_inspections_panel not in DETAIL_PANELS:
             DETAIL_PANELS.append(panels.project_inspections_panel)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts.models import DONE_STATUSES
-from gongwu.core.generic.filters import SearchFilterSet
+from gongwu.core.generic.filters import SearchFilterSet, voided_filter
 from gongwu.inspections.models import (
     Accident,
     AccidentKind,
@@ -43,6 +43,7 @@ class InspectionFilterSet(ProjectChildFilterSet):
     date_to = django_filters.DateFilter(label=_("to"), field_name="started_at__date", lookup_expr="lte")
     grade = django_filters.CharFilter(label=_("grade"))
     hazardous_work = django_filters.NumberFilter(label=_("hazardous work"), widget=forms.HiddenInput)
+    voided = voided_filter()
 
     class Meta:
         model = Inspection
@@ -101,6 +102,7 @@ NOTICE_STATES = (
     ("answered", _("Awaiting re-inspection")),
     ("closed", _("Closed")),
     ("overdue", _("Overdue")),
+    ("voided", _("Voided")),
 )
 
 
@@ -111,12 +113,16 @@ class RectificationNoticeFilterSet(ProjectChildFilterSet):
     issued_from = django_filters.DateFilter(label=_("issued from"), field_name="issued_on", lookup_expr="gte")
     issued_to = django_filters.DateFilter(label=_("issued to"), field_name="issued_on", lookup_expr="lte")
     company = django_filters.NumberFilter(label=_("addressed to"), widget=forms.HiddenInput)
+    voided = voided_filter()
 
     class Meta:
         model = RectificationNotice
         fields = ["q", "kind", "state", "issued_from", "issued_to", "agency", "project", "project_code", "company"]
 
     def filter_state(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "voided":
+            return queryset.filter(voided_at__isnull=False)
+        queryset = queryset.filter(voided_at__isnull=True)  # a voided notice is in none of the loop's states
         done = Q(case__status__in=DONE_STATUSES)
         if value == "closed":
             return queryset.filter(done)

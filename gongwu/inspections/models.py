@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.core.models import Organization, ScopedModel, ScopedQuerySet, User
+from gongwu.core.models import Organization, ScopedModel, ScopedQuerySet, User, VoidableModel
 from gongwu.core.models.scoping import Role
 from gongwu.projects.models import Project, ProjectChild, Section
 
@@ -269,7 +269,7 @@ class HazardousWork(ProjectChild):
             raise ValidationError(errors)
 
 
-class Inspection(ProjectChild):
+class Inspection(VoidableModel, ProjectChild):
     """One inspection of a project (or a section, or a hazardous work) by an organization's people."""
 
     project = models.ForeignKey(
@@ -480,6 +480,12 @@ class Finding(ProjectChild):
             errors["responsible_org"] = _("A finding is addressed to a company taking part in the project.")
         if self.deadline and self.found_on and self.deadline < self.found_on:
             errors["deadline"] = _("The deadline is before the finding.")
+        if (
+            self.pk is None
+            and self.inspection_id
+            and Inspection.objects.filter(pk=self.inspection_id, voided_at__isnull=False).exists()
+        ):
+            errors["inspection"] = _("The inspection is voided; it takes no new findings.")
         if self.pk:
             stored = Finding.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == FindingStatus.CLOSED:
@@ -494,7 +500,7 @@ class NoticeKind(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification notice (整改通知书)")
 
 
-class RectificationNotice(ProjectChild):
+class RectificationNotice(VoidableModel, ProjectChild):
     """A numbered notice grouping findings, addressed to a company, with a deadline in working days.
 
     Issued through `services.issue_notice`, which opens its case (source inspection, kind 整改); the

@@ -49,12 +49,13 @@ from gongwu.inspections.models import (
 )
 from gongwu.projects.models import Project, Section
 
-STATUS_COLOUR = {"open": "blue", "answered": "purple", "overdue": "red", "closed": "green"}
+STATUS_COLOUR = {"open": "blue", "answered": "purple", "overdue": "red", "closed": "green", "voided": "secondary"}
 STATUS_LABEL = {
     "open": gettext_lazy("Awaiting rectification"),
     "answered": gettext_lazy("Answered: awaiting re-inspection"),
     "overdue": gettext_lazy("Overdue"),
     "closed": gettext_lazy("Closed (销项)"),
+    "voided": gettext_lazy("Voided"),
 }
 FINDING_COLOUR = {"open": "orange", "notified": "blue", "rectified": "purple", "closed": "green"}
 SEVERITY_COLOUR = {"general": "yellow", "major": "orange", "serious": "red"}
@@ -74,6 +75,7 @@ def grade_label(grade: str) -> str:
 def may_change_inspection(inspection: Inspection, user: Any) -> bool:
     return (
         inspection.status != InspectionStatus.COMPLETED
+        and inspection.voided_at is None
         and Inspection.objects.for_user(user, Action.CHANGE).filter(pk=inspection.pk).exists()
     )
 

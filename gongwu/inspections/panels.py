@@ -17,11 +17,11 @@ from gongwu.projects.models import Project
 def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[str, Any] | None:
     if not isinstance(obj, Project) or not user_may(request.user, Inspection, Action.VIEW):
         return None
-    inspections = Inspection.objects.for_user(request.user).filter(project=obj)
+    inspections = Inspection.objects.for_user(request.user).filter(project=obj, voided_at__isnull=True)
     counts = inspections.aggregate(total=Count("pk"))
     findings = (
         Finding.objects.for_user(request.user)
-        .filter(project=obj)
+        .filter(project=obj, inspection__voided_at__isnull=True)
         .aggregate(
             open=Count("pk", filter=~Q(status=FindingStatus.CLOSED)),
             serious=Count("pk", filter=~Q(status=FindingStatus.CLOSED) & Q(severity="serious")),
@@ -30,7 +30,7 @@ def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[s
     )
     if not counts["total"] and not findings["total"]:
         return None
-    notices = RectificationNotice.objects.for_user(request.user).filter(project=obj)
+    notices = RectificationNotice.objects.for_user(request.user).filter(project=obj, voided_at__isnull=True)
     latest = inspections.exclude(score=None).order_by("-started_at").first()
     query = f"?project={obj.pk}"
     return {
@@ -40,7 +40,7 @@ def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[s
         "notices_open": notices.exclude(case__status__in=("closed", "archived")).count(),
         "latest": latest,
         "urls": {
-            "inspections": reverse("inspections:inspection_list") + query,
+            "inspections": reverse("inspections:inspection_list") + query + "&voided=live",
             "findings": reverse("inspections:finding_list") + query + "&status=open&status=notified&status=rectified",
             "notices": reverse("inspections:rectificationnotice_list") + query + "&state=open",
             "start": reverse("inspections:start") + query,

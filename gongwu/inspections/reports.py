@@ -94,7 +94,8 @@ class Links(ListLinks):
     """Addresses of the lists behind the figures, in the filters of filters.py."""
 
     def inspections(self, **params: Any) -> str:
-        span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat()}
+        # the figures leave voided records out, and so do the lists behind them
+        span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat(), "voided": "live"}
         return self._url("inspections:inspection_list", {**span, **params})
 
     def findings(self, **params: Any) -> str:
@@ -102,7 +103,11 @@ class Links(ListLinks):
         return self._url("inspections:finding_list", {**span, **params})
 
     def notices(self, **params: Any) -> str:
-        span = {"issued_from": self.period.start.isoformat(), "issued_to": self.period.end.isoformat()}
+        span = {
+            "issued_from": self.period.start.isoformat(),
+            "issued_to": self.period.end.isoformat(),
+            "voided": "live",
+        }
         return self._url("inspections:rectificationnotice_list", {**span, **params})
 
     def accidents(self) -> str:
@@ -409,7 +414,7 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
 def open_notices(agency_ids: list[int], end: datetime.date) -> list[dict[str, Any]]:
     """Notices issued up to the period's end and not yet closed, overdue ones first."""
     notices = (
-        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__lte=end)
+        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__lte=end, voided_at__isnull=True)
         .exclude(case__status__in=DONE_STATUSES)
         .select_related("project", "company", "case")
         .order_by("deadline", "id")[:100]

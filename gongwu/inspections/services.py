@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongwu.alerts import services as alerts
-from gongwu.alerts.models import DONE_STATUSES, Case, Kind, Source, Status
+from gongwu.alerts.models import DONE_STATUSES, FINISHED_STATUSES, Case, Kind, Source, Status
 from gongwu.alerts.models import Level as AlertLevel
 from gongwu.core import images
 from gongwu.core import services as core_services
@@ -141,6 +141,8 @@ def add_sheet(inspection: Inspection, template: ChecklistTemplate, actor: Any) -
         raise PermissionDenied(_("You may not change this inspection."))
     if template.agency_id not in (None, inspection.project.agency_id):
         raise ValidationError({"template": _("The checklist belongs to another agency.")})
+    if inspection.voided_at is not None:
+        raise ValidationError(_("The inspection is voided; it no longer changes."))
     if inspection.status == InspectionStatus.COMPLETED:
         raise ValidationError(_("The inspection is completed; its sheets can no longer change."))
     with transaction.atomic():
@@ -162,6 +164,8 @@ def record_results(sheet: ScoreSheet, entries: dict[int, ItemEntry], actor: Any)
     nothing: a deduction beyond an item's points or on an item marked 缺项 is refused with its message."""
     if not Inspection.objects.for_user(actor, Action.CHANGE).filter(pk=sheet.inspection_id).exists():
         raise PermissionDenied(_("You may not change this inspection."))
+    if sheet.inspection.voided_at is not None:
+        raise ValidationError(_("The inspection is voided; it no longer changes."))
     if sheet.inspection.status == InspectionStatus.COMPLETED:
         raise ValidationError(_("The inspection is completed; its sheets can no longer change."))
     results = {r.item_id: r for r in sheet.results.select_related("item")}
@@ -197,6 +201,8 @@ def complete_inspection(inspection: Inspection, actor: Any, result: str = "") ->
         locked = Inspection.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=inspection.pk).first()
         if locked is None:
             raise PermissionDenied(_("You may not change this inspection."))
+        if locked.voided_at is not None:
+            raise ValidationError(_("The inspection is voided; it no longer changes."))
         before = core_services.snapshot(locked)
         score_inspection(locked)
         locked.refresh_from_db()
@@ -208,6 +214,42 @@ def complete_inspection(inspection: Inspection, actor: Any, result: str = "") ->
             instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
     return locked
+
+
+# ---- voiding (records the figures count are never deleted) ---------------------------------------
+
+
+def void_inspection(*, instance: Inspection, actor: Any, reason: str) -> Inspection:
+    """Void an inspection entered in error: it and its findings leave the figures, and a 重大 finding's case
+    is voided with it. Its findings on a live notice are voided with that notice first."""
+    live_notices = RectificationNotice.objects.filter(findings__inspection=instance, voided_at__isnull=True).distinct()
+    if live_notices.exists():
+        raise ValidationError(
+            _("Its findings are on notice %(numbers)s; void the notice first.")
+            % {"numbers": "、".join(live_notices.values_list("number", flat=True))}
+        )
+    with transaction.atomic():
+        voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
+        content_type = ContentType.objects.get_for_model(Finding)
+        finding_ids = [str(pk) for pk in Finding.objects.filter(inspection=voided).values_list("pk", flat=True)]
+        for case in Case.objects.filter(subject_type=content_type, subject_id__in=finding_ids).exclude(
+            status__in=FINISHED_STATUSES
+        ):
+            alerts.void_case(instance=case, actor=actor, reason=reason, by_subject=True)
+    return voided
+
+
+def void_notice(*, instance: RectificationNotice, actor: Any, reason: str) -> RectificationNotice:
+    """Void a notice issued in error: it and its case leave the figures (the case's timeline says why), and
+    its findings are free to go on a new notice."""
+    with transaction.atomic():
+        voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
+        if voided.case_id and voided.case.status not in FINISHED_STATUSES:
+            alerts.void_case(instance=voided.case, actor=actor, reason=reason, by_subject=True)
+        Finding.objects.filter(notice=voided).exclude(status=FindingStatus.CLOSED).update(
+            notice=None, status=FindingStatus.OPEN
+        )
+    return voided
 
 
 # ---- photos -------------------------------------------------------------------------------------
@@ -377,6 +419,8 @@ def open_rectification_notice(
         )
         if len(locked) != len(chosen):
             raise ValidationError(_("Some findings no longer exist."))
+        if any(f.inspection.voided_at is not None for f in locked):
+            raise ValidationError(_("A finding of a voided inspection goes on no notice."))
         taken = [f for f in locked if f.status != FindingStatus.OPEN]
         if taken:
             raise ValidationError(
@@ -428,6 +472,8 @@ def open_rectification_notice(
 
 def notice_status(notice: RectificationNotice) -> str:
     """Where the notice's loop stands, from its case."""
+    if notice.voided_at is not None:
+        return "voided"
     status = notice.case.status if notice.case_id else Status.OPEN
     if status in DONE_STATUSES:
         return "closed"
@@ -481,9 +527,9 @@ def answer_notice(notice: RectificationNotice, answers: dict[int, Answer], actor
         summary = "\n".join(f"{i}. {answers[f.pk].text.strip()}" for i, f in enumerate(findings, start=1))
         case = notice.case
         if case.status == Status.ASSIGNED:
-            alerts.transition(case, "start", actor)
+            alerts.transition(case, "start", actor, by_subject=True)
             case.refresh_from_db()
-        notice.case = alerts.transition(case, "respond", actor, text=summary)
+        notice.case = alerts.transition(case, "respond", actor, text=summary, by_subject=True)
     return notice
 
 
@@ -492,7 +538,7 @@ def reinspect(notice: RectificationNotice, actor: Any, *, close: bool, text: str
     if actor.organization_id == notice.company_id:
         raise PermissionDenied(_("The company that was inspected cannot re-inspect its own rectification."))
     with transaction.atomic():
-        alerts.transition(notice.case, "close" if close else "send_back", actor, text=text)
+        alerts.transition(notice.case, "close" if close else "send_back", actor, text=text, by_subject=True)
         today = timezone.localdate()
         if close:
             Finding.objects.filter(notice=notice).update(status=FindingStatus.CLOSED, closed_on=today)
@@ -573,6 +619,7 @@ WITH fg AS (
          count(*) FILTER (WHERE f.severity = 'serious') AS serious,
          avg(f.closed_on - f.found_on) FILTER (WHERE f.status = 'closed') AS days, max(f.found_on) AS last
   FROM inspections_finding f JOIN projects_project p ON p.id = f.project_id
+  JOIN inspections_inspection i ON i.id = f.inspection_id AND i.voided_at IS NULL
   WHERE p.agency_id = ANY(%(agencies)s) AND f.found_on BETWEEN %(start)s AND %(end)s
   GROUP BY GROUPING SETS ((), (f.category), (f.severity), (f.project_id, f.category), (f.responsible_org_id)))
 SELECT
@@ -629,7 +676,9 @@ def finding_figures(agency_ids: list[int], start: datetime.date, end: datetime.d
                 for r in companies or []
             ],
         }
-    findings = Finding.objects.filter(project__agency__in=agency_ids, found_on__range=(start, end))
+    findings = Finding.objects.filter(
+        project__agency__in=agency_ids, found_on__range=(start, end), inspection__voided_at__isnull=True
+    )
     closed = Q(status=FindingStatus.CLOSED)
     totals = findings.aggregate(
         n=Count("pk"), closed=Count("pk", filter=closed), days=Avg(F("closed_on") - F("found_on"), filter=closed)
@@ -666,7 +715,9 @@ def figures(agency_ids: list[int], start: datetime.date, end: datetime.date) -> 
     """What the reports count: inspections by kind and level, notices issued and closed, findings by category
     and severity, closure rate, average days to rectify, recurring findings, companies, accidents."""
     today = timezone.localdate()
-    inspections = Inspection.objects.filter(project__agency__in=agency_ids, **local_days(start, end))
+    inspections = Inspection.objects.filter(
+        project__agency__in=agency_ids, voided_at__isnull=True, **local_days(start, end)
+    )
     by_kind: dict[str, int] = defaultdict(int)
     by_level: dict[str, int] = defaultdict(int)
     for kind, level, n in inspections.values_list("kind", "level").annotate(n=Count("pk")).order_by():
@@ -675,7 +726,7 @@ def figures(agency_ids: list[int], start: datetime.date, end: datetime.date) -> 
     notices_by_kind: dict[str, int] = {}
     notices_closed = notices_overdue = 0
     notice_rows = (
-        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__range=(start, end))
+        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__range=(start, end), voided_at__isnull=True)
         .values("kind")
         .annotate(
             n=Count("pk"),
@@ -722,7 +773,11 @@ def score_trend(agency_ids: list[int], start: datetime.date, end: datetime.date,
     """The JGJ 59 scores of each project's scored inspections in the period, oldest first (for the trend chart)."""
     rows = (
         Inspection.objects.filter(
-            project__agency__in=agency_ids, score__isnull=False, grade__gt="", **local_days(start, end)
+            project__agency__in=agency_ids,
+            score__isnull=False,
+            grade__gt="",
+            voided_at__isnull=True,
+            **local_days(start, end),
         )
         .order_by("started_at")
         .values_list("project_id", "project__name", "started_at", "score", "grade")

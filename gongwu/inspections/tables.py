@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.generic.tables import DayColumn, LinkColumn, ObjectTable
+from gongwu.core.generic.tables import DayColumn, LinkColumn, ObjectTable, VoidedColumn
 from gongwu.inspections.models import (
     Accident,
     CheckItem,
@@ -20,7 +20,7 @@ from gongwu.inspections.models import (
 from gongwu.projects.tables import ProjectColumn
 
 SEVERITY_COLOUR = {"general": "yellow", "major": "orange", "serious": "red"}
-STATE_COLOUR = {"open": "blue", "answered": "purple", "closed": "green", "overdue": "red"}
+STATE_COLOUR = {"open": "blue", "answered": "purple", "closed": "green", "overdue": "red", "voided": "secondary"}
 
 
 class InspectionTable(ObjectTable):
@@ -32,10 +32,11 @@ class InspectionTable(ObjectTable):
     score = tables.Column(verbose_name=_("score"), attrs={"td": {"class": "text-end"}})
     grade = tables.Column(verbose_name=_("grade"))
     status = tables.Column(verbose_name=_("status"))
+    voided = VoidedColumn()
 
     class Meta(ObjectTable.Meta):
         model = Inspection
-        fields = ("started_at", "project", "kind", "level", "lead", "score", "grade", "status")
+        fields = ("started_at", "project", "kind", "level", "lead", "score", "grade", "status", "voided")
 
     def render_started_at(self, value: Any, record: Inspection) -> str:
         return format_html(

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import navigation, search
 from gongwu.core.generic.views import ObjectViewSet
-from gongwu.inspections import filters, forms, pages, tables
+from gongwu.inspections import filters, forms, pages, services, tables
 from gongwu.inspections.imports import FindingLedger, InspectionLedger
 from gongwu.inspections.models import (
     Accident,
@@ -32,6 +32,7 @@ class InspectionViews(ObjectViewSet):
     select_related = ("project", "lead", "inspecting_org")
     icon = "ti-clipboard-check"
     detail_template = "inspections/inspection_detail.html"
+    void_service = services.void_inspection
 
     @classmethod
     def extra_detail_context(cls, obj: Inspection, request: HttpRequest) -> dict[str, Any]:
@@ -61,6 +62,7 @@ class RectificationNoticeViews(ObjectViewSet):
     select_related = ("project", "company", "case")
     icon = "ti-file-alert"
     detail_template = "inspections/notice_detail.html"
+    void_service = services.void_notice
     read_only = True  # issued from an inspection's findings (pages.issue_notice); its loop is its case's
 
     @classmethod

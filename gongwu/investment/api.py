@@ -103,6 +103,8 @@ class InvestmentSettingsOut(Schema):
 
 class MonthlyActualOut(Schema):
     id: int
+    voided_at: datetime.datetime | None = Field(None, description="Set when voided: it counts in no figure.")
+    void_reason: str = ""
     project_id: int
     plan_id: int
     month: datetime.date = Field(description="The first day of the month (send any day of it).")

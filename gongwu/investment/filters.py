@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.generic.filters import SearchFilterSet
+from gongwu.core.generic.filters import SearchFilterSet, voided_filter
 from gongwu.core.models import Organization, OrganizationKind
 from gongwu.investment import services
 from gongwu.investment.models import (
@@ -179,10 +179,22 @@ class MonthlyActualFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     month_to = django_filters.DateFilter(label=_("to month"), field_name="month", lookup_expr="lte")
     status = django_filters.MultipleChoiceFilter(label=_("status"), choices=ActualStatus.choices)
     plan = django_filters.NumberFilter(label=_("plan"), widget=forms.HiddenInput)
+    voided = voided_filter()
 
     class Meta:
         model = MonthlyActual
-        fields = ["q", "year", "month_from", "month_to", "status", "agency", "project", "project_code", "plan"]
+        fields = [
+            "q",
+            "year",
+            "month_from",
+            "month_to",
+            "status",
+            "agency",
+            "project",
+            "project_code",
+            "plan",
+            "voided",
+        ]
 
 
 class PlanAdjustmentFilterSet(InvestmentFilterSet):

@@ -23,7 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.models import Organization, OrganizationKind, ScopedModel, ScopedQuerySet, User, user_may
+from gongwu.core.models import (
+    Organization,
+    OrganizationKind,
+    ScopedModel,
+    ScopedQuerySet,
+    User,
+    VoidableModel,
+    user_may,
+)
 from gongwu.core.models.scoping import DEFAULT_ROLE_ACTIONS, READ_ACTIONS, SETTINGS_ROLE_ACTIONS, Action, Role
 from gongwu.core.models.users import MAX_AGENCY_DEPTH
 from gongwu.core.money import format_money
@@ -355,10 +363,11 @@ class ActualStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
-class MonthlyActual(InvestmentModel):
+class MonthlyActual(VoidableModel, InvestmentModel):
     """The investment a project completed in one month (本月完成投资), as its team reports it.
 
     Only confirmed figures count in official totals. The plan is found from the project and the month's year.
+    A confirmed figure is never deleted: a wrong one is voided with a reason and the month reported again.
     """
 
     agency_path = "project__agency"
@@ -389,7 +398,12 @@ class MonthlyActual(InvestmentModel):
         verbose_name = _("monthly actual")
         verbose_name_plural = _("monthly actuals")
         ordering = ["-month", "project__code"]
-        constraints = [models.UniqueConstraint(fields=["project", "month"], name="monthlyactual_unique_month")]
+        constraints = [
+            # One counted report per project and month; a voided one stays beside its correction.
+            models.UniqueConstraint(
+                fields=["project", "month"], condition=Q(voided_at__isnull=True), name="monthlyactual_unique_month"
+            )
+        ]
         indexes = [models.Index(fields=["plan", "status", "month"], name="monthlyactual_plan_status")]
 
     def __str__(self) -> str:
@@ -422,7 +436,9 @@ class MonthlyActual(InvestmentModel):
                 }
             else:
                 self.plan = plan
-            clash = MonthlyActual.objects.filter(project_id=self.project_id, month=self.month).exclude(pk=self.pk)
+            clash = MonthlyActual.objects.filter(
+                project_id=self.project_id, month=self.month, voided_at__isnull=True
+            ).exclude(pk=self.pk)
             status = clash.values_list("status", flat=True).first()
             if status == ActualStatus.CONFIRMED:
                 errors["month"] = _("%(month)s is already confirmed for this project.") % {
@@ -438,7 +454,14 @@ class MonthlyActual(InvestmentModel):
 
     @property
     def counts(self) -> bool:
+        return self.status == ActualStatus.CONFIRMED and self.voided_at is None
+
+    def must_void(self) -> bool:
+        """A confirmed figure is voided, never deleted; a draft, submitted or returned one may be deleted."""
         return self.status == ActualStatus.CONFIRMED
+
+    def may_void(self) -> bool:
+        return self.status == ActualStatus.CONFIRMED and self.voided_at is None
 
 
 class AdjustmentDirection(models.TextChoices):

@@ -255,7 +255,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         )
 
     def actuals_url(month: datetime.date, status: str = "") -> str:
-        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month}
+        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month, "voided": "live"}
         if status:
             query["status"] = status
         return reverse("investment:monthlyactual_list") + "?" + urlencode(query)
@@ -417,7 +417,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
     """The plan's schedule against its actuals month by month, its adjustments and payments."""
     shares = plan.share_values()
-    actuals = {a.month.month: a for a in plan.actuals.select_related("submitted_by", "reviewed_by")}
+    actuals = {
+        a.month.month: a
+        for a in plan.actuals.filter(voided_at__isnull=True).select_related("submitted_by", "reviewed_by")
+    }
     payments = list(
         Payment.objects.filter(project=plan.project, paid_on__year=plan.year)
         .select_related("payee")
@@ -517,9 +520,9 @@ def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any
     plan = actual.plan
     share = plan.schedule.filter(month=actual.month.month).values_list("share", flat=True).first()
     scheduled = services.scheduled_amount(plan.adjusted_amount, share)
-    confirmed = MonthlyActual.objects.filter(plan=plan, status=ActualStatus.CONFIRMED, month__lte=actual.month).exclude(
-        pk=actual.pk
-    ).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+    confirmed = MonthlyActual.objects.filter(
+        plan=plan, status=ActualStatus.CONFIRMED, month__lte=actual.month, voided_at__isnull=True
+    ).exclude(pk=actual.pk).aggregate(t=Sum("amount"))["t"] or Decimal(0)
     with_this = confirmed + actual.amount
     return {
         "actions": actual_actions(actual, request.user),

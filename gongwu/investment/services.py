@@ -346,7 +346,8 @@ def with_figures(plans: QuerySet, month: int) -> QuerySet:
     """Plans annotated with their figures at the end of `month` of each plan's own year: the cumulative
     share scheduled, the confirmed actual to date and in the month, the unconfirmed figures to date and
     the payments to date."""
-    confirmed = MonthlyActual.objects.filter(plan=OuterRef("pk"), status=ActualStatus.CONFIRMED)
+    counted = MonthlyActual.objects.filter(voided_at__isnull=True)  # a voided figure counts nowhere
+    confirmed = counted.filter(plan=OuterRef("pk"), status=ActualStatus.CONFIRMED)
     return plans.annotate(
         scheduled_share=Subquery(
             ScheduleMonth.objects.filter(plan=OuterRef("pk"), month=month).values("share")[:1],
@@ -355,9 +356,7 @@ def with_figures(plans: QuerySet, month: int) -> QuerySet:
         actual_to_date=_sum_subquery(confirmed.filter(month__month__lte=month), "plan"),
         actual_month=_sum_subquery(confirmed.filter(month__month=month), "plan"),
         unconfirmed_to_date=_sum_subquery(
-            MonthlyActual.objects.filter(plan=OuterRef("pk"), month__month__lte=month).exclude(
-                status=ActualStatus.CONFIRMED
-            ),
+            counted.filter(plan=OuterRef("pk"), month__month__lte=month).exclude(status=ActualStatus.CONFIRMED),
             "plan",
         ),
         paid_to_date=_sum_subquery(
@@ -460,7 +459,9 @@ def plan_rows(plans: QuerySet, year: int, month: int) -> list[PlanRow]:
     confirmed = Q(status=ActualStatus.CONFIRMED)
     actuals = {
         row["plan_id"]: row
-        for row in MonthlyActual.objects.filter(plan__in=ids, month__range=(datetime.date(year, 1, 1), first))
+        for row in MonthlyActual.objects.filter(
+            plan__in=ids, month__range=(datetime.date(year, 1, 1), first), voided_at__isnull=True
+        )
         .values("plan_id")
         .annotate(
             to_date=Sum("amount", filter=confirmed),
@@ -646,6 +647,7 @@ def previous_year_actual(agency_ids: list[int], year: int, month: int) -> Decima
     total = MonthlyActual.objects.filter(
         project__agency__in=agency_ids,
         status=ActualStatus.CONFIRMED,
+        voided_at__isnull=True,
         month__range=(datetime.date(year - 1, 1, 1), datetime.date(year - 1, month, 1)),
     ).aggregate(t=Sum("amount"))["t"]
     return Decimal(total or 0).quantize(FEN)
@@ -656,7 +658,9 @@ def reported_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
     unconfirmed months both read them)."""
     return list(
         MonthlyActual.objects.filter(
-            project__agency__in=agency_ids, month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1))
+            project__agency__in=agency_ids,
+            month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1)),
+            voided_at__isnull=True,
         )
         .values("month", "status")
         .annotate(n=Count("pk"), t=Sum("amount"))

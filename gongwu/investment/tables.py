@@ -7,7 +7,7 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable
+from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable, VoidedColumn
 from gongwu.core.money import WAN
 from gongwu.investment import services
 from gongwu.investment.models import (
@@ -140,10 +140,11 @@ class MonthlyActualTable(ObjectTable):
     status = StatusColumn(verbose_name=_("status"))
     submitted_at = tables.DateTimeColumn(verbose_name=_("submitted"), format="Y-m-d")
     note = tables.Column(verbose_name=_("note"))
+    voided = VoidedColumn()
 
     class Meta(ObjectTable.Meta):
         model = MonthlyActual
-        fields = ("month", "project", "amount", "status", "submitted_at", "note")
+        fields = ("month", "project", "amount", "status", "submitted_at", "note", "voided")
 
     def render_month(self, value: Any, record: MonthlyActual) -> str:
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), f"{value:%Y-%m}")

@@ -86,6 +86,10 @@ class CaseData(testing.ModelTestData):
         data = {**self.form_data(agency), "deadline": (TODAY - datetime.timedelta(days=1)).isoformat()}
         return data, "deadline", "The deadline cannot be before the day the case is opened."
 
+    def invalid_edit_data(self, obj: Case, agency: Organization) -> tuple[dict, str, str]:
+        # The edit form has no deadline (moved only by the owners' "change the deadline" action).
+        return {**self.edit_data(obj), "title": ""}, "title", "This field is required."
+
     def api_bad_payload(self, agency: Organization) -> dict:
         # Valid as a new case and as an edit but for the deadline, which is before the case was opened.
         return {"title": "消防通道被占用", "deadline": (TODAY - datetime.timedelta(days=1)).isoformat()}

@@ -118,7 +118,12 @@ def responsible_case(loop: Loop, status: str, via: str, **fields: Any) -> tuple[
 
 def step_kwargs(name: str, loop: Loop) -> dict[str, Any]:
     if name == "assign":
-        return {"responsible_org": loop.company, "deadline": TODAY + datetime.timedelta(days=10)}
+        # Giving an assigned case to someone else, or moving its deadline, needs the reason.
+        return {
+            "responsible_org": loop.company,
+            "deadline": TODAY + datetime.timedelta(days=10),
+            "text": "改由施工单位整改",
+        }
     return {"text": "已按要求整改完毕" if name == "respond" else "意见"}
 
 

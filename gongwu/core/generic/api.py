@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
@@ -188,6 +188,8 @@ def crud_router(
         return 200, obj
 
     if viewset.form is None or viewset.read_only or read_only:
+        if viewset.voidable():  # written through its own services (a notice), but voided like any record
+            add_void_endpoint(router, viewset, queryset_for, Out)
         return router
 
     # A field the form does not require (an agency that defaults to the user's own) may be left out.
@@ -276,13 +278,65 @@ def crud_router(
         operation_id=f"{name}_delete",
     )
     def delete(request: HttpRequest, pk: int) -> Any:
+        visible = viewset.get_queryset(request.user).filter(pk=pk).first()
+        if visible is not None and user_may(request.user, model, Action.DELETE):
+            try:
+                services.refuse_delete(visible)
+            except services.VoidInstead as exc:
+                return 409, {"detail": str(exc)}
         obj = changeable(request, pk, Action.DELETE)
         if obj is None:
             return 404, {"detail": _("Not found.")}
         try:
             services.delete_object(instance=obj, actor=request.user)
+        except services.VoidInstead as exc:
+            return 409, {"detail": str(exc)}
         except ProtectedError:
             return 409, {"detail": _("Other records refer to this one; it cannot be deleted.")}
         return 204, None
 
+    if viewset.voidable():
+        add_void_endpoint(router, viewset, queryset_for, Out)
     return router
+
+
+class VoidIn(Schema):
+    reason: str
+
+
+def void_record(request: HttpRequest, viewset: Any, pk: int, reason: str) -> tuple[int, Any]:
+    """The void action of any voidable model: 404 when not visible, 403 when not the caller's to void,
+    422 without a reason or when already voided."""
+    obj = viewset.get_queryset(request.user).filter(pk=pk).first()
+    if obj is None:
+        return 404, {"detail": _("Not found.")}
+    if not services.may_void(request.user, obj) and not getattr(obj, "is_voided", False):
+        raise PermissionDenied(_("You may not void this record."))
+    try:
+        viewset.void(instance=obj, actor=request.user, reason=reason)
+    except ValidationError as exc:
+        detail = [
+            {"loc": ["body", name if name != "__all__" else "reason"], "msg": str(message)}
+            for name, messages in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [("reason", exc.messages)]
+            )
+            for message in messages
+        ]
+        return 422, {"detail": detail}
+    return 200, None
+
+
+def add_void_endpoint(router: Router, viewset: Any, queryset_for: Callable[[Any], QuerySet], out: Any) -> None:
+    name = viewset.model._meta.model_name
+
+    @router.post(
+        "/{int:pk}/void/",
+        response={200: out, 403: Message, 404: Message, 422: ValidationErrors},
+        operation_id=f"{name}_void",
+        summary=f"Void a {viewset.model._meta.verbose_name} with a reason (records of supervision are never deleted)",
+    )
+    def void(request: HttpRequest, pk: int, payload: VoidIn) -> Any:
+        status, body = void_record(request, viewset, pk, payload.reason)
+        if status != 200:
+            return status, body
+        return 200, queryset_for(request.user).get(pk=pk)

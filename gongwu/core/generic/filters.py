@@ -66,3 +66,19 @@ class SearchFilterSet(django_filters.FilterSet):
             if isinstance(widget, forms.DateInput):
                 widget.input_type = "date"
         return form
+
+
+VOIDED_CHOICES = (("live", _("Counted (not voided)")), ("voided", _("Voided")))
+
+
+def voided_filter() -> django_filters.ChoiceFilter:
+    """The “voided” filter of a voidable model's list: every record by default, marked; or either kind."""
+
+    def by_voided(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "live":
+            return queryset.filter(voided_at__isnull=True)
+        if value == "voided":
+            return queryset.filter(voided_at__isnull=False)
+        return queryset
+
+    return django_filters.ChoiceFilter(label=_("voided"), choices=VOIDED_CHOICES, method=by_voided)

@@ -530,7 +530,10 @@ class Ledger:
         lookup = self.key_lookup(data)
         if lookup is None:
             return None
-        return self.model.objects.for_user(user, Action.VIEW).filter(**lookup).first()
+        found = self.model.objects.for_user(user, Action.VIEW).filter(**lookup)
+        if hasattr(self.model, "voided_at"):
+            found = found.filter(voided_at__isnull=True)  # a voided record is not the one a row corrects
+        return found.first()
 
     # ---- preview and apply ----------------------------------------------------------------------
     def _build_form(self, data: dict[str, Any], instance: models.Model | None, user: Any) -> Any:

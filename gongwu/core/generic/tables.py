@@ -88,3 +88,21 @@ class DayColumn(tables.Column):
 
     def render(self, value: Any) -> str:
         return value.isoformat()
+
+
+class VoidedColumn(tables.Column):
+    """A voidable record's mark in its list: a “voided” badge, nothing while it counts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.utils.translation import gettext_lazy
+
+        kwargs.setdefault("verbose_name", gettext_lazy("voided"))
+        kwargs.setdefault("accessor", "voided_at")
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("orderable", True)
+        super().__init__(*args, **kwargs)
+
+    def render(self, value: Any) -> str:
+        from django.utils.translation import gettext
+
+        return format_html('<span class="badge bg-red-lt gw-voided-badge">{}</span>', gettext("Voided"))

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -31,7 +31,7 @@ from django_tables2 import RequestConfig
 
 from gongwu.core import services
 from gongwu.core.generic.forms import save_form
-from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, user_may
+from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, VoidableModel, user_may
 from gongwu.core.money import format_money
 
 PER_PAGE_CHOICES = (25, 50, 100)
@@ -65,6 +65,19 @@ class ObjectViewSet:
     detail_template: ClassVar[str] = "core/object_detail.html"
     form_template: ClassVar[str] = "core/object_form.html"
     read_only: ClassVar[bool] = False  # no add, edit or delete pages (e.g. the change log)
+    # A voidable model's void action: the domain service (instance, actor, reason) → instance that voids
+    # what hangs on it too; core's `void_object` when None.
+    void_service: ClassVar[Callable[..., Any] | None] = None
+
+    @classmethod
+    def voidable(cls) -> bool:
+        return issubclass(cls.model, VoidableModel)
+
+    @classmethod
+    def void(cls, *, instance: models.Model, actor: Any, reason: str) -> models.Model:
+        if cls.void_service is not None:
+            return cls.void_service(instance=instance, actor=actor, reason=reason)
+        return services.void_object(instance=instance, actor=actor, reason=reason)
 
     @classmethod
     def extra_detail_context(cls, obj: models.Model, request: HttpRequest) -> dict[str, Any]:
@@ -106,6 +119,8 @@ class ObjectViewSet:
                 path(f"{prefix}/<int:pk>/edit/", ObjectEditView.as_view(viewset=cls), name=f"{name}_edit"),
                 path(f"{prefix}/<int:pk>/delete/", ObjectDeleteView.as_view(viewset=cls), name=f"{name}_delete"),
             ]
+        if cls.voidable():
+            patterns.append(path(f"{prefix}/<int:pk>/void/", ObjectVoidView.as_view(viewset=cls), name=f"{name}_void"))
         if cls.ledger is not None:
             patterns.append(path(f"{prefix}/import/", ObjectImportView.as_view(viewset=cls), name=f"{name}_import"))
         return patterns
@@ -223,11 +238,17 @@ class ObjectDetailView(ViewSetView):
                 .order_by("-id")[:50]
             )
         may_change = (
-            not self.viewset.read_only and type(obj).objects.for_user(user, Action.CHANGE).filter(pk=obj.pk).exists()
+            not self.viewset.read_only
+            and getattr(obj, "voided_at", None) is None
+            and type(obj).objects.for_user(user, Action.CHANGE).filter(pk=obj.pk).exists()
         )
+        must_void = isinstance(obj, VoidableModel) and obj.must_void()
         may_delete = (
-            not self.viewset.read_only and type(obj).objects.for_user(user, Action.DELETE).filter(pk=obj.pk).exists()
+            not self.viewset.read_only
+            and not must_void
+            and type(obj).objects.for_user(user, Action.DELETE).filter(pk=obj.pk).exists()
         )
+        may_void = self.viewset.voidable() and services.may_void(user, obj)
         return {
             **self.base_context(),
             "object": obj,
@@ -240,6 +261,8 @@ class ObjectDetailView(ViewSetView):
             "attachment_target": f"{content_type.pk}:{obj.pk}",
             "may_change": may_change,
             "may_delete": may_delete,
+            "may_void": may_void,
+            "void_url": reverse(self.viewset.url_name("void"), args=[obj.pk]) if may_void else "",
             "field_labels": {f.attname: f.verbose_name for f in self.meta.concrete_fields},
             "panels": detail_panels(obj, self.request),
             **self.viewset.extra_detail_context(obj, self.request),
@@ -280,6 +303,7 @@ class ObjectDeleteView(ViewSetView):
     def get_object(self, pk: int) -> models.Model:
         self.require(Action.DELETE)
         obj = get_object_or_404(self.viewset.get_queryset(self.request.user), pk=pk)
+        services.refuse_delete(obj)  # a record of supervision: voided, never deleted
         if not self.viewset.model.objects.for_user(self.request.user, Action.DELETE).filter(pk=pk).exists():
             raise PermissionDenied(_("You may not delete this record."))
         return obj
@@ -304,6 +328,33 @@ class ObjectDeleteView(ViewSetView):
         return HttpResponseRedirect(reverse(self.viewset.url_name("list")))
 
 
+class ObjectVoidView(ViewSetView):
+    """Void a record with a reason (it stays in its list, marked, and drops out of the figures)."""
+
+    template_name = "core/object_confirm_void.html"
+
+    def get_object(self, pk: int) -> models.Model:
+        obj = get_object_or_404(self.viewset.get_queryset(self.request.user), pk=pk)
+        if not services.may_void(self.request.user, obj):
+            raise PermissionDenied(_("You may not void this record."))
+        return obj
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(pk)
+        return render(request, self.template_name, {**self.base_context(), "object": obj})
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self.get_object(pk)
+        reason = request.POST.get("reason", "")
+        try:
+            self.viewset.void(instance=obj, actor=request.user, reason=reason)
+        except ValidationError as exc:
+            context = {**self.base_context(), "object": obj, "errors": exc.messages, "reason": reason}
+            return render(request, self.template_name, context, status=422)
+        messages.success(request, _("Voided “%(object)s”.") % {"object": obj})
+        return HttpResponseRedirect(obj.get_absolute_url())
+
+
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -322,7 +373,10 @@ class ObjectExportView(ViewSetView):
             name = _("%(things)s import template") % {"things": self.meta.verbose_name_plural}
         else:
             filterset = self.viewset.filtered(request, Action.EXPORT)
-            ledger.write_xlsx(filterset.qs.iterator(chunk_size=2000), stream)
+            rows = filterset.qs
+            if self.viewset.voidable() and request.GET.get("voided") != "voided":
+                rows = rows.filter(voided_at__isnull=True)  # the ledger of what counts (voided: asked for)
+            ledger.write_xlsx(rows.iterator(chunk_size=2000), stream)
             name = f"{self.meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}"
         return xlsx_response(stream.getvalue(), f"{name}.xlsx")
 

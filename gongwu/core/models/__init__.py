@@ -6,6 +6,7 @@ from gongwu.core.models.organizations import COMPANY_KINDS, GOVERNMENT_KINDS, Or
 from gongwu.core.models.scoping import Action, Role, ScopedModel, ScopedQuerySet, allowed_actions, user_may
 from gongwu.core.models.tokens import APIToken
 from gongwu.core.models.users import User
+from gongwu.core.models.voiding import VoidableModel
 
 __all__ = [
     "COMPANY_KINDS",
@@ -25,6 +26,7 @@ __all__ = [
     "ScopedModel",
     "ScopedQuerySet",
     "User",
+    "VoidableModel",
     "allowed_actions",
     "user_may",
 ]
