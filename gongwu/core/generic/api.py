@@ -9,7 +9,7 @@ import datetime
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.orm import create_schema
 from ninja.security import HttpBearer, django_auth
-from pydantic import create_model
+from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from gongwu.core import services
@@ -30,6 +30,8 @@ from gongwu.core.models import Action, APIToken, user_may
 from gongwu.core.models.tokens import hash_token
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
+# The id of a record as a client sends it: an integer the database can hold.
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class TokenAuth(HttpBearer):
@@ -89,6 +91,24 @@ def form_field_type(field: forms.Field) -> Any:
         if isinstance(field, form_class):
             return python_type
     return str
+
+
+def id_list_fields(model: Any, names: list[str], *, required: set[str]) -> list[tuple[str, Any, Any]]:
+    """Many-to-many fields of the input as lists of ids, each an integer: `[null]` or `["a"]` is a 422.
+
+    ninja's own many-to-many type calls `int()` on each item, so a `null` in the list was a 500.
+    """
+    fields = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not field.many_to_many:
+            continue
+        label = str(field.verbose_name)
+        if name in required:
+            fields.append((name, list[ObjectId], FieldInfo(title=label)))
+        else:
+            fields.append((name, list[ObjectId] | None, FieldInfo(default=None, title=label)))
+    return fields
 
 
 def split_form_fields(model: Any, form: Any) -> tuple[list[str], list[str]]:
@@ -202,19 +222,28 @@ def crud_router(
         )
         for n, f in ((n, viewset.form.base_fields[n]) for n in form_only)
     ]
+    # In a new record, what the form requires of its own fields (a template's twelve months) is required.
+    extras_in = [
+        (n, form_field_type(unbound.fields[n]), FieldInfo(title=info.title, description=info.description))
+        if unbound.fields[n].required
+        else (n, python_type, info)
+        for n, python_type, info in extras
+    ]
+    id_lists = id_list_fields(model, model_fields_in, required=set(model_fields_in) - set(optional_in))
+    plain_in = [n for n in model_fields_in if n not in {f[0] for f in id_lists}]
     In = create_schema(
         model,
         name=f"{model.__name__}In",
-        fields=model_fields_in,
-        optional_fields=optional_in or None,
-        custom_fields=extras or None,
+        fields=plain_in,
+        optional_fields=[n for n in optional_in if n in plain_in] or None,
+        custom_fields=(extras_in + id_lists) or None,
     )
     Patch = create_schema(
         model,
         name=f"{model.__name__}Patch",
-        fields=model_fields_in,
+        fields=plain_in,
         optional_fields="__all__",
-        custom_fields=extras or None,
+        custom_fields=(extras + [(n, list[ObjectId] | None, FieldInfo(default=None)) for n, *_ in id_lists]) or None,
     )
 
     def form_keys(data: dict[str, Any]) -> dict[str, Any]:
