@@ -182,6 +182,9 @@ def delete_object(*, instance: models.Model, actor: Any) -> None:
         original = model.objects.for_user(actor, Action.DELETE).select_for_update().filter(pk=instance.pk).first()
         if original is None:
             raise PermissionDenied(_("You may not delete this record."))
+        validate_delete = getattr(original, "validate_delete", None)
+        if validate_delete is not None:
+            validate_delete()  # a model's own refusal (the last administrator), as a ValidationError
         before = snapshot(original)
         object_id = str(original.pk)
         log_change(

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import ProtectedError, QuerySet
@@ -301,6 +301,9 @@ class ObjectDeleteView(ViewSetView):
                 _("“%(object)s” cannot be deleted while other records refer to it (%(kinds)s).")
                 % {"object": obj, "kinds": names},
             )
+            return HttpResponseRedirect(obj.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
             return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(request, _("Deleted “%(object)s”.") % {"object": obj})
         return HttpResponseRedirect(reverse(self.viewset.url_name("list")))
