@@ -393,8 +393,10 @@ class DocumentedAPI(NinjaAPI):
                 if "{" in path:
                     common["404"] = ("Message", "No such record, or not one the user may see.")
                 for status, (name, description) in common.items():
+                    if status in responses or int(status) in responses:  # ninja's own keys are integers
+                        continue
                     responses.setdefault(
-                        status,
+                        int(status),
                         {
                             "description": description,
                             "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},

@@ -71,12 +71,12 @@ def test_the_last_administrator_cannot_be_deactivated_or_demoted_through_the_api
     assert testing.stored(admin) == before
 
 
-def test_the_last_administrator_cannot_move_to_another_agency_through_the_api(admin: User) -> None:
-    other = testing.AgencyFactory(name="仓山区建设工务署")
-    response = testing.api_client(admin).patch(
-        f"/api/users/{admin.pk}/", {"organization_id": other.pk}, content_type=JSON
-    )
-    assert response.status_code in (403, 422)
+def test_the_last_administrator_cannot_be_moved_to_another_agency(admin: User, root: User) -> None:
+    moved = User.objects.get(pk=admin.pk)
+    moved.organization = testing.AgencyFactory(name="仓山区建设工务署")
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.update_object(instance=moved, actor=root)
+    assert refused.value.messages == [LAST_ADMIN]
     assert User.objects.get(pk=admin.pk).organization_id == admin.organization_id
 
 
