@@ -3,16 +3,16 @@
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
 from gongwu.core import api as core_api
+from gongwu.core.generic.api import DocumentedAPI
 from gongwu.inspections import api as inspections_api
 from gongwu.investment import api as investment_api
 from gongwu.projects import api as projects_api
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Gongwu API",
     version="1",
     description="工务 platform API. Authenticate with `Authorization: Bearer <token>` (tokens: user menu → API tokens)"
@@ -68,4 +68,13 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = [{"loc": [str(p) for p in e.get("loc", [])], "msg": str(e.get("msg", ""))} for e in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's 400 is a body it cannot parse: invalid input like any other, so a 422 in the documented form."""
+    if exc.status_code != 400:
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+    detail = [{"loc": ["body"], "msg": _("The request body is not valid JSON.")}]
     return api.create_response(request, {"detail": detail}, status=422)

@@ -1,5 +1,6 @@
 """Typed readers for the GONGWU_* environment variables; each fails fast with a clear message."""
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -54,3 +55,14 @@ def choice(name: str, default: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     return value
+
+
+def networks(name: str, default: str = "") -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or networks (`10.0.0.5`, `10.0.0.0/24`)."""
+    result = []
+    for word in words(name, default):
+        try:
+            result.append(ipaddress.ip_network(word, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks; got {word!r}") from exc
+    return result

@@ -169,11 +169,22 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = env.integer("GONGWU_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env.integer("GONGWU_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Each on its own: five failures for one username (from any addresses) lock that username, five from one
+# address (for any usernames) lock that address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "gongwu.core.middleware.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLED = not env.flag("GONGWU_AXES_DISABLED")
+
+# Behind a reverse proxy the client's address is the right-most X-Forwarded-For hop that is not a trusted
+# proxy (the proxy on this host by default); otherwise, or without the header, REMOTE_ADDR.
+BEHIND_PROXY = env.flag("GONGWU_BEHIND_PROXY", True)
+TRUSTED_PROXIES = env.networks("GONGWU_TRUSTED_PROXIES", "127.0.0.1,::1")
+
+# The OpenAPI schema and its documentation page (/api/openapi.json, /api/docs): signed-in users only unless on.
+GONGWU_API_DOCS_PUBLIC = env.flag("GONGWU_API_DOCS_PUBLIC", False)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -247,7 +258,7 @@ if not (DEBUG or DEMO or TESTING):
     SECURE_HSTS_SECONDS = env.integer("GONGWU_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.flag("GONGWU_HSTS_PRELOAD", False)
-    if env.flag("GONGWU_BEHIND_PROXY", True):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # HSTS preload is a commitment to browsers' preload lists the operator makes, not a default.
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]

@@ -21,3 +21,5 @@ urlpatterns = [
     path("inspections/", include("gongwu.inspections.urls")),
     path("", include("gongwu.core.urls")),
 ]
+
+handler404 = "gongwu.core.views.page_not_found"

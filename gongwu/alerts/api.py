@@ -263,7 +263,7 @@ class PeriodOut(Schema):
     end: datetime.date
 
 
-class GroupOut(Schema):
+class BoardGroupOut(Schema):
     key: str | None = Field(description="The code (level, source, kind) or the name; null for none.")
     label: str
     count: int = Field(description="Open cases.")
@@ -294,12 +294,12 @@ class BoardOut(Schema):
     voided: int = Field(description="Cases opened in the period and voided since (counted nowhere else).")
     open: int = Field(description="Open now.")
     overdue: int = Field(description="Open now and past the deadline.")
-    by_level: list[GroupOut]
-    by_source: list[GroupOut]
-    by_kind: list[GroupOut]
-    by_department: list[GroupOut]
-    by_responsible: list[GroupOut]
-    by_subject: list[GroupOut] = Field(description="The 20 subjects with most open cases.")
+    by_level: list[BoardGroupOut]
+    by_source: list[BoardGroupOut]
+    by_kind: list[BoardGroupOut]
+    by_department: list[BoardGroupOut]
+    by_responsible: list[BoardGroupOut]
+    by_subject: list[BoardGroupOut] = Field(description="The 20 subjects with most open cases.")
     opened_by_source: list[OpenedBySourceOut]
     subjects: SubjectsOut
 

@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 
 from gongwu.core import services
@@ -28,8 +30,20 @@ class ServiceAdmin(admin.ModelAdmin):
         services.delete_object(instance=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        for obj in queryset:
-            services.delete_object(instance=obj, actor=request.user)
+        with transaction.atomic():
+            for obj in queryset:
+                services.delete_object(instance=obj, actor=request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """A record the model refuses to delete (the last administrator) is shown as protected, with the reason:
+        the admin then deletes nothing, as it does for records that others refer to."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            try:
+                getattr(obj, "validate_delete", lambda: None)()
+            except ValidationError as exc:
+                protected = [*protected, " ".join(exc.messages)]
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(Organization)

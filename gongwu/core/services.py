@@ -205,6 +205,9 @@ def delete_object(*, instance: models.Model, actor: Any) -> None:
         if original is None:
             raise PermissionDenied(_("You may not delete this record."))
         refuse_delete(original)
+        validate_delete = getattr(original, "validate_delete", None)
+        if validate_delete is not None:
+            validate_delete()  # a model's own refusal (the last administrator), as a ValidationError
         before = snapshot(original)
         object_id = str(original.pk)
         log_change(

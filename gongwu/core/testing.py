@@ -655,6 +655,23 @@ class APITests(ModelTestData):
         assert self.viewset.model.objects.count() == count
         assert stored(obj) == before
 
+    def test_api_refuses_a_bad_list_of_ids_with_422_and_saves_nothing(self, world: World, obj: Any) -> None:
+        names = [f.name for f in self.viewset.model._meta.many_to_many if f.name in self.viewset.form.base_fields]
+        if not names:
+            pytest.skip("the form has no list of ids")
+        count, before = self.viewset.model.objects.count(), stored(obj)
+        client = api_client(world.actor)
+        for name in names:
+            for bad_ids in ([None], ["a"], [1.5], [0], [2**63], "1"):
+                payload = {**self.api_payload(world.agency), name: bad_ids}
+                created = client.post(self.api_url(), payload, content_type="application/json")
+                assert created.status_code == 422, (bad_ids, created.content)
+                assert created.json()["detail"][0]["loc"][:3] == ["body", "payload", name]
+                patched = client.patch(self.api_url(f"{obj.pk}/"), {name: bad_ids}, content_type="application/json")
+                assert patched.status_code == 422, (bad_ids, patched.content)
+        assert self.viewset.model.objects.count() == count
+        assert stored(obj) == before
+
     def test_api_rejects_malformed_json_without_error(self, world: World) -> None:
         count = self.viewset.model.objects.count()
         client = api_client(world.actor)

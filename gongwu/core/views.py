@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from gongwu.core import search, services
@@ -279,3 +280,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def healthz(request: HttpRequest) -> HttpResponse:
     Organization.objects.exists()
     return HttpResponse("ok", content_type="text/plain")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Not found: JSON under /api/ (a path no operation matches, e.g. `/api/projects/abc/`), else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

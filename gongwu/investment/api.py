@@ -418,7 +418,7 @@ class TotalsOut(Schema):
     lagging: int = Field(description="提请关注 and 督办滞后 together.")
 
 
-class GroupOut(TotalsOut):
+class DashboardGroupOut(TotalsOut):
     key: str = Field(description="The group's value: an id, a choice value, an area; empty for none.")
     label: str
     filters: dict[str, str] | None = Field(
@@ -469,13 +469,13 @@ class LaggingGroupsOut(Schema):
 
 
 class BreakdownsOut(Schema):
-    by_agency: list[GroupOut]
-    by_category_group: list[GroupOut]
-    by_area: list[GroupOut]
-    by_department: list[GroupOut]
-    by_funding_source: list[GroupOut]
-    by_director: list[GroupOut]
-    by_plan_category: list[GroupOut]
+    by_agency: list[DashboardGroupOut]
+    by_category_group: list[DashboardGroupOut]
+    by_area: list[DashboardGroupOut]
+    by_department: list[DashboardGroupOut]
+    by_funding_source: list[DashboardGroupOut]
+    by_director: list[DashboardGroupOut]
+    by_plan_category: list[DashboardGroupOut]
 
 
 class DashboardOut(Schema):
@@ -492,7 +492,7 @@ class DashboardOut(Schema):
     adjustments: AdjustmentsOut
     unconfirmed_months: list[UnconfirmedMonthOut]
     breakdowns: BreakdownsOut
-    side_by_side: list[GroupOut] | None = Field(
+    side_by_side: list[DashboardGroupOut] | None = Field(
         description="For an agency with sub-agencies (a city 工务署 and its districts): each of them, itself first."
     )
     lagging: LaggingGroupsOut

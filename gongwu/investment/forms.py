@@ -88,6 +88,10 @@ class ScheduleTemplateForm(AgencyForm, ScheduleFields):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if any(name in self.errors for name in MONTH_FIELDS):
+            # A month is missing or wrong: its own error says so, and there is no schedule to check.
+            self.schedule_invalid = True
+            return data
         try:
             shares = self.shares()
         except ValidationError as exc:

@@ -5,23 +5,28 @@ update validate with the viewset's form and save through the services, so the AP
 the rules, scoping and change log of the UI.
 """
 
+import copy
 import datetime
+import functools
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.openapi.schema import OpenAPISchema
 from ninja.orm import create_schema
 from ninja.security import HttpBearer, django_auth
-from pydantic import create_model
+from pydantic import Field, create_model
 from pydantic.fields import FieldInfo
 
 from gongwu.core import services
@@ -30,6 +35,8 @@ from gongwu.core.models import Action, APIToken, user_may
 from gongwu.core.models.tokens import hash_token
 
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
+# The id of a record as a client sends it: an integer the database can hold.
+ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class TokenAuth(HttpBearer):
@@ -89,6 +96,24 @@ def form_field_type(field: forms.Field) -> Any:
         if isinstance(field, form_class):
             return python_type
     return str
+
+
+def id_list_fields(model: Any, names: list[str], *, required: set[str]) -> list[tuple[str, Any, Any]]:
+    """Many-to-many fields of the input as lists of ids, each an integer: `[null]` or `["a"]` is a 422.
+
+    ninja's own many-to-many type calls `int()` on each item, so a `null` in the list was a 500.
+    """
+    fields = []
+    for name in names:
+        field = model._meta.get_field(name)
+        if not field.many_to_many:
+            continue
+        label = str(field.verbose_name)
+        if name in required:
+            fields.append((name, list[ObjectId], FieldInfo(title=label)))
+        else:
+            fields.append((name, list[ObjectId] | None, FieldInfo(default=None, title=label)))
+    return fields
 
 
 def split_form_fields(model: Any, form: Any) -> tuple[list[str], list[str]]:
@@ -204,19 +229,28 @@ def crud_router(
         )
         for n, f in ((n, viewset.form.base_fields[n]) for n in form_only)
     ]
+    # In a new record, what the form requires of its own fields (a template's twelve months) is required.
+    extras_in = [
+        (n, form_field_type(unbound.fields[n]), FieldInfo(title=info.title, description=info.description))
+        if unbound.fields[n].required
+        else (n, python_type, info)
+        for n, python_type, info in extras
+    ]
+    id_lists = id_list_fields(model, model_fields_in, required=set(model_fields_in) - set(optional_in))
+    plain_in = [n for n in model_fields_in if n not in {f[0] for f in id_lists}]
     In = create_schema(
         model,
         name=f"{model.__name__}In",
-        fields=model_fields_in,
-        optional_fields=optional_in or None,
-        custom_fields=extras or None,
+        fields=plain_in,
+        optional_fields=[n for n in optional_in if n in plain_in] or None,
+        custom_fields=(extras_in + id_lists) or None,
     )
     Patch = create_schema(
         model,
         name=f"{model.__name__}Patch",
-        fields=model_fields_in,
+        fields=plain_in,
         optional_fields="__all__",
-        custom_fields=extras or None,
+        custom_fields=(extras + [(n, list[ObjectId] | None, FieldInfo(default=None)) for n, *_ in id_lists]) or None,
     )
 
     def form_keys(data: dict[str, Any]) -> dict[str, Any]:
@@ -293,6 +327,8 @@ def crud_router(
             return 409, {"detail": str(exc)}
         except ProtectedError:
             return 409, {"detail": _("Other records refer to this one; it cannot be deleted.")}
+        except ValidationError as exc:
+            return 409, {"detail": " ".join(exc.messages)}
         return 204, None
 
     if viewset.voidable():
@@ -340,3 +376,101 @@ def add_void_endpoint(router: Router, viewset: Any, queryset_for: Callable[[Any]
         if status != 200:
             return status, body
         return 200, queryset_for(request.user).get(pk=pk)
+
+
+# ---- the API and its schema ---------------------------------------------------------------------
+
+# What any operation may answer besides its own responses: the API's exception handlers make these.
+COMMON_RESPONSES = {
+    "401": ("Message", "Not signed in, and no valid API token."),
+    "403": ("Message", "The user's role may not take this action on this record."),
+    "422": ("ValidationErrors", "Invalid input: the field (`loc`) and the reason (`msg`); nothing was changed."),
+}
+LOCAL_DEFS = "#/$defs/"
+COMPONENTS = "#/components/schemas/"
+
+
+class UniqueNamesSchema(OpenAPISchema):
+    """The OpenAPI document, refusing two different schemas of one name (ninja keeps the last one silently)."""
+
+    def add_schema_definitions(self, definitions: dict) -> None:
+        for name, definition in definitions.items():
+            if name in self.schemas and self.schemas[name] != definition:
+                raise ImproperlyConfigured(f"Two API schemas are named {name!r}; give one another class name.")
+        super().add_schema_definitions(definitions)
+
+
+def signed_in_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The schema and docs for signed-in users (session or API token) unless GONGWU_API_DOCS_PUBLIC is on."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.GONGWU_API_DOCS_PUBLIC or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        token = TokenAuth()
+        if token(request) is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            return JsonResponse({"detail": _("Sign in or send an API token.")}, status=401)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
+
+class DocumentedAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document says everything a client may get back.
+
+    Every operation documents 401, 403 and 422 (and 404 when its path names a record); request bodies
+    written by hand (multipart forms) have their nested `$defs` moved to the components, where their
+    references resolve.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("docs_decorator", signed_in_docs)
+        super().__init__(**kwargs)
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        document = UniqueNamesSchema(self, path_prefix)
+        # The paths hold the operations' own dicts (hand-written bodies): change a copy, never those.
+        document["paths"] = copy.deepcopy(document.get("paths", {}))
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in (("Message", Message), ("ValidationErrors", ValidationErrors)):
+            definition = schema.model_json_schema(ref_template=COMPONENTS + "{model}")
+            components.update(definition.pop("$defs", {}))
+            components.setdefault(name, definition)
+        for path, operations in document.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                common = dict(COMMON_RESPONSES)
+                if "{" in path:
+                    common["404"] = ("Message", "No such record, or not one the user may see.")
+                for status, (name, description) in common.items():
+                    if status in responses or int(status) in responses:  # ninja's own keys are integers
+                        continue
+                    responses.setdefault(
+                        int(status),
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": {"$ref": COMPONENTS + name}}},
+                        },
+                    )
+        hoist_local_definitions(document, components)
+        return document
+
+
+def hoist_local_definitions(node: Any, components: dict[str, Any]) -> None:
+    """Move `$defs` nested in the document to the components and point their references there."""
+    if isinstance(node, dict):
+        for name, definition in node.pop("$defs", {}).items():
+            if components.setdefault(name, definition) != definition:
+                raise ImproperlyConfigured(f"Two API schemas are named {name!r}; give one another class name.")
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(LOCAL_DEFS):
+            node["$ref"] = COMPONENTS + ref[len(LOCAL_DEFS) :]
+        for value in node.values():
+            hoist_local_definitions(value, components)
+    elif isinstance(node, list):
+        for value in node:
+            hoist_local_definitions(value, components)

@@ -324,6 +324,9 @@ class ObjectDeleteView(ViewSetView):
                 % {"object": obj, "kinds": names},
             )
             return HttpResponseRedirect(obj.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(obj.get_absolute_url())
         messages.success(request, _("Deleted “%(object)s”.") % {"object": obj})
         return HttpResponseRedirect(reverse(self.viewset.url_name("list")))
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +66,51 @@ class User(AbstractUser):
         if not self.organization_id:
             return None
         return self.organization.home_agency()
+
+    def clean(self) -> None:
+        super().clean()
+        refusal = self.keeper_refusal(deleting=False)
+        if refusal:
+            raise ValidationError(refusal)
+
+    def validate_delete(self) -> None:
+        """Called by `services.delete_object` before a user is deleted, on every path."""
+        refusal = self.keeper_refusal(deleting=True)
+        if refusal:
+            raise ValidationError(refusal)
+
+    def keeper_refusal(self, *, deleting: bool) -> str | None:
+        """Why this change (or deletion) may not be: it would leave the platform without an active superuser,
+        or the user's agency without an active administrator. None when it may."""
+        if self.pk is None:
+            return None
+        original = type(self)._base_manager.select_related("organization").filter(pk=self.pk).first()
+        if original is None or not original.is_active:
+            return None
+        others = type(self)._base_manager.filter(is_active=True).exclude(pk=self.pk)
+        stays_superuser = not deleting and self.is_active and self.is_superuser
+        if original.is_superuser and not stays_superuser and not others.filter(is_superuser=True).exists():
+            return _("“%(user)s” is the only active superuser; make another user a superuser first.") % {
+                "user": original
+            }
+        agency = original.agency
+        if agency is None or original.role != Role.ADMIN:
+            return None
+        stays_admin = not deleting and self.is_active and self.role == Role.ADMIN and self.organization_id
+        if stays_admin and (self.organization_id == original.organization_id or self.agency == agency):
+            return None
+        if connection.in_atomic_block:
+            # Two administrators demoting each other at once: the second waits here and sees the first.
+            list(Organization.objects.select_for_update().filter(pk=agency.pk).values_list("pk"))
+        colleagues = others.filter(role=Role.ADMIN).filter(
+            Q(organization=agency) | Q(organization__parent=agency, organization__kind="department")
+        )
+        if not colleagues.exists():
+            return _(
+                "“%(user)s” is the last active administrator of %(agency)s; give another of its users the "
+                "administrator role first."
+            ) % {"user": original, "agency": agency}
+        return None
 
     def visible_agency_ids(self) -> list[int]:
         """Agencies whose records this user sees: their own; for regulators, also every agency below."""

@@ -20,6 +20,7 @@ from gongwu.core import testing
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Organization, Role, User
 from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, api_client, stored
 from gongwu.investment import services
+from gongwu.investment.forms import ScheduleTemplateForm
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
@@ -30,6 +31,7 @@ from gongwu.investment.models import (
     MonthlyActual,
     Payment,
     PlanAdjustment,
+    ScheduleTemplate,
 )
 from gongwu.investment.testing import TEMPLATE_SHARES, AnnualPlanFactory, ScheduleTemplateFactory, actual, payment
 from gongwu.investment.tests.test_generic_pages import (
@@ -129,6 +131,22 @@ class TestScheduleTemplateAPI(ScheduleTemplateData, testing.APITests):
             "Month 4: the cumulative share 7% is below the month before (8%)."
         ]
         assert stored(obj) == before
+
+    def test_a_new_template_without_its_months_answers_422_and_saves_nothing(self, world: Any) -> None:
+        count = ScheduleTemplate.objects.count()
+        response = api_client(world.actor).post(
+            self.api_url(), {"agency_id": world.agency.pk, "name": "无月份"}, content_type=JSON
+        )
+        assert response.status_code == 422
+        assert {tuple(row["loc"]) for row in response.json()["detail"]} == {
+            ("body", "payload", f"m{month}") for month in range(1, 13)
+        }
+        assert ScheduleTemplate.objects.count() == count
+
+    def test_a_template_form_without_its_months_shows_each_missing_month(self, world: Any) -> None:
+        form = ScheduleTemplateForm(data={"agency": world.agency.pk, "name": "无月份"}, user=world.actor)
+        assert not form.is_valid()
+        assert sorted(form.errors) == sorted(f"m{month}" for month in range(1, 13))
 
     def api_payload(self, agency: Organization) -> dict:
         return api_keys(self.form_data(agency), "agency")

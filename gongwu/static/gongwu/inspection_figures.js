@@ -5,6 +5,7 @@
 (function () {
   "use strict";
 
+  var esc = window.gongwuCharts.escape;
   var PALETTE = ["#066fd1", "#2fb344", "#f76707", "#ae3ec9", "#17a2b8", "#f59f00", "#d63939", "#4263eb", "#0ca678", "#667382"];
 
   function readData(id) {
@@ -22,7 +23,10 @@
     return {
       color: PALETTE,
       textStyle: { fontFamily: "inherit" },
-      tooltip: { trigger: "item", confine: true, formatter: function (p) { return p.seriesName + "<br>" + p.value[0] + ": " + p.value[1]; } },
+      tooltip: {
+        trigger: "item", confine: true,
+        formatter: function (p) { return esc(p.seriesName) + "<br>" + esc(p.value[0]) + ": " + esc(p.value[1]); },
+      },
       legend: { type: "scroll", bottom: 0, left: "center" },
       grid: { left: 8, right: small ? 8 : 16, top: 16, bottom: 36, containLabel: true },
       xAxis: { type: "time", axisLabel: { hideOverlap: true } },

@@ -7,6 +7,7 @@
 (function () {
   "use strict";
 
+  var esc = window.gongwuCharts.escape;
   var COLOURS = { plan: "#667382", schedule: "#066fd1", actual: "#2fb344", paid: "#f76707" };
 
   function option(data, element) {
@@ -15,7 +16,7 @@
       textStyle: { fontFamily: "inherit" },
       tooltip: {
         trigger: "axis", confine: true,
-        valueFormatter: function (v) { return v === undefined || v === null ? "—" : v.toLocaleString() + " " + data.unit; },
+        valueFormatter: function (v) { return v === undefined || v === null ? "—" : esc(v.toLocaleString() + " " + data.unit); },
       },
       // On a phone the legend wraps onto two lines (no paging: every series stays visible) above the grid.
       legend: small

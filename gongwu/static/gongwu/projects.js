@@ -7,6 +7,7 @@
 (function () {
   "use strict";
 
+  var esc = window.gongwuCharts.escape;
   var PALETTE = ["#066fd1", "#2fb344", "#f76707", "#ae3ec9", "#17a2b8", "#f59f00", "#d63939", "#4263eb", "#0ca678", "#667382"];
 
   function readData(id) {
@@ -35,7 +36,7 @@
 
   function lineOption(data, element) {
     var option = baseOption(element);
-    option.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return v + "%"; } };
+    option.tooltip = { trigger: "axis", confine: true, valueFormatter: function (v) { return esc(v) + "%"; } };
     option.grid.top = 16;
     option.xAxis = { type: "category", data: data.labels, boundaryGap: false, axisLabel: { hideOverlap: true } };
     option.yAxis = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
