@@ -35,9 +35,18 @@ from gongwu.alerts.models import Case, Kind, Level, Notification, RuleSetting, S
 from gongwu.alerts.rules import RULES, Rule
 from gongwu.alerts.views import CaseViews, MeetingViews
 from gongwu.core import services as core_services
-from gongwu.core.generic.api import AUTH, Message, ValidationErrors, crud_router, form_errors
+from gongwu.core.generic.api import (
+    AUTH,
+    Message,
+    ValidationErrors,
+    crud_router,
+    form_errors,
+    not_found,
+    require,
+    validation_detail,
+)
 from gongwu.core.generic.forms import save_form
-from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, user_may
+from gongwu.core.models import Action, Attachment, Organization, OrganizationKind
 
 # ---- schemas ------------------------------------------------------------------------------------
 
@@ -337,20 +346,8 @@ class ReadOut(Schema):
 # ---- helpers ------------------------------------------------------------------------------------
 
 
-def validation_detail(exc: ValidationError) -> dict[str, Any]:
-    if hasattr(exc, "error_dict"):
-        items = [(name, message) for name, messages in exc.message_dict.items() for message in messages]
-    else:
-        items = [("non_field_errors", message) for message in exc.messages]
-    return {"detail": [{"loc": ["body", name], "msg": str(message)} for name, message in items]}
-
-
 def error(loc: str, message: str) -> dict[str, Any]:
     return {"detail": [{"loc": ["body", loc], "msg": message}]}
-
-
-def not_found() -> tuple[int, dict[str, str]]:
-    return 404, {"detail": _("Not found.")}
 
 
 def detail(case: Case, user: Any) -> Case:
@@ -361,14 +358,6 @@ def detail(case: Case, user: Any) -> Case:
         Attachment.objects.filter(content_type=ContentType.objects.get_for_model(Case), object_id=str(case.pk))
     )
     return case
-
-
-def require(user: Any, model: type, action: str) -> None:
-    if not user_may(user, model, action):
-        raise PermissionDenied(
-            _("You may not %(action)s %(things)s.")
-            % {"action": Action(action).label, "things": model._meta.verbose_name_plural}
-        )
 
 
 def form_data(values: dict[str, Any]) -> dict[str, Any]:
@@ -615,7 +604,7 @@ class ReassignIn(Schema):
     version: int | None = None
 
 
-class VoidIn(Schema):
+class CaseVoidIn(Schema):
     reason: str = Field(description="Why the case is voided; kept on its timeline.")
 
 
@@ -677,7 +666,7 @@ def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
     operation_id="case_void",
     summary="Void a case with a reason (cases are never deleted; a voided case leaves the board's figures)",
 )
-def void_case(request: HttpRequest, pk: int, payload: VoidIn) -> Any:
+def void_case(request: HttpRequest, pk: int, payload: CaseVoidIn) -> Any:
     case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
     if case is None:
         return not_found()

@@ -1,6 +1,6 @@
 """The inspections API: inspections (with their score sheets and completion), checklists and check items,
 findings with photos, rectification notices (issue, the company's answer, the re-inspection), hazardous works,
-accidents, sections (标段) and the figures of a period.
+accidents and the figures of a period.
 
 CRUD goes through `crud_router`, so the API obeys the pages' forms, filters, scoping and change log; the
 steps (add a sheet, record results, complete, issue, answer, re-inspect) go through `services`, like the
@@ -28,9 +28,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from gongwu.core import services as core_services
-from gongwu.core.generic.api import AUTH, Message, ValidationErrors, crud_router, form_errors
+from gongwu.core.generic.api import (
+    AUTH,
+    Message,
+    ValidationErrors,
+    crud_router,
+    form_errors,
+    not_found,
+    require,
+    validation_detail,
+)
 from gongwu.core.generic.forms import save_form
-from gongwu.core.models import Action, Organization, OrganizationKind, Role, user_may
+from gongwu.core.models import Action, Organization, OrganizationKind, Role
 from gongwu.inspections import services
 from gongwu.inspections.models import (
     ChecklistTemplate,
@@ -50,8 +59,6 @@ from gongwu.inspections.views import (
     InspectionViews,
     RectificationNoticeViews,
 )
-from gongwu.projects.api import validation_detail
-from gongwu.projects.views import SectionViews
 
 JSON_OR_FORM = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -130,19 +137,6 @@ class AccidentOut(Schema):
     serious_injuries: int
     minor_injuries: int
     description: str
-
-
-class SectionOut(Schema):
-    id: int
-    project_id: int
-    name: str
-    contractor_id: int | None
-    supervisor_id: int | None
-    other_parties: list[int]
-
-    @staticmethod
-    def resolve_other_parties(obj: Any) -> list[int]:
-        return [org.pk for org in obj.other_parties.all()]
 
 
 class FindingOut(Schema):
@@ -252,10 +246,6 @@ class ResultsOut(Schema):
 # ---- helpers ------------------------------------------------------------------------------------
 
 
-def not_found() -> tuple[int, dict[str, str]]:
-    return 404, {"detail": _("Not found.")}
-
-
 def error(loc: str, message: str) -> tuple[int, dict[str, Any]]:
     return 422, {"detail": [{"loc": ["body", loc], "msg": message}]}
 
@@ -274,14 +264,6 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     return values
 
 
-def require(user: Any, model: type, action: str) -> None:
-    if not user_may(user, model, action):
-        raise PermissionDenied(
-            _("You may not %(action)s %(things)s.")
-            % {"action": Action(action).label, "things": model._meta.verbose_name_plural}
-        )
-
-
 # ---- CRUD ---------------------------------------------------------------------------------------
 
 inspections = crud_router(InspectionViews, InspectionOut, tag="inspections")
@@ -289,9 +271,6 @@ checklists = crud_router(ChecklistTemplateViews, ChecklistTemplateOut, tag="chec
 check_items = crud_router(CheckItemViews, CheckItemOut, tag="checklists")
 hazardous_works = crud_router(HazardousWorkViews, HazardousWorkOut, tag="hazardous works")
 accidents = crud_router(AccidentViews, AccidentOut, tag="accidents")
-sections = crud_router(
-    SectionViews, SectionOut, tag="sections", prepare=lambda qs: qs.prefetch_related("other_parties")
-)
 notices = crud_router(
     RectificationNoticeViews,
     NoticeOut,
@@ -899,5 +878,4 @@ __all__ = [
     "inspections",
     "notices",
     "score_sheets",
-    "sections",
 ]

@@ -30,7 +30,14 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from gongwu.core.generic.api import AUTH, Message, ValidationErrors, crud_router
+from gongwu.core.generic.api import (
+    AUTH,
+    Message,
+    ValidationErrors,
+    crud_router,
+    not_found,
+    validation_detail,
+)
 from gongwu.core.models import Action, user_may
 from gongwu.investment import pages, services
 from gongwu.investment.models import (
@@ -49,7 +56,6 @@ from gongwu.investment.views import (
     PlanAdjustmentViews,
     ScheduleTemplateViews,
 )
-from gongwu.projects.api import validation_detail
 from gongwu.projects.models import CategoryGroup, PlanCategory
 
 # ---- output schemas -----------------------------------------------------------------------------
@@ -153,10 +159,6 @@ investment_settings = crud_router(InvestmentSettingsViews, InvestmentSettingsOut
 monthly_actuals = crud_router(MonthlyActualViews, MonthlyActualOut, tag="monthly actuals")
 plan_adjustments = crud_router(PlanAdjustmentViews, PlanAdjustmentOut, tag="plan adjustments")
 payments = crud_router(PaymentViews, PaymentOut, tag="payments")
-
-
-def not_found() -> tuple[int, dict[str, str]]:
-    return 404, {"detail": _("Not found.")}
 
 
 def query_error(name: str, message: str) -> tuple[int, dict[str, Any]]:

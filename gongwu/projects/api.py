@@ -19,7 +19,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from gongwu.core.generic.api import Message, ValidationErrors, crud_router
+from gongwu.core.generic.api import Message, ValidationErrors, crud_router, validation_detail
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.projects import services
 from gongwu.projects.models import (
@@ -39,6 +39,7 @@ from gongwu.projects.views import (
     ProgressReportViews,
     ProjectTagViews,
     ProjectViews,
+    SectionViews,
     TaskItemViews,
     TaskListViews,
 )
@@ -171,6 +172,19 @@ def with_key_dates(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related("tags").annotate(permit_date=Subquery(permit.values("actual_date")[:1]))
 
 
+class SectionOut(Schema):
+    id: int
+    project_id: int
+    name: str
+    contractor_id: int | None
+    supervisor_id: int | None
+    other_parties: list[int]
+
+    @staticmethod
+    def resolve_other_parties(obj: Any) -> list[int]:
+        return [org.pk for org in obj.other_parties.all()]
+
+
 projects = crud_router(ProjectViews, ProjectOut, tag="projects", prepare=with_key_dates)
 approvals = crud_router(ApprovalViews, ApprovalOut, tag="approvals")
 milestones = crud_router(MilestoneViews, MilestoneOut, tag="milestones")
@@ -178,16 +192,11 @@ progress_reports = crud_router(ProgressReportViews, ProgressReportOut, tag="prog
 task_lists = crud_router(TaskListViews, TaskListOut, tag="task lists")
 task_items = crud_router(TaskItemViews, TaskItemOut, tag="task lists")
 awards = crud_router(AwardViews, AwardOut, tag="awards")
+sections = crud_router(
+    SectionViews, SectionOut, tag="sections", prepare=lambda qs: qs.prefetch_related("other_parties")
+)
 approval_kinds = crud_router(ApprovalKindViews, ApprovalKindOut, tag="approvals", read_only=True)
 project_tags = crud_router(ProjectTagViews, ProjectTagOut, tag="projects", read_only=True)
-
-
-def validation_detail(exc: ValidationError) -> dict[str, Any]:
-    if hasattr(exc, "error_dict"):
-        items = [(name, message) for name, messages in exc.message_dict.items() for message in messages]
-    else:
-        items = [("non_field_errors", message) for message in exc.messages]
-    return {"detail": [{"loc": ["body", name], "msg": str(message)} for name, message in items]}
 
 
 # ---- stage change -------------------------------------------------------------------------------

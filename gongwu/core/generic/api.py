@@ -69,6 +69,28 @@ class ValidationErrors(Schema):
     detail: list[FieldError]
 
 
+def require(user: Any, model: type, action: str) -> None:
+    """Refuse (403) an action the user's role may not take on such records."""
+    if not user_may(user, model, action):
+        raise PermissionDenied(
+            _("You may not %(action)s %(things)s.")
+            % {"action": Action(action).label, "things": model._meta.verbose_name_plural}
+        )
+
+
+def not_found() -> tuple[int, dict[str, str]]:
+    return 404, {"detail": _("Not found.")}
+
+
+def validation_detail(exc: ValidationError) -> dict[str, Any]:
+    """A model's or a service's ValidationError as the API's 422 body: one item per field and message."""
+    if hasattr(exc, "error_dict"):
+        items = [(name, message) for name, messages in exc.message_dict.items() for message in messages]
+    else:
+        items = [("non_field_errors", message) for message in exc.messages]
+    return {"detail": [{"loc": ["body", name], "msg": str(message)} for name, message in items]}
+
+
 def form_errors(form: Any) -> dict[str, list[dict[str, Any]]]:
     return {
         "detail": [
@@ -337,7 +359,7 @@ def crud_router(
 
 
 class VoidIn(Schema):
-    reason: str
+    reason: str = Field(description="Why the record is voided; kept in the change log.")
 
 
 def void_record(request: HttpRequest, viewset: Any, pk: int, reason: str) -> tuple[int, Any]:
