@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import services
-from gongwu.core.autocomplete import use_autocomplete
+from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action, OrganizationKind
 
 
@@ -27,6 +27,7 @@ class ScopedModelForm(forms.ModelForm):
                 field.queryset = queryset.for_user(user, Action.VIEW)
             use_autocomplete(field)
             widget = field.widget
+            fast_select(widget)
             if isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
             elif isinstance(widget, forms.CheckboxInput):
