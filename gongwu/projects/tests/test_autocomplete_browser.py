@@ -12,11 +12,11 @@ from gongwu.projects.testing import ProjectFactory
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = '<img src=x id=pwned>大道'
+HOSTILE = "<img src=x id=pwned>大道"
 
 
 @pytest.fixture
-def projects(site, monkeypatch):
+def projects(site, monkeypatch):  # noqa: F811
     monkeypatch.setattr(autocomplete, "SELECT_MAX", 2)  # the live server runs in this process
     agency = site["agency"]
     found = {
@@ -26,7 +26,8 @@ def projects(site, monkeypatch):
         "foreign": ProjectFactory(code="TJ-101", name="台江大道拓宽工程"),
     }
     directors = [
-        testing.UserFactory(organization=agency, role=Role.DIRECTOR, display_name=name) for name in ("王工", "李工", "陈工")
+        testing.UserFactory(organization=agency, role=Role.DIRECTOR, display_name=name)
+        for name in ("王工", "李工", "陈工")
     ]
     Project.objects.filter(pk=found["school"].pk).update(director=directors[1])
     Project.objects.filter(pk=found["road"].pk).update(director=directors[0])
@@ -39,7 +40,7 @@ def options(page, field: str) -> list[str]:
 
 
 @pytest.mark.parametrize("width", ["desk", "phone"])
-def test_choosing_a_parent_project_by_typing_and_the_keyboard(browser, live_server, projects, width):
+def test_choosing_a_parent_project_by_typing_and_the_keyboard(browser, live_server, projects, width):  # noqa: F811
     context = browser.new_context(viewport=DESK if width == "desk" else PHONE, locale="zh-CN", has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -87,7 +88,7 @@ def test_choosing_a_parent_project_by_typing_and_the_keyboard(browser, live_serv
 
 
 @pytest.mark.parametrize("width", ["desk", "phone"])
-def test_a_director_filter_chosen_by_a_tap_filters_the_list(browser, live_server, projects, width):
+def test_a_director_filter_chosen_by_a_tap_filters_the_list(browser, live_server, projects, width):  # noqa: F811
     context = browser.new_context(viewport=DESK if width == "desk" else PHONE, locale="zh-CN", has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -29,7 +29,8 @@ def portfolio(agency):
     other = testing.AgencyFactory(name="台江区建筑工务署")
     department = Organization.objects.create(name="工程一部", kind=OrganizationKind.DEPARTMENT, parent=agency)
     directors = [
-        testing.UserFactory(organization=agency, role=Role.DIRECTOR, display_name=name) for name in ("王工", "李工", "陈工")
+        testing.UserFactory(organization=agency, role=Role.DIRECTOR, display_name=name)
+        for name in ("王工", "李工", "陈工")
     ]
     categories = [Category.SCHOOL, Category.ROAD, Category.HOSPITAL]
     stages = [Stage.PREPARATION, Stage.CONSTRUCTION]
