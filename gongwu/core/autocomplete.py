@@ -197,7 +197,7 @@ class AutocompleteSelect(forms.Select):
             classes=classes,
             label=label,
             placeholder=_("Type to search"),
-            required=format_html(" required") if attrs.get("required") else "",
+            required=mark_safe(" required") if attrs.get("required") else "",
         )
 
 

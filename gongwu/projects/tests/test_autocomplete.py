@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import signing
+from django.urls import reverse
 
 from gongwu.core import autocomplete, testing
 from gongwu.core.models import Organization, OrganizationKind, Role
@@ -177,3 +178,28 @@ def test_the_user_form_offers_organizations_by_search_and_refuses_a_foreign_one(
     assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
     response = client.post("/users/add/", {**data, "organization": department.pk})
     assert response.status_code == 302
+
+
+def test_the_inspection_start_form_searches_projects_and_sections_and_refuses_a_foreign_project(
+    agency, other_agency, projects, monkeypatch
+):
+    from gongwu.inspections.models import Inspection, InspectionKind, Level
+
+    monkeypatch.setattr(autocomplete, "SELECT_MAX", 1)
+    inspector = testing.UserFactory(organization=agency, role=Role.INSPECTOR)
+    contractor = testing.CompanyFactory()
+    for name in ("1标段", "2标段"):
+        Section.objects.create(project=projects["road"], name=name, contractor=contractor)
+    client = testing.english_client(inspector)
+    start = reverse("inspections:start")
+    html = client.get(start).content.decode()
+    assert 'id="id_project" class="form-control gw-autocomplete-text"' in html
+    assert 'id="id_section" class="form-control gw-autocomplete-text"' in html
+    assert str(projects["foreign"]) not in html
+    data = {"kind": InspectionKind.SAFETY_ROUTINE, "level": Level.SPOT}
+    response = client.post(start, {**data, "project": projects["foreign"].pk})
+    assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
+    assert not Inspection.objects.exists()
+    response = client.post(start, {**data, "project": projects["road"].pk})
+    assert response.status_code == 302
+    assert Inspection.objects.get().project == projects["road"]
