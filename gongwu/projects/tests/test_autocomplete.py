@@ -203,3 +203,19 @@ def test_the_inspection_start_form_searches_projects_and_sections_and_refuses_a_
     response = client.post(start, {**data, "project": projects["road"].pk})
     assert response.status_code == 302
     assert Inspection.objects.get().project == projects["road"]
+
+
+def test_a_large_list_filter_is_a_search_box_showing_the_chosen_label(staff, agency, projects, monkeypatch):
+    monkeypatch.setattr(autocomplete, "SELECT_MAX", 1)
+    directors = [
+        testing.UserFactory(organization=agency, role=Role.DIRECTOR, display_name=name) for name in ("王工", "李工")
+    ]
+    Project.objects.filter(pk=projects["school"].pk).update(director=directors[1])
+    client = testing.english_client(staff)
+    html = client.get("/projects/list/").content.decode()
+    assert 'id="id_director" class="form-control form-control-sm gw-autocomplete-text"' in html
+    assert "王工</option>" not in html and "李工</option>" not in html  # no option list
+    html = client.get("/projects/list/", {"director": directors[1].pk}).content.decode()
+    assert f'name="director" value="{directors[1].pk}"' in html
+    assert 'gw-autocomplete-text" value="李工"' in html
+    assert re.findall(r">(GL-\d{3}(?:-\d)?)<", html) == [projects["school"].code]
