@@ -40,6 +40,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gongwu_bench_projects"
 YEAR = 2023
 SEARCH_URL = "/projects/list/?q=大道&stage=construction&category=road"
 PLAIN_URL = "/projects/list/"
+SORTED_URL = "/projects/list/?sort=-approved_investment"
+DIRECTOR_SORTED_URL = "/projects/list/?sort=director&page=3"
 SUMMARY_URL = f"/projects/summary/?year={YEAR}"
 OUTCOMES = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")
 PLAN_CATEGORIES = ("continuing", "new_start", "unplanned", "reserve")
@@ -120,6 +122,9 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="also time the summary without the indexes of migration projects 0003 (migrates back, then forward)",
     )
+    parser.add_argument(
+        "--lists-only", action="store_true", help="time the list pages only (no summary, no cross-check)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
     return parser.parse_args()
@@ -129,15 +134,23 @@ def parse_args() -> argparse.Namespace:
 
 
 def make_agencies(args: argparse.Namespace) -> tuple[Any, list[projects_data.Agency]]:
-    """The measured agency (departments, directors, the staff user) and 9 others; returns (user, agencies)."""
+    """The measured agency (departments, directors, the staff user) and 9 others, all under one regulator
+    (with a regulator user, who sees every project); returns (user, agencies)."""
     from gongwu.core.models import Organization, User
 
+    regulator = Organization.objects.create(name="示范市住房和建设局", kind="regulator", short_name="住建局")
+    watcher = User.objects.create_user(username="regulator", password="bench-not-secret")  # noqa: S106
+    watcher.organization = regulator
+    watcher.role = "regulator"
+    watcher.save()
     agencies = []
     user = None
     sizes = [args.agency_size] + [args.others // 9 + (1 if i < args.others % 9 else 0) for i in range(9)]
     for index, size in enumerate(sizes):
         district = projects_data.DISTRICTS[index % len(projects_data.DISTRICTS)]
-        agency = Organization.objects.create(name=f"{district}区建筑工务署", kind="agency", short_name=district)
+        agency = Organization.objects.create(
+            name=f"{district}区建筑工务署", kind="agency", short_name=district, parent=regulator
+        )
         departments = [
             Organization.objects.create(name=f"{district}{n}", kind="department", parent=agency).pk
             for n in ("前期部", "工程一部", "工程二部", "工程三部", "市政工程部", "安全质量部")
@@ -439,19 +452,30 @@ def main() -> None:
         results["search_hits"] = scoped.filter(
             Q(name__icontains="大道") | Q(code__icontains="大道"), stage="construction", category="road"
         ).count()
-        results["mismatches"] = differences(
-            comparable(services.portfolio_summary(scoped, period)), summary_by_sql(params)
-        )
+        if not args.lists_only:
+            results["mismatches"] = differences(
+                comparable(services.portfolio_summary(scoped, period)), summary_by_sql(params)
+            )
 
         client = Client()
         client.force_login(user)
-        page_problem = try_page(client, SUMMARY_URL)
-        print(f"summary page: {'renders' if page_problem is None else 'cannot render yet: ' + page_problem}")
+        watcher = Client()
+        watcher.force_login(User.objects.get(username="regulator"))
+        print(f"load average before the list pages: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         print("timing the list pages …", flush=True)
         results["lists"] = {
             "search": list_api.time_endpoint(client, SEARCH_URL, args.requests, args.budget),
             "plain": list_api.time_endpoint(client, PLAIN_URL, args.requests, args.budget),
+            "sorted": list_api.time_endpoint(client, SORTED_URL, args.requests, args.budget),
+            "regulator plain": list_api.time_endpoint(watcher, PLAIN_URL, args.requests, args.budget),
+            "regulator sorted": list_api.time_endpoint(watcher, SORTED_URL, args.requests, args.budget),
+            "regulator director": list_api.time_endpoint(watcher, DIRECTOR_SORTED_URL, args.requests, args.budget),
         }
+        results["lists_load"] = os.getloadavg()
+        if args.lists_only:
+            return report_lists(results)
+        page_problem = try_page(client, SUMMARY_URL)
+        print(f"summary page: {'renders' if page_problem is None else 'cannot render yet: ' + page_problem}")
         calls: dict[str, Callable[[], Any]] = {
             "service": lambda: services.portfolio_summary(Project.objects.for_user(user), period),
             "limit": lambda: summary_by_sql(params),
@@ -485,7 +509,50 @@ def main() -> None:
         connection.close()
         if not args.keep_db:
             list_api.admin_sql(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    report(results)
+    if not args.lists_only:
+        report(results)
+
+
+def list_lines(results: dict[str, Any], line: Callable[[str, dict | None, str], None]) -> None:
+    lists = results["lists"]
+    total = results["loaded"]["project"]
+    line("list page, searched + filtered", lists["search"], f"{results['search_hits']} rows match: {SEARCH_URL}")
+    line("list page, no filter", lists["plain"], f"{results['agency_projects']:,} rows, 25 per page: {PLAIN_URL}")
+    line("list page, sorted", lists["sorted"], f"{results['agency_projects']:,} rows: {SORTED_URL}")
+    line("regulator list page, no filter", lists["regulator plain"], f"{total:,} rows: {PLAIN_URL}")
+    line("regulator list page, sorted", lists["regulator sorted"], f"{total:,} rows: {SORTED_URL}")
+    line("regulator list page, by director", lists["regulator director"], f"{total:,} rows: {DIRECTOR_SORTED_URL}")
+
+
+def list_queries(lists: dict[str, Any]) -> None:
+    for name in ("search", "regulator sorted"):
+        print(f"SQL of one list page [{name}] (ms, statement):")
+        for ms, sql in lists[name]["last"]:
+            print(f"  {ms:7.2f}  {sql[:150]}")
+
+
+def report_lists(results: dict[str, Any]) -> None:
+    print()
+    print(
+        f"{results['loaded']['project']:,} projects; the staff user's agency has {results['agency_projects']:,}."
+        " PostgreSQL, in-process django.test.Client, ms per request"
+    )
+    print(f"{'measurement':<52} {'p50':>7} {'p95':>7} {'sql':>7} {'q':>3} {'n':>4} {'kB':>5}  note")
+
+    def line(label: str, t: dict | None, note: str) -> None:
+        assert t is not None
+        print(
+            f"{label:<52} {t['median']:7.1f} {t['p95']:7.1f} {t['sql']:7.1f} {t['queries']:>3} {t['n']:>4}"
+            f" {t['bytes'] / 1024:5.0f}  {note}"
+        )
+
+    list_lines(results, line)
+    for name, t in results["lists"].items():
+        verdict = "meets" if t["p95"] < 100 else "MISSES"
+        print(f"{name}: p95 = {t['p95']:.1f} ms (goal < 100 ms: {verdict})")
+    print(f"load average (1/5/15 min) after the list pages: {' '.join(f'{x:.2f}' for x in results['lists_load'])}")
+    print()
+    list_queries(results["lists"])
 
 
 def report(results: dict[str, Any]) -> None:
@@ -506,8 +573,7 @@ def report(results: dict[str, Any]) -> None:
                 f" {t['queries']:>3} {t['n']:>4}  {note}"
             )
 
-    line("list page, searched + filtered", lists["search"], f"{results['search_hits']} rows match: {SEARCH_URL}")
-    line("list page, no filter", lists["plain"], f"{results['agency_projects']:,} rows, 25 per page: {PLAIN_URL}")
+    list_lines(results, line)
     for config, timings in summaries.items():
         if "page" in timings or config == "server config":
             line(f"summary page [{config}]", timings.get("page"), results["page_problem"] or SUMMARY_URL)
@@ -540,9 +606,7 @@ def report(results: dict[str, Any]) -> None:
     for ms, sql, _params in config["service"]["last"]:
         print(f"  {ms:7.2f}  {sql[:150]}")
     print()
-    print("SQL of one searched list page (ms, statement):")
-    for ms, sql in lists["search"]["last"]:
-        print(f"  {ms:7.2f}  {sql[:150]}")
+    list_queries(lists)
     for ms, sql, plan in results["plans"]:
         print()
         print(f"EXPLAIN ANALYZE ({ms:.1f} ms in the run): {sql[:200]}")

@@ -19,6 +19,8 @@ from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from gongwu.core import search, services
+from gongwu.core.autocomplete import LIMIT as AUTOCOMPLETE_LIMIT
+from gongwu.core.autocomplete import scoped_matches
 from gongwu.core.filters import CalendarDayFilterSet, ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
 from gongwu.core.forms import AttachmentForm, CalendarDayForm, OrganizationForm, TokenForm, UserForm
 from gongwu.core.generic.views import ObjectViewSet, confirm_import
@@ -275,6 +277,15 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token.delete()
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return HttpResponseRedirect(reverse("core:token_list"))
+
+
+@login_required
+def autocomplete(request: HttpRequest, label: str) -> JsonResponse:
+    """At most 20 rows of a model that the user may view, matching `q` (see gongwu/core/autocomplete.py)."""
+    found = scoped_matches(request.user, label, request.GET.get("q", "")[:100], request.GET.get("scope", ""))
+    if found is None:
+        raise Http404
+    return JsonResponse({"results": found[:AUTOCOMPLETE_LIMIT], "more": len(found) > AUTOCOMPLETE_LIMIT})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

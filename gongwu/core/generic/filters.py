@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action
 
 
@@ -56,7 +57,9 @@ class SearchFilterSet(django_filters.FilterSet):
             if name in form.fields and not data.get(name):
                 del form.fields[name]
         for field in form.fields.values():
+            use_autocomplete(field)
             widget = field.widget
+            fast_select(widget)
             if isinstance(widget, forms.NullBooleanSelect):
                 widget.choices = [("unknown", _("Any")), ("true", _("Yes")), ("false", _("No"))]
             if isinstance(widget, forms.Select | forms.SelectMultiple):

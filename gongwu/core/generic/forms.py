@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import services
+from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action, OrganizationKind
 
 
@@ -24,7 +25,9 @@ class ScopedModelForm(forms.ModelForm):
             queryset = getattr(field, "queryset", None)
             if queryset is not None and hasattr(queryset, "for_user") and user is not None:
                 field.queryset = queryset.for_user(user, Action.VIEW)
+            use_autocomplete(field)
             widget = field.widget
+            fast_select(widget)
             if isinstance(widget, forms.Select | forms.SelectMultiple):
                 widget.attrs.setdefault("class", "form-select")
             elif isinstance(widget, forms.CheckboxInput):

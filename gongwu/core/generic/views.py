@@ -29,8 +29,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_tables2 import RequestConfig
 
-from gongwu.core import services
+from gongwu.core import autocomplete, services
 from gongwu.core.generic.forms import save_form
+from gongwu.core.generic.tables import IdFirstPaginator
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, VoidableModel, user_may
 from gongwu.core.money import format_money
 
@@ -108,6 +109,7 @@ class ObjectViewSet:
     @classmethod
     def urls(cls, prefix: str) -> list[URLPattern]:
         name = cls.model._meta.model_name
+        autocomplete.register(cls.model, getattr(cls.filterset, "search_fields", ()))
         patterns = [
             path(f"{prefix}/", ObjectListView.as_view(viewset=cls), name=f"{name}_list"),
             path(f"{prefix}/export/", ObjectExportView.as_view(viewset=cls), name=f"{name}_export"),
@@ -152,7 +154,8 @@ def configure_table(request: HttpRequest, table: Any, per_page: int) -> None:
     crashed the page and `per_page=1000000` rendered every row.
     """
     table.per_page_field = "per_page_unchecked_"  # a name no link uses: the size passed here wins
-    RequestConfig(request, paginate={"per_page": per_page, "silent": True}).configure(table)
+    paginate = {"per_page": per_page, "silent": True, "paginator_class": IdFirstPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
 
 
 class ViewSetView(LoginRequiredMixin, View):

@@ -36,6 +36,19 @@ def test_cached_signatures_are_the_library_s_for_methods_closures_and_catch_alls
     assert django_tables2.utils.call_with_appropriate(Table().render_other, {"value": 3, "record": None}) == 3
 
 
+def test_cell_accessors_are_made_once_per_path_and_resolve_as_the_library_s() -> None:
+    import django_tables2.rows
+
+    assert django_tables2.rows.A is tables._cached_accessor
+    first, again = tables._cached_accessor("director__display_name"), tables._cached_accessor("director__display_name")
+    assert first is again and first == "director__display_name"
+    record = {"director": {"display_name": "王工"}}
+    assert first.resolve(record) == tables._library_accessor("director__display_name").resolve(record) == "王工"
+    with_args = tables._library_accessor("method")
+    with_args.callable_args = [1]
+    assert tables._cached_accessor(with_args) is not tables._cached_accessor(with_args)
+
+
 def test_another_version_is_left_unpatched(monkeypatch) -> None:
     monkeypatch.setattr(django_tables2, "__version__", "99.0")
     monkeypatch.setattr(django_tables2.utils, "signature", tables._library_signature)
