@@ -157,6 +157,8 @@ def test_inbox_case_and_board_at_desk_and_phone_widths(browser, live_server, sup
         page.goto(base + case.get_absolute_url(), wait_until="networkidle")
         assert sorted(page.locator("form[data-action]").evaluate_all("fs => fs.map(f => f.dataset.action)")) == [
             "close",
+            "reassign",
+            "reschedule",
             "send_back",
         ]
         failures += check_page(page, viewport, f"{width_name} case to verify")
