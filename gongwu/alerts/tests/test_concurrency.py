@@ -66,7 +66,7 @@ class Worker(threading.Thread):
 
 
 @pytest.fixture
-def people(transactional_db) -> dict[str, Any]:
+def people(transactional_db, django_db_serialized_rollback) -> dict[str, Any]:
     agency = AgencyFactory()
     company = CompanyFactory()
     return {
@@ -206,7 +206,9 @@ def test_a_response_while_the_owner_reassigns_keeps_both_in_order(people):
     later = timezone.localdate() + datetime.timedelta(days=20)
 
     a, b = one_after_the_other(
-        lambda: services.transition(case, "assign", people["owner"], responsible_org=people["company"], deadline=later),
+        lambda: services.transition(
+            case, "assign", people["owner"], responsible_org=people["company"], deadline=later, text="工期顺延"
+        ),
         lambda: services.transition(case, "respond", people["company_user"], text="已整改完毕"),
     )
 

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.admin.sites import site
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, CaseEvent, EventAction, Status
@@ -43,8 +43,8 @@ def media(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def fixed_day(monkeypatch: Any) -> datetime.date:
-    monkeypatch.setattr(timezone, "localdate", lambda *args: DAY)
+def fixed_day(travel: Any) -> datetime.date:
+    travel(DAY)
     return DAY
 
 
