@@ -1,7 +1,7 @@
 """The project ledger (项目台账): the Excel layout agencies keep, imported and exported alike.
 
 Besides the project's own fields it carries the key dates (construction permit, actual start,
-completion acceptance), which the project form stores as an approval and milestones, and the tags
+completion acceptance), which the project's services store as an approval and milestones, and the tags
 as names joined with 、. A row passes the same rules as the project form: a stage whose gate is not
 met (在建 without a permit date) is an error of that row, and nothing is written.
 """

@@ -25,6 +25,7 @@ from gongwu.projects.models import (
     CATEGORY_GROUPS,
     STAGE_ORDER,
     Approval,
+    ApprovalKind,
     ApprovalRole,
     Award,
     AwardLevel,
@@ -155,6 +156,7 @@ def change_stage(
             override_reason=override_reason,
             actor=actor if getattr(actor, "pk", None) else None,
         )
+        core_services.log_created(change, actor)
         locked.stage = stage
         locked.stage_entered_on = entered_on
         locked.save(update_fields=["stage", "stage_entered_on", "updated"])
@@ -167,14 +169,104 @@ def change_stage(
 
 
 def record_initial_stage(project: Project, actor: Any) -> None:
-    """The first step of a new project's stage history."""
+    """The first step of a new project's stage history (logged)."""
     if not project.stage_changes.exists():
-        StageChange.objects.create(
+        change = StageChange.objects.create(
             project=project,
             stage=project.stage,
             entered_on=project.stage_entered_on or timezone.localdate(),
             actor=actor if getattr(actor, "pk", None) else None,
         )
+        core_services.log_created(change, actor)
+
+
+# ---- writing a project ----------------------------------------------------------------------------
+
+# Key dates a project form (and so the ledger and the API) may carry; each is stored where it belongs.
+KEY_DATES: dict[str, tuple[str, str]] = {
+    "permit_date": ("approval", ApprovalRole.CONSTRUCTION_PERMIT),
+    "start_date": ("milestone", MilestoneKind.START),
+    "completion_date": ("milestone", MilestoneKind.COMPLETION_ACCEPTANCE),
+}
+
+
+def key_date(project: Project, name: str) -> datetime.date | None:
+    if not project.pk:
+        return None
+    where, what = KEY_DATES[name]
+    if where == "approval":
+        return approval_date(project, what)
+    return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
+
+
+def save_dated(model: type[models.Model], lookup: dict[str, Any], day: datetime.date, actor: Any) -> None:
+    """Give the approval or milestone found by `lookup` its actual date (creating it), and log the change."""
+    row = model.objects.select_for_update().filter(**lookup).first()
+    if row is None:
+        row = model(**lookup, actual_date=day)
+        row.save()
+        core_services.log_created(row, actor)
+    elif row.actual_date != day:
+        before = core_services.snapshot(row)
+        row.actual_date = day
+        row.save()
+        core_services.log_change(
+            instance=row, action="update", actor=actor, before=before, after=core_services.snapshot(row)
+        )
+
+
+def record_key_dates(project: Project, dates: dict[str, datetime.date | None], actor: Any) -> None:
+    """Store the key dates given (construction permit, start, completion acceptance) where each belongs:
+    the project's approval of that role, or its milestone. A date left empty changes nothing."""
+    for name, (where, what) in KEY_DATES.items():
+        day = dates.get(name)
+        if day is None or day == key_date(project, name):
+            continue
+        if where == "approval":
+            kind = (
+                ApprovalKind.objects.filter(role=what, is_active=True)
+                .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
+                .order_by("agency")
+                .first()
+            )
+            if kind is not None:
+                save_dated(Approval, {"project": project, "kind": kind}, day, actor)
+        else:
+            save_dated(Milestone, {"project": project, "kind": what}, day, actor)
+
+
+def create_project(*, instance: Project, actor: Any, data: dict[str, Any] | None = None) -> Project:
+    """A new project with its tags, key dates and the first step of its stage history, all logged."""
+    data = data or {}
+
+    def with_history(project: Project) -> None:
+        record_key_dates(project, data, actor)
+        record_initial_stage(project, actor)
+
+    return core_services.create_object(instance=instance, actor=actor, data=data, after_save=with_history)
+
+
+def update_project(*, instance: Project, actor: Any, data: dict[str, Any] | None = None) -> Project:
+    """Save a project's fields and key dates; a stage chosen on its form (checked by the form's gates) is a
+    step of its stage history, like "Change stage"."""
+    data = data or {}
+    previous = Project.objects.filter(pk=instance.pk).values_list("stage", flat=True).first()
+
+    def with_history(project: Project) -> None:
+        record_key_dates(project, data, actor)
+        if not project.stage_changes.exists():
+            record_initial_stage(project, actor)
+        elif previous and previous != project.stage:
+            change = StageChange.objects.create(
+                project=project,
+                from_stage=previous,
+                stage=project.stage,
+                entered_on=project.stage_entered_on or timezone.localdate(),
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            core_services.log_created(change, actor)
+
+    return core_services.update_object(instance=instance, actor=actor, data=data, after_save=with_history)
 
 
 # ---- approval lead time -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import navigation, search
 from gongwu.core.generic.views import ObjectViewSet
-from gongwu.projects import filters, forms, pages, tables
+from gongwu.projects import filters, forms, pages, services, tables
 from gongwu.projects.imports import ProjectLedger
 from gongwu.projects.models import (
     Approval,
@@ -35,6 +35,8 @@ class ProjectViews(ObjectViewSet):
     filterset = filters.ProjectFilterSet
     form = forms.ProjectForm
     ledger = ProjectLedger
+    create_service = services.create_project
+    update_service = services.update_project
     select_related = ("agency", "department", "director", "parent", "user_unit")
     money_fields = ("approved_investment", "budget_estimate")
     icon = "ti-building-skyscraper"
