@@ -36,6 +36,7 @@ from gongwu.projects.views import (
     ApprovalViews,
     AwardViews,
     MilestoneViews,
+    ParticipationViews,
     ProgressReportViews,
     ProjectTagViews,
     ProjectViews,
@@ -113,6 +114,18 @@ class MilestoneOut(Schema):
     is_overdue: bool
 
 
+class ParticipationOut(Schema):
+    id: int
+    project_id: int
+    section_id: int | None
+    organization_id: int
+    role: str
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    source: str
+    note: str
+
+
 class ProgressReportOut(Schema):
     id: int
     project_id: int
@@ -178,6 +191,7 @@ progress_reports = crud_router(ProgressReportViews, ProgressReportOut, tag="prog
 task_lists = crud_router(TaskListViews, TaskListOut, tag="task lists")
 task_items = crud_router(TaskItemViews, TaskItemOut, tag="task lists")
 awards = crud_router(AwardViews, AwardOut, tag="awards")
+participations = crud_router(ParticipationViews, ParticipationOut, tag="participations")
 approval_kinds = crud_router(ApprovalKindViews, ApprovalKindOut, tag="approvals", read_only=True)
 project_tags = crud_router(ProjectTagViews, ProjectTagOut, tag="projects", read_only=True)
 

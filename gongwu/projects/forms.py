@@ -16,6 +16,7 @@ from gongwu.projects.models import (
     ApprovalKind,
     Award,
     Milestone,
+    Participation,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -161,6 +162,18 @@ class SectionForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other_parties"].queryset = self.fields["other_parties"].queryset.filter(kind__in=COMPANY_KINDS)
+
+
+class ParticipationForm(ScopedModelForm):
+    """A company taking part in a project (or a section) entered by hand; sections keep their own."""
+
+    class Meta:
+        model = Participation
+        fields = ["project", "section", "organization", "role", "started_on", "ended_on", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = self.fields["organization"].queryset.filter(kind__in=COMPANY_KINDS)
 
 
 class ProgressReportForm(ScopedModelForm):

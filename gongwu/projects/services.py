@@ -23,6 +23,7 @@ from gongwu.core.models import Action, Role
 from gongwu.core.periods import Period, change_percent, percent
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
+    ROLE_OF_KIND,
     STAGE_ORDER,
     Approval,
     ApprovalKind,
@@ -34,9 +35,13 @@ from gongwu.projects.models import (
     LeadTimeBasis,
     Milestone,
     MilestoneKind,
+    Participation,
+    ParticipationSource,
+    PartyRole,
     PlanCategory,
     Project,
     ProjectSettings,
+    Section,
     Stage,
     StageChange,
     TaskItem,
@@ -267,6 +272,108 @@ def update_project(*, instance: Project, actor: Any, data: dict[str, Any] | None
             core_services.log_created(change, actor)
 
     return core_services.update_object(instance=instance, actor=actor, data=data, after_save=with_history)
+
+
+# ---- sections and who takes part --------------------------------------------------------------------
+
+
+def section_parties(section: Section) -> set[tuple[int, str]]:
+    """(organization, role) of each company the section names: its contractor (施工总承包), its supervisor
+    (监理) and its other parties in the role their kind plays."""
+    wanted: set[tuple[int, str]] = set()
+    if section.contractor_id:
+        wanted.add((section.contractor_id, PartyRole.GENERAL_CONTRACTOR))
+    if section.supervisor_id:
+        wanted.add((section.supervisor_id, PartyRole.SUPERVISOR))
+    if section.pk:
+        for org_id, kind in section.other_parties.values_list("pk", "kind"):
+            if org_id not in (section.contractor_id, section.supervisor_id):
+                wanted.add((org_id, ROLE_OF_KIND.get(kind, PartyRole.SUBCONTRACTOR)))
+    return wanted
+
+
+def sync_section_participations(section: Section, actor: Any, day: datetime.date | None = None) -> None:
+    """Make the section's participations match its parties: a new party starts taking part `day` (today), a
+    party no longer named ends that day (kept, not deleted). Each change logged; inside the caller's
+    transaction."""
+    day = day or timezone.localdate()
+    wanted = section_parties(section)
+    current = list(
+        Participation.objects.select_for_update().filter(
+            section=section, source=ParticipationSource.SECTION, ended_on__isnull=True
+        )
+    )
+    have = {(p.organization_id, p.role) for p in current}
+    changes: list[tuple[Any, str, dict | None, dict | None]] = []
+    for participation in current:
+        if (participation.organization_id, participation.role) not in wanted:
+            before = core_services.snapshot(participation)
+            participation.ended_on = max(day, participation.started_on)
+            participation.save(update_fields=["ended_on"])
+            changes.append((participation, "update", before, core_services.snapshot(participation)))
+    for org_id, role in sorted(wanted - have):
+        participation = Participation.objects.create(
+            project_id=section.project_id,
+            section=section,
+            organization_id=org_id,
+            role=role,
+            started_on=day,
+            source=ParticipationSource.SECTION,
+        )
+        changes.append((participation, "create", None, core_services.snapshot(participation)))
+    if changes:
+        core_services.log_changes(changes, actor)
+
+
+def create_section(*, instance: Section, actor: Any, data: dict[str, Any] | None = None) -> Section:
+    """A new section; its parties start taking part in the project (participations, logged)."""
+    return core_services.create_object(
+        instance=instance, actor=actor, data=data, after_save=lambda s: sync_section_participations(s, actor)
+    )
+
+
+def update_section(*, instance: Section, actor: Any, data: dict[str, Any] | None = None) -> Section:
+    """Save a section; a party added starts taking part, a party removed has its participation ended."""
+    return core_services.update_object(
+        instance=instance, actor=actor, data=data, after_save=lambda s: sync_section_participations(s, actor)
+    )
+
+
+def delete_section(*, instance: Section, actor: Any) -> None:
+    """Delete a section: its participations stay on the project, those still running ended today (logged)."""
+    with transaction.atomic():
+        if not Section.objects.for_user(actor, Action.DELETE).filter(pk=instance.pk).exists():
+            raise PermissionDenied(_("You may not delete this record."))
+        changes: list[tuple[Any, str, dict | None, dict | None]] = []
+        for participation in Participation.objects.select_for_update().filter(section=instance):
+            before = core_services.snapshot(participation)
+            participation.section = None
+            if participation.ended_on is None:
+                participation.ended_on = max(timezone.localdate(), participation.started_on)
+            participation.save(update_fields=["section", "ended_on"])
+            changes.append((participation, "update", before, core_services.snapshot(participation)))
+        if changes:
+            core_services.log_changes(changes, actor)
+        core_services.delete_object(instance=instance, actor=actor)
+
+
+def record_sections(sections: list[Section], actor: Any, day: datetime.date | None = None) -> None:
+    """The participations of sections written in bulk (the demo): one per party, starting `day` (else the
+    project's start, else today), logged in one go."""
+    rows = [
+        Participation(
+            project_id=section.project_id,
+            section=section,
+            organization_id=org_id,
+            role=role,
+            started_on=day or section.project.started_on or timezone.localdate(),
+            source=ParticipationSource.SECTION,
+        )
+        for section in sections
+        for org_id, role in sorted(section_parties(section))
+    ]
+    Participation.objects.bulk_create(rows, batch_size=1000)
+    core_services.log_changes([(p, "create", None, core_services.snapshot(p)) for p in rows], actor)
 
 
 # ---- approval lead time -------------------------------------------------------------------------
