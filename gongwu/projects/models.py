@@ -938,7 +938,8 @@ class Participation(ProjectChild):
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
-        ordering = ["project", "section", "role", "organization"]
+        # By ids: ordering through the nullable section would join it, and FOR UPDATE refuses outer joins.
+        ordering = ["project_id", "section_id", "role", "id"]
         indexes = [models.Index(fields=["organization", "ended_on"], name="participation_org_ended")]
 
     def __str__(self) -> str:

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'participation',
                 'verbose_name_plural': 'participations',
-                'ordering': ['project', 'section', 'role', 'organization'],
+                'ordering': ['project_id', 'section_id', 'role', 'id'],
                 'indexes': [models.Index(fields=['organization', 'ended_on'], name='participation_org_ended')],
             },
         ),

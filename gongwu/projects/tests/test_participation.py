@@ -311,3 +311,22 @@ def test_agencies_and_regulators_see_as_before(site, agency) -> None:
     outsider = UserFactory(organization=AgencyFactory(), role=Role.STAFF)
     assert not Project.objects.for_user(outsider).exists()
     assert not Inspection.objects.for_user(outsider).exists()
+
+
+def test_the_migration_gives_existing_sections_their_participations(agency) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("gongwu.projects.migrations.0006_participations_of_sections")
+    school = ProjectFactory(agency=agency)
+    builder, designer = contractor(), CompanyFactory(kind=OrganizationKind.DESIGNER)
+    section = Section.objects.create(project=school, name="1标段", contractor=builder)
+    section.other_parties.add(designer)
+    empty = Section.objects.create(project=school, name="2标段")
+    migration.create_participations(apps, None)
+    assert participations(section) == sorted(
+        [(builder.pk, PartyRole.GENERAL_CONTRACTOR, None), (designer.pk, PartyRole.DESIGNER, None)]
+    )
+    assert participations(empty) == []
+    assert set(Participation.objects.values_list("source", "started_on")) == {(ParticipationSource.SECTION, TODAY)}
