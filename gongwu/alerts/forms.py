@@ -89,6 +89,8 @@ class CaseForm(AgencyForm):
         self.add_error("kind", _("Only the agency's leaders turn a case into a supervision order (督办) or undo one."))
 
     def _post_clean(self) -> None:
+        # Defaults only (agency, numbering on save, status): the model's validation then sees the case as
+        # it will be saved. Nothing is written here; `services.create_case` saves and records the opening.
         if self.instance.pk is None and not self.errors:
             from gongwu.alerts import services
 
@@ -98,13 +100,6 @@ class CaseForm(AgencyForm):
             services.prepare_new_case(self.instance, self.user)
             self.cleaned_data["responsible_org"] = self.instance.responsible_org
         super()._post_clean()
-
-    def _save_m2m(self) -> None:
-        super()._save_m2m()
-        if not self.instance.events.exists():
-            from gongwu.alerts import services
-
-            services.record_opening(self.instance, self.user)
 
 
 class MeetingForm(AgencyForm):

@@ -230,10 +230,12 @@ def prepare_new_case(case: Case, actor: Any) -> None:
 
 
 def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> None:
-    """The first steps of a new case's timeline, and word to whoever is responsible."""
-    record_event(case, EventAction.OPENED, actor, data={"trigger": case.trigger} if case.trigger else None)
+    """The first steps of a new case's timeline (logged), and word to whoever is responsible."""
+    opened = record_event(case, EventAction.OPENED, actor, data={"trigger": case.trigger} if case.trigger else None)
+    core_services.log_created(opened, actor)
     if case.status == Status.ASSIGNED:
-        record_event(case, EventAction.ASSIGNED, actor, before=Status.OPEN)
+        assigned = record_event(case, EventAction.ASSIGNED, actor, before=Status.OPEN)
+        core_services.log_created(assigned, actor)
         if notify_people:
             transaction.on_commit(lambda: notify_responsible(case, _("New case for you: %(case)s") % {"case": case}))
 
@@ -256,6 +258,14 @@ def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
             core_services.create_object(instance=case, actor=actor)
         record_opening(case, actor, notify_people=notify_people)
     return case
+
+
+def create_case(*, instance: Case, actor: Any, data: dict[str, Any] | None = None) -> Case:
+    """A case opened by hand (its page, the API, an import, the admin): numbered, logged, its opening recorded."""
+    prepare_new_case(instance, actor)
+    return core_services.create_object(
+        instance=instance, actor=actor, data=data, after_save=lambda case: record_opening(case, actor)
+    )
 
 
 def transition(
@@ -282,7 +292,7 @@ def transition(
     sources, target, who = TRANSITIONS[name]
     text = (text or "").strip()
     evidence = list(evidence)
-    with transaction.atomic():
+    with core_services.files_removed_on_failure():
         locked = Case.objects.for_user(actor, Action.VIEW).select_for_update().filter(pk=case.pk).first()
         if locked is None:
             raise PermissionDenied(_("You may not act on this case."))
@@ -352,6 +362,8 @@ def transition(
             upload.agency_id = locked.agency_id
             upload.description = upload.description or _("Evidence: %(event)s") % {"event": event.get_action_display()}
             upload.save()
+            core_services.remember_stored_file(upload.file.storage, upload.file.name)
+            core_services.log_created(upload, actor)
         if evidence:
             event.data = {**event.data, "evidence": [upload.pk for upload in evidence]}
             event.save(update_fields=["data"])

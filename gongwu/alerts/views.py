@@ -25,6 +25,7 @@ class CaseViews(ObjectViewSet):
     icon = "ti-alert-triangle"
     detail_template = "alerts/case_detail.html"
     void_service = services.void_case
+    create_service = services.create_case
 
     @classmethod
     def extra_detail_context(cls, obj: Case, request: HttpRequest) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
-from gongwu.core import services
+from gongwu.core.generic import writes
 from gongwu.core.models import APIToken, Attachment, CalendarDay, ChangeLogEntry, Job, Organization, User, VoidableModel
 
 
@@ -17,8 +17,13 @@ class ServiceAdmin(admin.ModelAdmin):
         return self.model.objects.for_user(request.user, "view")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saver = services.update_object if change else services.create_object
-        saver(instance=obj, actor=request.user)
+        """Through the services the model's viewset names (with the form's many-to-many data)."""
+        writes.write_instance(instance=obj, actor=request.user, data=form.cleaned_data)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The service has set the many-to-many data; the form writes nothing itself (no `save_m2m`)."""
+        if formsets:
+            raise NotImplementedError("Inlines would write outside the services; give the model its own page.")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """A record of supervision is voided, never deleted (on its page, with a reason), not here."""
@@ -27,12 +32,12 @@ class ServiceAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.delete_object(instance=obj, actor=request.user)
+        writes.delete_record(instance=obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         with transaction.atomic():
             for obj in queryset:
-                services.delete_object(instance=obj, actor=request.user)
+                writes.delete_record(instance=obj, actor=request.user)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         """A record the model refuses to delete (the last administrator) is shown as protected, with the reason:

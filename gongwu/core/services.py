@@ -6,13 +6,16 @@ forms, the API, imports, the admin and tasks all end here, so every path is chec
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -145,14 +148,67 @@ def default_agency(instance: models.Model, actor: Any) -> None:
             instance.agency = agency
 
 
-def create_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | None = None) -> M:
-    """Validate and save a new object for `actor`, and log it. `after_save` saves m2m data from a form."""
+# Files stored inside a `files_removed_on_failure` block (photos, attachments), removed if the block fails.
+_stored_files: contextvars.ContextVar[list[tuple[Storage, str]] | None] = contextvars.ContextVar(
+    "stored_files", default=None
+)
+
+
+def remember_stored_file(storage: Storage, name: str) -> None:
+    """Note a file just stored by a write, so that it is removed again if the write's transaction fails."""
+    pending = _stored_files.get()
+    if pending is not None:
+        pending.append((storage, name))
+
+
+@contextlib.contextmanager
+def files_removed_on_failure() -> Iterator[None]:
+    """A transaction that removes the files stored in it (`remember_stored_file`) when it rolls back: the
+    database forgets the rows, and storage must forget their files. An inner block that succeeds hands its
+    files to the outer one, which may still fail."""
+    outer = _stored_files.get()
+    pending: list[tuple[Storage, str]] = []
+    token = _stored_files.set(pending)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        for storage, name in pending:
+            storage.delete(name)
+        raise
+    else:
+        if outer is not None:
+            outer.extend(pending)
+    finally:
+        _stored_files.reset(token)
+
+
+def save_relations(instance: models.Model, data: Mapping[str, Any] | None) -> None:
+    """Set the many-to-many values given in `data` (a form's cleaned data) on a saved object, as a model
+    form's `save_m2m` would, but inside the service's transaction and before its change-log snapshot."""
+    if not data:
+        return
+    for field in (*instance._meta.many_to_many, *instance._meta.private_fields):
+        if hasattr(field, "save_form_data") and field.name in data:
+            field.save_form_data(instance, data[field.name])
+
+
+def create_object(
+    *,
+    instance: M,
+    actor: Any,
+    data: Mapping[str, Any] | None = None,
+    after_save: Callable[[M], None] | None = None,
+) -> M:
+    """Validate and save a new object for `actor`, and log it. `data` is what a form validated (its many-to-many
+    values are set here); `after_save` lets a domain service write, and log, what goes with the object."""
     model = type(instance)
     _require(actor, model, Action.ADD)
     default_agency(instance, actor)
-    with transaction.atomic():
+    with files_removed_on_failure():
         instance.full_clean()
         instance.save()
+        save_relations(instance, data)
         if after_save is not None:
             after_save(instance)
         _recheck_visible(actor, instance)
@@ -160,10 +216,16 @@ def create_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
     return instance
 
 
-def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | None = None) -> M:
+def update_object(
+    *,
+    instance: M,
+    actor: Any,
+    data: Mapping[str, Any] | None = None,
+    after_save: Callable[[M], None] | None = None,
+) -> M:
     """Save changes to an existing object: `actor` must be able to change it before and see it after."""
     model = type(instance)
-    with transaction.atomic():
+    with files_removed_on_failure():
         original = model.objects.for_user(actor, Action.CHANGE).select_for_update().filter(pk=instance.pk).first()
         if original is None:
             raise PermissionDenied(_("You may not change this record."))
@@ -172,6 +234,7 @@ def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
         before = snapshot(original)
         instance.full_clean()
         instance.save()
+        save_relations(instance, data)
         if after_save is not None:
             after_save(instance)
         _recheck_visible(actor, instance)
@@ -179,6 +242,11 @@ def update_object(*, instance: M, actor: Any, after_save: Callable[[M], None] | 
         if after != before:
             log_change(instance=instance, action=ChangeAction.UPDATE, actor=actor, before=before, after=after)
     return instance
+
+
+def log_created(instance: models.Model, actor: Any) -> None:
+    """Log a row a domain service created alongside its main object (a milestone from a key date, a photo)."""
+    log_change(instance=instance, action=ChangeAction.CREATE, actor=actor, before=None, after=snapshot(instance))
 
 
 class VoidInstead(PermissionDenied):

@@ -26,7 +26,9 @@ from typing import Any, ClassVar
 
 import factory
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -223,6 +225,37 @@ class World:
     company_user: User
 
 
+# ---- the change log records every row a write touches ---------------------------------------------
+
+
+def database_rows() -> dict[type, dict[Any, tuple]]:
+    """Every row of Gongwu's own models, by model and id, as its stored values (the change log's own rows and
+    models that say why they are not logged, `not_logged_because`, left out)."""
+    rows: dict[type, dict[Any, tuple]] = {}
+    for model in apps.get_models():
+        if not model.__module__.startswith("gongwu.") or model is ChangeLogEntry:
+            continue
+        if getattr(model, "not_logged_because", None):
+            continue
+        names = [f.attname for f in model._meta.concrete_fields]
+        rows[model] = {values[0]: values for values in model.objects.values_list("pk", *names)}
+    return rows
+
+
+def unlogged_rows(before: dict[type, dict[Any, tuple]], last_entry_id: int) -> list[str]:
+    """The rows created, changed or deleted since `before` that no change-log entry after `last_entry_id`
+    records, as "model id" strings (empty when every row written was logged)."""
+    after = database_rows()
+    logged = set(ChangeLogEntry.objects.filter(id__gt=last_entry_id).values_list("content_type_id", "object_id"))
+    missing = []
+    for model, rows in after.items():
+        old = before.get(model, {})
+        touched = {pk for pk, values in rows.items() if old.get(pk) != values} | (old.keys() - rows.keys())
+        content_type = ContentType.objects.get_for_model(model).pk
+        missing += [f"{model._meta.label} {pk}" for pk in sorted(touched) if (content_type, str(pk)) not in logged]
+    return missing
+
+
 # ---- generic test cases -------------------------------------------------------------------------
 
 
@@ -269,6 +302,11 @@ class ModelTestData(ABC):
     def api_bad_payload(self, agency: Organization) -> dict[str, Any]:
         data, _field, _message = self.invalid_form_data(agency)
         return self.api_keys(data)
+
+    def write_path_data(self, agency: Organization) -> dict[str, Any]:
+        """Form data for a new object that makes its services write what goes with it (a project's key dates
+        become its milestones); the write-path test checks every row written is logged."""
+        return self.form_data(agency)
 
     def invalid_edit_data(self, obj: Any, agency: Organization) -> tuple[dict[str, Any], str, str]:
         """Edit data with an error (the edit form may offer fewer fields than the add form)."""
@@ -396,6 +434,20 @@ class ObjectViewTests(ModelTestData):
         assert entry.actor == world.actor
         assert entry.before[self.edited_field] == before[self.edited_field]
         assert entry.after[self.edited_field] == data[self.edited_field]
+
+    def assert_every_row_written_is_logged(self, actor: User, url: str, data: dict[str, Any]) -> None:
+        client = english_client(actor)  # signed in first: the sign-in's own write is not the form's
+        before, last = database_rows(), ChangeLogEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        missing = unlogged_rows(before, last or 0)
+        assert missing == [], f"written without a change-log entry: {missing}"
+
+    def test_every_row_a_create_form_writes_is_in_the_change_log(self, world: World) -> None:
+        self.assert_every_row_written_is_logged(world.actor, self.url("add/"), self.write_path_data(world.agency))
+
+    def test_every_row_an_edit_form_writes_is_in_the_change_log(self, world: World, obj: Any) -> None:
+        self.assert_every_row_written_is_logged(world.actor, self.url(f"{obj.pk}/edit/"), self.edit_data(obj))
 
     def test_invalid_form_answers_422_with_the_error_and_saves_nothing(self, world: World) -> None:
         data, field, message = self.invalid_form_data(world.agency)

@@ -206,8 +206,9 @@ def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
         description=form.cleaned_data["description"],
         uploaded_by=request.user,
     )
-    with transaction.atomic():
+    with services.files_removed_on_failure():
         attachment.file.save(upload.name, upload, save=False)
+        services.remember_stored_file(attachment.file.storage, attachment.file.name)
         attachment.save()
         services.log_change(
             instance=attachment,

@@ -78,6 +78,7 @@ from gongwu.inspections.models import (
     Severity,
     Topic,
 )
+from gongwu.projects import services as project_services
 from gongwu.projects.demo import AS_OF
 from gongwu.projects.models import Project, Section
 
@@ -454,6 +455,7 @@ class Planner:
         core_services.log_changes(
             [(s, ChangeAction.CREATE, None, core_services.snapshot(s)) for s in rows], actor=self.actor
         )
+        project_services.record_sections(rows, self.actor)  # their parties take part in the projects
 
     def write_hazards(self) -> None:
         rows = []

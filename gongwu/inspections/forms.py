@@ -157,6 +157,7 @@ class FindingForm(ScopedModelForm):
         self.checked_photos: list[Any] = []
 
     def clean_photos(self) -> list[Any]:
+        """The photos with their checked image types, for `services.save_finding` to store."""
         from gongwu.inspections import services
 
         photos = self.cleaned_data.get("photos") or []
@@ -164,17 +165,7 @@ class FindingForm(ScopedModelForm):
             self.checked_photos = services.check_photos(photos)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
-        return photos
-
-    def _save_m2m(self) -> None:
-        from gongwu.inspections import services
-
-        super()._save_m2m()
-        services.finding_saved(self.instance, self.user, self.checked_photos, created=self.created)
-
-    def save(self, commit: bool = True) -> Any:
-        self.created = self.instance._state.adding
-        return super().save(commit)
+        return self.checked_photos
 
 
 class NoticeForm(forms.Form):

@@ -24,7 +24,7 @@ from django.utils.translation import pgettext_lazy
 
 from gongwu.core.models import Organization, ScopedModel, ScopedQuerySet, User, VoidableModel
 from gongwu.core.models.scoping import Role
-from gongwu.projects.models import Project, ProjectChild, Section
+from gongwu.projects.models import Project, ProjectChild, Section, participating
 
 
 class InspectionKind(models.TextChoices):
@@ -340,6 +340,14 @@ class Inspection(VoidableModel, ProjectChild):
     @property
     def is_safety(self) -> bool:
         return self.kind in SAFETY_KINDS
+
+    @classmethod
+    def scope_q(cls, user: User) -> Q:
+        """A company sees the inspections of the sections it takes part in (read-only, as its role is)."""
+        if user.role == Role.COMPANY:
+            own = participating(user.organization_id).filter(section__isnull=False).values("section")
+            return Q(section__in=own)
+        return super().scope_q(user)
 
 
 class ScoreSheet(ScopedModel):

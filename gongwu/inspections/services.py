@@ -319,7 +319,9 @@ def attach_photos(obj: Any, photos: list[tuple[UploadedFile, str]], actor: Any, 
             uploaded_by=actor if getattr(actor, "pk", None) else None,
         )
         attachment.file.save(stored.name, stored, save=False)
+        core_services.remember_stored_file(attachment.file.storage, attachment.file.name)
         attachment.save()
+        core_services.log_created(attachment, actor)
         saved.append(attachment)
     return saved
 
@@ -336,6 +338,20 @@ def record_finding(finding: Finding, actor: Any, photos: Iterable[UploadedFile] 
     checked = check_photos(photos)
     return core_services.create_object(
         instance=finding, actor=actor, after_save=lambda saved: finding_saved(saved, actor, checked, created=True)
+    )
+
+
+def save_finding(*, instance: Finding, actor: Any, data: dict[str, Any] | None = None) -> Finding:
+    """Create or update a finding from its form (page, phone, API, import, admin) with the photos the form
+    checked (`data["photos"]`: (file, type) pairs); a new 重大 finding opens a red case."""
+    photos = list((data or {}).get("photos") or [])
+    created = instance._state.adding
+    save = core_services.create_object if created else core_services.update_object
+    return save(
+        instance=instance,
+        actor=actor,
+        data=data,
+        after_save=lambda saved: finding_saved(saved, actor, photos, created=created),
     )
 
 
@@ -518,7 +534,7 @@ def answer_notice(notice: RectificationNotice, answers: dict[int, Answer], actor
             )
         checked[finding.pk] = check_photos(answer.photos)
     today = timezone.localdate()
-    with transaction.atomic():
+    with core_services.files_removed_on_failure():
         for finding in findings:
             attach_photos(finding, checked[finding.pk], actor, _("After rectification"))
             Finding.objects.filter(pk=finding.pk).update(

@@ -48,6 +48,8 @@ class FindingViews(ObjectViewSet):
     select_related = ("project", "responsible_org", "inspection")
     icon = "ti-alert-octagon"
     detail_template = "inspections/finding_detail.html"
+    create_service = services.save_finding
+    update_service = services.save_finding
 
     @classmethod
     def extra_detail_context(cls, obj: Finding, request: HttpRequest) -> dict[str, Any]:

@@ -161,16 +161,11 @@ class AnnualPlanForm(ScopedModelForm, ScheduleFields):
                 )
                 return data
             shares = default.share_values()
-        self.schedule = shares
+        self.schedule = data["schedule"] = shares  # written with the plan by `services.save_annual_plan`
         return data
 
     def has_changed_months(self) -> bool:
         return any(name in self.changed_data for name in MONTH_FIELDS)
-
-    def _save_m2m(self) -> None:
-        super()._save_m2m()
-        if self.schedule is not None:
-            services.set_schedule(self.instance, self.schedule)
 
 
 class MonthField(forms.DateField):

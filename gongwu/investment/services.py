@@ -87,20 +87,37 @@ def round_to_total(values: list[Decimal], quantum: Decimal) -> list[Decimal]:
 # ---- schedules ----------------------------------------------------------------------------------
 
 
-def set_schedule(plan: AnnualPlan, shares: list[Any]) -> list[Decimal]:
-    """Replace a plan's monthly schedule with 12 cumulative shares (validated by `validate_shares`).
-
-    Called inside the transaction that saves the plan (its form or the API), which logs the change."""
+def set_schedule(plan: AnnualPlan, shares: list[Any], actor: Any = None) -> list[Decimal]:
+    """Replace a plan's monthly schedule with 12 cumulative shares (validated by `validate_shares`); each month
+    written is logged. Called inside the transaction that saves the plan (its service), which logs the plan."""
     values = validate_shares(shares)
     existing = {row.month: row for row in ScheduleMonth.objects.filter(plan=plan)}
+    changes: list[tuple[Any, str, dict | None, dict | None]] = []
     for month, share in zip(MONTHS, values, strict=True):
         row = existing.get(month)
         if row is None:
-            ScheduleMonth.objects.create(plan=plan, month=month, share=share)
+            row = ScheduleMonth.objects.create(plan=plan, month=month, share=share)
+            changes.append((row, "create", None, core_services.snapshot(row)))
         elif row.share != share:
+            before = core_services.snapshot(row)
             row.share = share
             row.save(update_fields=["share"])
+            changes.append((row, "update", before, core_services.snapshot(row)))
+    if changes:
+        core_services.log_changes(changes, actor)
     return values
+
+
+def save_annual_plan(*, instance: AnnualPlan, actor: Any, data: dict[str, Any] | None = None) -> AnnualPlan:
+    """Create or update an annual plan with the monthly schedule its form worked out (`data["schedule"]`)."""
+    schedule = (data or {}).get("schedule")
+
+    def with_schedule(plan: AnnualPlan) -> None:
+        if schedule is not None:
+            set_schedule(plan, schedule, actor)
+
+    save = core_services.create_object if instance._state.adding else core_services.update_object
+    return save(instance=instance, actor=actor, data=data, after_save=with_schedule)
 
 
 def default_template(agency_id: int | None) -> ScheduleTemplate | None:
@@ -120,7 +137,7 @@ def apply_template(template: ScheduleTemplate, plans: Iterable[AnnualPlan], acto
             before = plan.share_values()
             if before == shares:
                 continue
-            set_schedule(plan, shares)
+            set_schedule(plan, shares, actor)
             core_services.log_change(
                 instance=plan,
                 action="update",

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import navigation, search
 from gongwu.core.generic.views import DETAIL_PANELS, ObjectViewSet
-from gongwu.investment import filters, forms, pages, panels, tables
+from gongwu.investment import filters, forms, pages, panels, services, tables
 from gongwu.investment.imports import AnnualPlanLedger, MonthlyActualLedger, PaymentLedger
 from gongwu.investment.models import (
     AnnualPlan,
@@ -33,6 +33,8 @@ class AnnualPlanViews(ObjectViewSet):
     icon = "ti-calendar-dollar"
     detail_template = "investment/plan_detail.html"
     form_template = "investment/plan_form.html"
+    create_service = services.save_annual_plan
+    update_service = services.save_annual_plan
 
     @classmethod
     def extra_detail_context(cls, obj: AnnualPlan, request: HttpRequest) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from gongwu.projects.models import (
     ApprovalKind,
     Award,
     Milestone,
+    Participation,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -40,6 +41,14 @@ class MilestoneAdmin(FormAdmin):
     form = forms.MilestoneForm
     list_display = ("project", "kind", "name", "planned_date", "actual_date")
     raw_id_fields = ("project",)
+
+
+@admin.register(Participation)
+class ParticipationAdmin(FormAdmin):
+    form = forms.ParticipationForm
+    list_display = ("organization", "role", "project", "section", "started_on", "ended_on", "source")
+    list_filter = ("role", "source")
+    raw_id_fields = ("project", "section", "organization")
 
 
 @admin.register(ProgressReport)

@@ -36,6 +36,7 @@ from gongwu.projects.views import (
     ApprovalViews,
     AwardViews,
     MilestoneViews,
+    ParticipationViews,
     ProgressReportViews,
     ProjectTagViews,
     ProjectViews,
@@ -112,6 +113,18 @@ class MilestoneOut(Schema):
     actual_date: datetime.date | None
     note: str
     is_overdue: bool
+
+
+class ParticipationOut(Schema):
+    id: int
+    project_id: int
+    section_id: int | None
+    organization_id: int
+    role: str
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    source: str
+    note: str
 
 
 class ProgressReportOut(Schema):
@@ -195,6 +208,7 @@ awards = crud_router(AwardViews, AwardOut, tag="awards")
 sections = crud_router(
     SectionViews, SectionOut, tag="sections", prepare=lambda qs: qs.prefetch_related("other_parties")
 )
+participations = crud_router(ParticipationViews, ParticipationOut, tag="participations")
 approval_kinds = crud_router(ApprovalKindViews, ApprovalKindOut, tag="approvals", read_only=True)
 project_tags = crud_router(ProjectTagViews, ProjectTagOut, tag="projects", read_only=True)
 

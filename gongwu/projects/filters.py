@@ -23,6 +23,8 @@ from gongwu.projects.models import (
     DeliveryMethod,
     Milestone,
     MilestoneKind,
+    Participation,
+    PartyRole,
     PlanCategory,
     ProgressReport,
     Project,
@@ -240,6 +242,17 @@ class SectionFilterSet(ProjectChildFilterSet):
     class Meta:
         model = Section
         fields = ["q", "agency", "project", "project_code"]
+
+
+class ParticipationFilterSet(ProjectChildFilterSet):
+    search_fields = ("project__name", "project__code", "organization__name", "section__name", "note")
+    role = django_filters.ChoiceFilter(label=_("role"), choices=PartyRole.choices)
+    organization = django_filters.NumberFilter(label=_("organization"), widget=forms.HiddenInput)
+    active = django_filters.BooleanFilter(label=_("still taking part"), field_name="ended_on", lookup_expr="isnull")
+
+    class Meta:
+        model = Participation
+        fields = ["q", "agency", "project", "project_code", "organization", "role", "active"]
 
 
 class ProgressReportFilterSet(ProjectChildFilterSet):

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,36 +14,19 @@ from gongwu.projects.models import (
     STAGE_ORDER,
     Approval,
     ApprovalKind,
-    ApprovalRole,
     Award,
     Milestone,
-    MilestoneKind,
+    Participation,
     ProgressReport,
     Project,
     ProjectSettings,
     ProjectTag,
     Section,
     Stage,
-    StageChange,
     TaskItem,
     TaskList,
 )
-
-# Key dates a project form (and so the ledger) may carry; each is stored where it belongs.
-KEY_DATES: dict[str, tuple[str, str]] = {
-    "permit_date": ("approval", ApprovalRole.CONSTRUCTION_PERMIT),
-    "start_date": ("milestone", MilestoneKind.START),
-    "completion_date": ("milestone", MilestoneKind.COMPLETION_ACCEPTANCE),
-}
-
-
-def key_date(project: Project, name: str) -> datetime.date | None:
-    if not project.pk:
-        return None
-    where, what = KEY_DATES[name]
-    if where == "approval":
-        return services.approval_date(project, what)
-    return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
+from gongwu.projects.services import KEY_DATES, key_date
 
 
 class ProjectForm(AgencyForm):
@@ -138,39 +119,6 @@ class ProjectForm(AgencyForm):
             self.add_error("stage_entered_on", _("The date cannot be in the future."))
         return data
 
-    def _save_m2m(self) -> None:
-        super()._save_m2m()
-        project = self.instance
-        actor = self.user
-        for name, (where, what) in KEY_DATES.items():
-            day = self.cleaned_data.get(name)
-            if name not in self.changed_data or day is None:
-                continue
-            if where == "approval":
-                kind = (
-                    ApprovalKind.objects.filter(role=what, is_active=True)
-                    .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
-                    .order_by("agency")
-                    .first()
-                )
-                if kind is not None:
-                    Approval.objects.update_or_create(project=project, kind=kind, defaults={"actual_date": day})
-            else:
-                Milestone.objects.update_or_create(project=project, kind=what, defaults={"actual_date": day})
-        previous = (
-            self.initial.get("stage") if "stage" in self.changed_data and self.instance.stage_changes.exists() else None
-        )
-        if not project.stage_changes.exists():
-            services.record_initial_stage(project, actor)
-        elif previous and previous != project.stage:
-            StageChange.objects.create(
-                project=project,
-                from_stage=previous,
-                stage=project.stage,
-                entered_on=project.stage_entered_on or timezone.localdate(),
-                actor=actor if getattr(actor, "pk", None) else None,
-            )
-
 
 class StageChangeForm(forms.Form):
     stage = forms.ChoiceField(label=_("new stage"), choices=Stage.choices)
@@ -214,6 +162,18 @@ class SectionForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other_parties"].queryset = self.fields["other_parties"].queryset.filter(kind__in=COMPANY_KINDS)
+
+
+class ParticipationForm(ScopedModelForm):
+    """A company taking part in a project (or a section) entered by hand; sections keep their own."""
+
+    class Meta:
+        model = Participation
+        fields = ["project", "section", "organization", "role", "started_on", "ended_on", "note"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = self.fields["organization"].queryset.filter(kind__in=COMPANY_KINDS)
 
 
 class ProgressReportForm(ScopedModelForm):

@@ -1,7 +1,7 @@
 """The project ledger (项目台账): the Excel layout agencies keep, imported and exported alike.
 
 Besides the project's own fields it carries the key dates (construction permit, actual start,
-completion acceptance), which the project form stores as an approval and milestones, and the tags
+completion acceptance), which the project's services store as an approval and milestones, and the tags
 as names joined with 、. A row passes the same rules as the project form: a stage whose gate is not
 met (在建 without a permit date) is an error of that row, and nothing is written.
 """
@@ -14,8 +14,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.ledger import Column, Ledger
-from gongwu.projects.forms import KEY_DATES, ProjectForm
-from gongwu.projects.models import Approval, Milestone, Project
+from gongwu.projects.forms import KEY_DATES, ParticipationForm, ProjectForm
+from gongwu.projects.models import Approval, Milestone, Participation, Project
 
 
 class ProjectLedger(Ledger):
@@ -81,3 +81,20 @@ class ProjectLedger(Ledger):
 
     def form_value(self, obj: Project, name: str) -> Any:
         return getattr(self, "_key_dates", {}).get(obj.pk, {}).get(name)
+
+
+class ParticipationLedger(Ledger):
+    """Companies taking part in projects, entered by hand (a section's own are kept by the section)."""
+
+    model = Participation
+    form = ParticipationForm
+    sheet_title = _("Participations")
+    keys = (("project", "organization", "role", "started_on"),)
+    columns = (
+        Column("project", _("project code"), lookup="code", width=14),
+        Column("organization", _("organization"), lookup="name", width=30),
+        Column("role", _("role"), width=18),
+        Column("started_on", _("started on"), width=12),
+        Column("ended_on", _("ended on"), width=12),
+        Column("note", _("note"), width=30),
+    )

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.core.models import Organization, OrganizationKind, ScopedModel, ScopedQuerySet, User
+from gongwu.core.models import Organization, OrganizationKind, Role, ScopedModel, ScopedQuerySet, User
+from gongwu.core.models.organizations import COMPANY_KINDS
 from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS
 
 
@@ -393,6 +394,13 @@ class Project(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("projects:project_detail", args=[self.pk])
+
+    @classmethod
+    def scope_q(cls, user: User) -> Q:
+        """A company sees the projects it takes part in (its participations that have not ended)."""
+        if user.role == Role.COMPANY:
+            return Q(pk__in=participating(user.organization_id).values("project"))
+        return super().scope_q(user)
 
     @property
     def category_group(self) -> str:
@@ -849,10 +857,9 @@ class Section(ProjectChild):
 
     @classmethod
     def scope_q(cls, user: User) -> Q:
-        if user.role == "company":
-            org = user.organization_id or 0
-            other = Section.other_parties.through.objects.filter(organization=org).values("section")
-            return Q(contractor=org) | Q(supervisor=org) | Q(pk__in=other)
+        """A company sees every section of the projects it takes part in."""
+        if user.role == Role.COMPANY:
+            return Q(project__in=participating(user.organization_id).values("project"))
         return super().scope_q(user)
 
     def parties(self) -> list[Organization]:
@@ -861,3 +868,107 @@ class Section(ProjectChild):
         if self.pk:
             found += [org for org in self.other_parties.all() if org not in found]
         return found
+
+
+# ---- who takes part in a project ------------------------------------------------------------------
+
+
+class PartyRole(models.TextChoices):
+    GENERAL_CONTRACTOR = "general_contractor", _("General contractor (施工总承包)")
+    SUPERVISOR = "supervisor", _("Supervisor (监理)")
+    DESIGNER = "designer", _("Designer (设计)")
+    SURVEYOR = "surveyor", _("Surveyor (勘察)")
+    CONSULTANT = "consultant", _("Whole-process consultant (全过程咨询)")
+    AGENT = "agent", _("Construction agent (代建)")
+    SUBCONTRACTOR = "subcontractor", _("Subcontractor (分包)")
+    SUPPLIER = "supplier", _("Supplier (供应商)")
+
+
+# The role a section's "other party" plays, by the kind of organization it is.
+ROLE_OF_KIND: dict[str, str] = {
+    OrganizationKind.CONTRACTOR: PartyRole.SUBCONTRACTOR,
+    OrganizationKind.SUPERVISOR: PartyRole.SUPERVISOR,
+    OrganizationKind.DESIGNER: PartyRole.DESIGNER,
+    OrganizationKind.SURVEYOR: PartyRole.SURVEYOR,
+    OrganizationKind.CONSULTANT: PartyRole.CONSULTANT,
+    OrganizationKind.AGENT: PartyRole.AGENT,
+    OrganizationKind.SUPPLIER: PartyRole.SUPPLIER,
+}
+
+
+class ParticipationSource(models.TextChoices):
+    SECTION = "section", _("Section")
+    MANUAL = "manual", _("Entered by hand")
+    CONTRACT = "contract", _("Contract")
+
+
+class Participation(ProjectChild):
+    """A company taking part in a project, or in one of its sections, in a role, from a day until a day.
+
+    The one record that says which companies take part where: a section's services keep it (its contractor,
+    supervisor and other parties), contracts will too, and agency staff add one by hand (a 全过程咨询 on a
+    project without sections). A company representative sees what its organization takes part in through it.
+    A party that leaves is ended, not deleted.
+    """
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="participations"
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(_("role"), max_length=24, choices=PartyRole.choices)
+    started_on = models.DateField(_("started on"), default=timezone.localdate)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=ParticipationSource.choices, default=ParticipationSource.MANUAL
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    party_path = "organization"
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        # By ids: ordering through the nullable section would join it, and FOR UPDATE refuses outer joins.
+        ordering = ["project_id", "section_id", "role", "id"]
+        indexes = [models.Index(fields=["organization", "ended_on"], name="participation_org_ended")]
+
+    def __str__(self) -> str:
+        where = self.section.name if self.section_id else self.project.name
+        return f"{self.organization} · {self.get_role_display()} · {where}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:participation_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors: dict[str, Any] = {}
+        if self.section_id and self.project_id and self.section.project_id != self.project_id:
+            errors["section"] = _("The section belongs to another project.")
+        if self.organization_id and self.organization.kind not in COMPANY_KINDS:
+            errors["organization"] = _("Only a company takes part in a project (the agency owns it).")
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            errors["ended_on"] = _("A participation cannot end before it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_on is None or self.ended_on > timezone.localdate()
+
+
+def participating(organization_id: int | None, today: datetime.date | None = None) -> models.QuerySet:
+    """The participations of an organization that have not ended (by `today`): what a company sees reads
+    them (`values("project")`, or the sections: `filter(section__isnull=False).values("section")`)."""
+    today = today or timezone.localdate()
+    return Participation.objects.filter(organization_id=organization_id or 0).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=today)
+    )

@@ -23,8 +23,10 @@ from gongwu.core.models import Action, Role
 from gongwu.core.periods import Period, change_percent, percent
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
+    ROLE_OF_KIND,
     STAGE_ORDER,
     Approval,
+    ApprovalKind,
     ApprovalRole,
     Award,
     AwardLevel,
@@ -33,9 +35,13 @@ from gongwu.projects.models import (
     LeadTimeBasis,
     Milestone,
     MilestoneKind,
+    Participation,
+    ParticipationSource,
+    PartyRole,
     PlanCategory,
     Project,
     ProjectSettings,
+    Section,
     Stage,
     StageChange,
     TaskItem,
@@ -155,6 +161,7 @@ def change_stage(
             override_reason=override_reason,
             actor=actor if getattr(actor, "pk", None) else None,
         )
+        core_services.log_created(change, actor)
         locked.stage = stage
         locked.stage_entered_on = entered_on
         locked.save(update_fields=["stage", "stage_entered_on", "updated"])
@@ -167,14 +174,206 @@ def change_stage(
 
 
 def record_initial_stage(project: Project, actor: Any) -> None:
-    """The first step of a new project's stage history."""
+    """The first step of a new project's stage history (logged)."""
     if not project.stage_changes.exists():
-        StageChange.objects.create(
+        change = StageChange.objects.create(
             project=project,
             stage=project.stage,
             entered_on=project.stage_entered_on or timezone.localdate(),
             actor=actor if getattr(actor, "pk", None) else None,
         )
+        core_services.log_created(change, actor)
+
+
+# ---- writing a project ----------------------------------------------------------------------------
+
+# Key dates a project form (and so the ledger and the API) may carry; each is stored where it belongs.
+KEY_DATES: dict[str, tuple[str, str]] = {
+    "permit_date": ("approval", ApprovalRole.CONSTRUCTION_PERMIT),
+    "start_date": ("milestone", MilestoneKind.START),
+    "completion_date": ("milestone", MilestoneKind.COMPLETION_ACCEPTANCE),
+}
+
+
+def key_date(project: Project, name: str) -> datetime.date | None:
+    if not project.pk:
+        return None
+    where, what = KEY_DATES[name]
+    if where == "approval":
+        return approval_date(project, what)
+    return project.milestones.filter(kind=what).values_list("actual_date", flat=True).first()
+
+
+def save_dated(model: type[models.Model], lookup: dict[str, Any], day: datetime.date, actor: Any) -> None:
+    """Give the approval or milestone found by `lookup` its actual date (creating it), and log the change."""
+    row = model.objects.select_for_update().filter(**lookup).first()
+    if row is None:
+        row = model(**lookup, actual_date=day)
+        row.save()
+        core_services.log_created(row, actor)
+    elif row.actual_date != day:
+        before = core_services.snapshot(row)
+        row.actual_date = day
+        row.save()
+        core_services.log_change(
+            instance=row, action="update", actor=actor, before=before, after=core_services.snapshot(row)
+        )
+
+
+def record_key_dates(project: Project, dates: dict[str, datetime.date | None], actor: Any) -> None:
+    """Store the key dates given (construction permit, start, completion acceptance) where each belongs:
+    the project's approval of that role, or its milestone. A date left empty changes nothing."""
+    for name, (where, what) in KEY_DATES.items():
+        day = dates.get(name)
+        if day is None or day == key_date(project, name):
+            continue
+        if where == "approval":
+            kind = (
+                ApprovalKind.objects.filter(role=what, is_active=True)
+                .filter(Q(agency__isnull=True) | Q(agency=project.agency_id))
+                .order_by("agency")
+                .first()
+            )
+            if kind is not None:
+                save_dated(Approval, {"project": project, "kind": kind}, day, actor)
+        else:
+            save_dated(Milestone, {"project": project, "kind": what}, day, actor)
+
+
+def create_project(*, instance: Project, actor: Any, data: dict[str, Any] | None = None) -> Project:
+    """A new project with its tags, key dates and the first step of its stage history, all logged."""
+    data = data or {}
+
+    def with_history(project: Project) -> None:
+        record_key_dates(project, data, actor)
+        record_initial_stage(project, actor)
+
+    return core_services.create_object(instance=instance, actor=actor, data=data, after_save=with_history)
+
+
+def update_project(*, instance: Project, actor: Any, data: dict[str, Any] | None = None) -> Project:
+    """Save a project's fields and key dates; a stage chosen on its form (checked by the form's gates) is a
+    step of its stage history, like "Change stage"."""
+    data = data or {}
+    previous = Project.objects.filter(pk=instance.pk).values_list("stage", flat=True).first()
+
+    def with_history(project: Project) -> None:
+        record_key_dates(project, data, actor)
+        if not project.stage_changes.exists():
+            record_initial_stage(project, actor)
+        elif previous and previous != project.stage:
+            change = StageChange.objects.create(
+                project=project,
+                from_stage=previous,
+                stage=project.stage,
+                entered_on=project.stage_entered_on or timezone.localdate(),
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+            core_services.log_created(change, actor)
+
+    return core_services.update_object(instance=instance, actor=actor, data=data, after_save=with_history)
+
+
+# ---- sections and who takes part --------------------------------------------------------------------
+
+
+def section_parties(section: Section) -> set[tuple[int, str]]:
+    """(organization, role) of each company the section names: its contractor (施工总承包), its supervisor
+    (监理) and its other parties in the role their kind plays."""
+    wanted: set[tuple[int, str]] = set()
+    if section.contractor_id:
+        wanted.add((section.contractor_id, PartyRole.GENERAL_CONTRACTOR))
+    if section.supervisor_id:
+        wanted.add((section.supervisor_id, PartyRole.SUPERVISOR))
+    if section.pk:
+        for org_id, kind in section.other_parties.values_list("pk", "kind"):
+            if org_id not in (section.contractor_id, section.supervisor_id):
+                wanted.add((org_id, ROLE_OF_KIND.get(kind, PartyRole.SUBCONTRACTOR)))
+    return wanted
+
+
+def sync_section_participations(section: Section, actor: Any, day: datetime.date | None = None) -> None:
+    """Make the section's participations match its parties: a new party starts taking part `day` (today), a
+    party no longer named ends that day (kept, not deleted). Each change logged; inside the caller's
+    transaction."""
+    day = day or timezone.localdate()
+    wanted = section_parties(section)
+    current = list(
+        Participation.objects.select_for_update().filter(
+            section=section, source=ParticipationSource.SECTION, ended_on__isnull=True
+        )
+    )
+    have = {(p.organization_id, p.role) for p in current}
+    changes: list[tuple[Any, str, dict | None, dict | None]] = []
+    for participation in current:
+        if (participation.organization_id, participation.role) not in wanted:
+            before = core_services.snapshot(participation)
+            participation.ended_on = max(day, participation.started_on)
+            participation.save(update_fields=["ended_on"])
+            changes.append((participation, "update", before, core_services.snapshot(participation)))
+    for org_id, role in sorted(wanted - have):
+        participation = Participation.objects.create(
+            project_id=section.project_id,
+            section=section,
+            organization_id=org_id,
+            role=role,
+            started_on=day,
+            source=ParticipationSource.SECTION,
+        )
+        changes.append((participation, "create", None, core_services.snapshot(participation)))
+    if changes:
+        core_services.log_changes(changes, actor)
+
+
+def create_section(*, instance: Section, actor: Any, data: dict[str, Any] | None = None) -> Section:
+    """A new section; its parties start taking part in the project (participations, logged)."""
+    return core_services.create_object(
+        instance=instance, actor=actor, data=data, after_save=lambda s: sync_section_participations(s, actor)
+    )
+
+
+def update_section(*, instance: Section, actor: Any, data: dict[str, Any] | None = None) -> Section:
+    """Save a section; a party added starts taking part, a party removed has its participation ended."""
+    return core_services.update_object(
+        instance=instance, actor=actor, data=data, after_save=lambda s: sync_section_participations(s, actor)
+    )
+
+
+def delete_section(*, instance: Section, actor: Any) -> None:
+    """Delete a section: its participations stay on the project, those still running ended today (logged)."""
+    with transaction.atomic():
+        if not Section.objects.for_user(actor, Action.DELETE).filter(pk=instance.pk).exists():
+            raise PermissionDenied(_("You may not delete this record."))
+        changes: list[tuple[Any, str, dict | None, dict | None]] = []
+        for participation in Participation.objects.select_for_update().filter(section=instance):
+            before = core_services.snapshot(participation)
+            participation.section = None
+            if participation.ended_on is None:
+                participation.ended_on = max(timezone.localdate(), participation.started_on)
+            participation.save(update_fields=["section", "ended_on"])
+            changes.append((participation, "update", before, core_services.snapshot(participation)))
+        if changes:
+            core_services.log_changes(changes, actor)
+        core_services.delete_object(instance=instance, actor=actor)
+
+
+def record_sections(sections: list[Section], actor: Any, day: datetime.date | None = None) -> None:
+    """The participations of sections written in bulk (the demo): one per party, starting `day` (else the
+    project's start, else today), logged in one go."""
+    rows = [
+        Participation(
+            project_id=section.project_id,
+            section=section,
+            organization_id=org_id,
+            role=role,
+            started_on=day or section.project.started_on or timezone.localdate(),
+            source=ParticipationSource.SECTION,
+        )
+        for section in sections
+        for org_id, role in sorted(section_parties(section))
+    ]
+    Participation.objects.bulk_create(rows, batch_size=1000)
+    core_services.log_changes([(p, "create", None, core_services.snapshot(p)) for p in rows], actor)
 
 
 # ---- approval lead time -------------------------------------------------------------------------

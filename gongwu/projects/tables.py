@@ -10,6 +10,7 @@ from gongwu.projects.models import (
     ApprovalKind,
     Award,
     Milestone,
+    Participation,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -188,3 +189,16 @@ class SectionTable(ProjectChildTable):
     class Meta(ObjectTable.Meta):
         model = Section
         fields = ("name", "project", "contractor", "supervisor")
+
+
+class ParticipationTable(ProjectChildTable):
+    organization = LinkColumn(verbose_name=_("organization"))
+    role = tables.Column(verbose_name=_("role"))
+    section = tables.Column(verbose_name=_("section"), accessor="section__name", default="—")
+    started_on = DayColumn(verbose_name=_("started on"))
+    ended_on = DayColumn(verbose_name=_("ended on"))
+    source = tables.Column(verbose_name=_("source"))
+
+    class Meta(ObjectTable.Meta):
+        model = Participation
+        fields = ("organization", "role", "project", "section", "started_on", "ended_on", "source")

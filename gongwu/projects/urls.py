@@ -14,6 +14,7 @@ urlpatterns = [
     *views.TaskListViews.urls("tasks"),
     *views.TaskItemViews.urls("task-items"),
     *views.SectionViews.urls("sections"),
+    *views.ParticipationViews.urls("participations"),
     *views.AwardViews.urls("awards"),
     *views.ProjectTagViews.urls("tags"),
     *views.ApprovalKindViews.urls("approval-kinds"),

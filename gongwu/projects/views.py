@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import navigation, search
 from gongwu.core.generic.views import ObjectViewSet
-from gongwu.projects import filters, forms, pages, tables
-from gongwu.projects.imports import ProjectLedger
+from gongwu.projects import filters, forms, pages, services, tables
+from gongwu.projects.imports import ParticipationLedger, ProjectLedger
 from gongwu.projects.models import (
     Approval,
     ApprovalKind,
     Award,
     Milestone,
+    Participation,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -35,6 +36,8 @@ class ProjectViews(ObjectViewSet):
     filterset = filters.ProjectFilterSet
     form = forms.ProjectForm
     ledger = ProjectLedger
+    create_service = services.create_project
+    update_service = services.update_project
     select_related = ("agency", "department", "director", "parent", "user_unit")
     money_fields = ("approved_investment", "budget_estimate")
     icon = "ti-building-skyscraper"
@@ -79,6 +82,19 @@ class SectionViews(ObjectViewSet):
     form = forms.SectionForm
     select_related = ("project", "contractor", "supervisor")
     icon = "ti-layout-columns"
+    create_service = services.create_section
+    update_service = services.update_section
+    delete_service = services.delete_section
+
+
+class ParticipationViews(ObjectViewSet):
+    model = Participation
+    table = tables.ParticipationTable
+    filterset = filters.ParticipationFilterSet
+    form = forms.ParticipationForm
+    ledger = ParticipationLedger
+    select_related = ("project", "section", "organization")
+    icon = "ti-users-group"
 
 
 class TaskListViews(ObjectViewSet):
@@ -152,6 +168,7 @@ def register() -> None:
         MenuItem(_("Milestones"), "projects:milestone_list", Milestone, "ti-flag"),
         MenuItem(_("Progress reports"), "projects:progressreport_list", ProgressReport, "ti-chart-line"),
         MenuItem(_("Sections"), "projects:section_list", Section, "ti-layout-columns"),
+        MenuItem(_("Participations"), "projects:participation_list", Participation, "ti-users-group"),
         MenuItem(_("Awards"), "projects:award_list", Award, "ti-award"),
         MenuItem(_("Project tags"), "projects:projecttag_list", ProjectTag, "ti-tag"),
         MenuItem(_("Approval kinds"), "projects:approvalkind_list", ApprovalKind, "ti-list-details"),

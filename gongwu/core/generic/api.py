@@ -344,7 +344,7 @@ def crud_router(
         if obj is None:
             return 404, {"detail": _("Not found.")}
         try:
-            services.delete_object(instance=obj, actor=request.user)
+            viewset.delete_service(instance=obj, actor=request.user)
         except services.VoidInstead as exc:
             return 409, {"detail": str(exc)}
         except ProtectedError:

@@ -6,7 +6,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gongwu.core import services
 from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action, OrganizationKind
 
@@ -70,14 +69,15 @@ def add_model_errors(form: forms.BaseForm, exc: ValidationError) -> None:
 
 
 def save_form(form: forms.ModelForm, actor: Any) -> Any | None:
-    """Save a valid model form through the services (create or update, with m2m data and the change log).
+    """Save a valid model form through its viewset's services (`writes.write_form`: create or update, with
+    the m2m data, what goes with the object, and the change log).
 
     Returns the saved object, or None after putting the model's validation errors on the form.
     """
-    instance = form.save(commit=False)
-    saver = services.create_object if instance._state.adding else services.update_object
+    from gongwu.core.generic.writes import write_form
+
     try:
-        return saver(instance=instance, actor=actor, after_save=lambda _obj: form.save_m2m())
+        return write_form(form, actor)
     except ValidationError as exc:
         add_model_errors(form, exc)
         return None

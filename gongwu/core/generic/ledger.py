@@ -23,7 +23,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import prefetch_related_objects
 from django.forms.models import model_to_dict
 from django.utils import timezone, translation
@@ -36,6 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from gongwu.core import context, services
+from gongwu.core.generic import writes
 from gongwu.core.models import Action, user_may
 from gongwu.core.spreadsheets import write_only_row
 
@@ -625,9 +626,7 @@ class Ledger:
                 row.action = "unchanged"
             if write and row.action in ("create", "update"):
                 try:
-                    obj = form.save(commit=False)
-                    saver = services.create_object if row.action == "create" else services.update_object
-                    saver(instance=obj, actor=user, after_save=lambda _obj, f=form: f.save_m2m())
+                    writes.write_form(form, user)
                 except ValidationError as exc:
                     row.action = "error"
                     row.errors.extend(exc.messages)
@@ -662,7 +661,7 @@ class Ledger:
 
         result = ImportResult()
         try:
-            with context.change_source("import"), transaction.atomic():
+            with context.change_source("import"), services.files_removed_on_failure():
                 result = self.check_rows(rows, user, write=True, progress=progress)
                 if not result.ok:
                     raise Rollback

@@ -30,6 +30,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from gongwu.core import autocomplete, services
+from gongwu.core.generic import writes
 from gongwu.core.generic.forms import save_form
 from gongwu.core.generic.tables import IdFirstPaginator
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, VoidableModel, user_may
@@ -66,9 +67,20 @@ class ObjectViewSet:
     detail_template: ClassVar[str] = "core/object_detail.html"
     form_template: ClassVar[str] = "core/object_form.html"
     read_only: ClassVar[bool] = False  # no add, edit or delete pages (e.g. the change log)
+    # The services that write this model's objects, keyword-only with `actor` (contract in generic/writes.py):
+    # every page, API call, import and admin save ends in them. A domain service that writes child rows
+    # (a project's milestones from its key dates) is named here.
+    create_service: ClassVar[Callable[..., Any]] = services.create_object
+    update_service: ClassVar[Callable[..., Any]] = services.update_object
+    delete_service: ClassVar[Callable[..., Any]] = services.delete_object
     # A voidable model's void action: the domain service (instance, actor, reason) → instance that voids
     # what hangs on it too; core's `void_object` when None.
     void_service: ClassVar[Callable[..., Any] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "model" in cls.__dict__:
+            writes.VIEWSETS.setdefault(cls.model, cls)
 
     @classmethod
     def voidable(cls) -> bool:
@@ -318,7 +330,7 @@ class ObjectDeleteView(ViewSetView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
         try:
-            services.delete_object(instance=obj, actor=request.user)
+            self.viewset.delete_service(instance=obj, actor=request.user)
         except ProtectedError as exc:
             names = "、".join(sorted({force_str(o._meta.verbose_name) for o in exc.protected_objects}))
             messages.error(

@@ -30,7 +30,7 @@ from gongwu.inspections.models import (
     Severity,
 )
 from gongwu.projects import demo as projects_demo
-from gongwu.projects.models import Section
+from gongwu.projects.models import Project, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +194,15 @@ def test_running_the_build_again_writes_nothing(orgs):
     demo.build(orgs=orgs, actor=User.objects.get(username="admin"), progress=quiet)
 
     assert {model.__name__: model.objects.count() for model in models} == before
+
+
+def test_the_company_user_sees_the_four_projects_it_builds_their_sections_and_its_inspections(orgs):
+    company = User.objects.get(username="company")
+    builds = Section.objects.filter(contractor=company.organization)
+    projects = set(Project.objects.for_user(company))
+    assert projects == {section.project for section in builds}
+    assert len(projects) == 4
+    assert set(Section.objects.for_user(company)) == set(Section.objects.filter(project__in=projects))
+    seen = Inspection.objects.for_user(company)
+    assert seen.exists()
+    assert set(seen.values_list("section", flat=True)) <= set(builds.values_list("pk", flat=True))

@@ -17,12 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
+from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
 from gongwu.alerts import services as alerts
 from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Source, Status
 from gongwu.alerts.models import Level as AlertLevel
-from gongwu.core.models import Attachment, Organization, Role
+from gongwu.core.models import Attachment, ChangeLogEntry, Organization, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, RegulatorFactory, UserFactory, gps_exif, image_bytes
 from gongwu.inspections import services
 from gongwu.inspections.models import (
@@ -989,3 +990,53 @@ def test_a_heic_photo_is_stored_as_a_jpeg_every_browser_shows(inspection, inspec
         new_finding(inspection, company), inspector, [photo("IMG_0001.HEIC", image_bytes("HEIF"))]
     )
     assert list(services.photos_of(finding).values_list("name", "mime_type")) == [("IMG_0001.jpg", "image/jpeg")]
+
+
+# ---- the write path: photos logged, files of a failed write removed -------------------------------
+
+
+def test_photos_attached_to_a_finding_are_in_the_change_log(inspection, inspector, company):
+    finding = services.record_finding(new_finding(inspection, company), inspector, [photo("a.jpg"), photo("b.jpg")])
+    attachments = list(services.photos_of(finding))
+    logged = ChangeLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Attachment), action="create", actor=inspector
+    )
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(str(a.pk) for a in attachments)
+
+
+def test_the_photos_of_a_finding_that_fails_to_save_leave_no_file_behind(
+    monkeypatch, tmp_path, inspection, inspector, company
+):
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise ValidationError("the red case could not be opened")
+
+    monkeypatch.setattr(services, "open_major_hazard_case", fail)
+    finding = new_finding(inspection, company, severity=Severity.SERIOUS)
+    with pytest.raises(ValidationError):
+        services.save_finding(
+            instance=finding, actor=inspector, data={"photos": services.check_photos([photo("现场.jpg")])}
+        )
+    assert (Finding.objects.count(), Attachment.objects.count()) == (0, 0)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_the_finding_form_only_validates_and_the_service_stores_its_photos(inspection, inspector, company):
+    from gongwu.core.generic.writes import write_form
+    from gongwu.inspections.forms import FindingForm
+
+    form = FindingForm(
+        data={
+            "inspection": inspection.pk,
+            "category": FindingCategory.SCAFFOLD,
+            "severity": Severity.GENERAL,
+            "description": "脚手板未满铺",
+            "responsible_org": company.pk,
+        },
+        files=MultiValueDict({"photos": [photo("满铺.jpg")]}),
+        user=inspector,
+    )
+    assert form.is_valid(), form.errors
+    form.save(commit=False)
+    assert (Finding.objects.count(), Attachment.objects.count()) == (0, 0)
+    finding = write_form(form, inspector)
+    assert [a.name for a in services.photos_of(finding)] == ["满铺.jpg"]

@@ -165,7 +165,10 @@ def test_a_clean_plan_file_creates_the_plans_with_their_monthly_schedule(staff: 
     assert school.share_values() == TEMPLATE_SHARES
     road = AnnualPlan.objects.get(project=projects["road"])
     assert road.share_values() == front_loaded
-    assert ChangeLogEntry.objects.filter(source="import", actor=staff).count() == 2
+    # The two plans and their twelve months each.
+    logged = ChangeLogEntry.objects.filter(source="import", actor=staff)
+    assert logged.filter(content_type__model="annualplan").count() == 2
+    assert logged.filter(content_type__model="schedulemonth").count() == 24
 
     again = ledger.preview(ledger.read(content, "台账.xlsx"), staff)
     assert again.summary == {"create": 0, "update": 0, "unchanged": 2, "error": 0}

@@ -65,6 +65,12 @@ class ProjectData(testing.ModelTestData):
     def api_payload(self, agency: Organization) -> dict:
         return api_keys(self.form_data(agency), "agency")
 
+    def write_path_data(self, agency: Organization) -> dict:
+        # The start date becomes the project's start milestone, the permit date its approval (written and
+        # logged by `services.create_project`, never by the form).
+        approval_kind(ApprovalRole.CONSTRUCTION_PERMIT)
+        return {**self.form_data(agency), "permit_date": "2024-03-01", "start_date": "2024-03-18"}
+
     def edit_data(self, obj: Project) -> dict:
         return {
             "agency": obj.agency_id,

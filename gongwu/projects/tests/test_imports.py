@@ -215,7 +215,19 @@ def test_import_creates_projects_with_their_stage_key_dates_and_tags(
     }
     assert road.road_length_km == Decimal("1.850")
     assert not road.tags.exists()
-    assert ChangeLogEntry.objects.filter(source="import", actor=staff).count() == 2
+    # The projects, and what the rows wrote with them: two stage histories, two permits, three milestones.
+    logged = ChangeLogEntry.objects.filter(source="import", actor=staff)
+    assert sorted(logged.values_list("content_type__model", flat=True)) == [
+        "approval",
+        "approval",
+        "milestone",
+        "milestone",
+        "milestone",
+        "project",
+        "project",
+        "stagechange",
+        "stagechange",
+    ]
 
     again = ledger.preview(ledger.read(content, "ledger.xlsx"), staff)
     assert again.summary == {"create": 0, "update": 0, "unchanged": 2, "error": 0}

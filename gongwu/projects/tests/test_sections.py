@@ -11,6 +11,7 @@ from gongwu.core import testing
 from gongwu.core.models import Organization, OrganizationKind, Role, User
 from gongwu.core.testing import CompanyFactory, UserFactory, english_client
 from gongwu.inspections.testing import SectionFactory
+from gongwu.projects import services
 from gongwu.projects.models import Section
 from gongwu.projects.testing import ProjectFactory
 from gongwu.projects.views import SectionViews
@@ -96,6 +97,8 @@ class TestWhatACompanySees:
         as_contractor.other_parties.add(supervisor(), CompanyFactory(kind=OrganizationKind.DESIGNER))
         as_party = SectionFactory(project=ProjectFactory(agency=agency))
         as_party.other_parties.add(company)
+        for section in (as_contractor, as_party):  # what the section services do on a save
+            services.sync_section_participations(section, None)
         return {
             "user": UserFactory(organization=company, role=Role.COMPANY),
             "as_contractor": as_contractor,
