@@ -26,14 +26,15 @@ class SearchFilterSet(django_filters.FilterSet):
     def __init__(self, *args: Any, user: Any = None, given_only: bool = False, **kwargs: Any) -> None:
         """`given_only` (the API, which shows no form) leaves out the filters the data does not name: an
         absent filter filters nothing, and building and scoping every filter's choices cost more than the page."""
-        super().__init__(*args, **kwargs)
         if given_only:
-            given = set(self.data or ())
-            self.filters = {
+            given = set((args[0] if args else kwargs.get("data")) or ())
+            # django-filter copies `self.base_filters` for each instance: only the given ones are copied.
+            self.base_filters = {
                 name: filter_
-                for name, filter_ in self.filters.items()
+                for name, filter_ in type(self).base_filters.items()
                 if name in given or any(key.startswith(f"{name}_") for key in given)
             }
+        super().__init__(*args, **kwargs)
         for filter_ in self.filters.values():
             # A filter on a column of the model itself cannot duplicate rows; DISTINCT would only stop
             # PostgreSQL from using an index for the sort (measured in bench/list_api.py).
