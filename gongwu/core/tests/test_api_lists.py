@@ -102,6 +102,15 @@ def test_another_agencys_rows_never_appear_and_a_company_sees_only_itself(world)
     assert (company["count"], names(company), company["has_more"]) == (1, ["闽江建设工程0有限公司"], False)
 
 
+def test_a_filter_by_another_agencys_organization_is_refused_not_answered(world) -> None:
+    client = testing.api_client(world["staff"])
+    refused = client.get("/api/organizations/", {"parent": world["other"].pk})
+    assert refused.status_code == 400
+    assert refused.json()["detail"][0]["loc"] == ["body", "parent"]
+    own = client.get("/api/organizations/", {"parent": world["agency"].pk, "count": "true"}).json()
+    assert own["count"] == 0
+
+
 def test_the_documented_page_has_count_has_more_and_next(world) -> None:
     client = Client()
     client.force_login(world["staff"])
