@@ -163,6 +163,8 @@ def crud_router(
     Page = page_schema(Out, f"{model.__name__}Page")
     sortable = {f.name for f in model._meta.concrete_fields}
     plain = plain_columns(Out, model)
+    out_names = list(Out.model_fields)
+    flat_out = set(out_names) <= {f.attname for f in model._meta.concrete_fields}
     filter_fields = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
     Filters = create_model(f"{model.__name__}Filters", **filter_fields, __base__=Schema)
 
@@ -206,10 +208,12 @@ def crud_router(
             queryset = queryset.order_by(order_by, "pk")
         elif not queryset.ordered:
             queryset = queryset.order_by("pk")
-        if plain is None:
-            return 200, page_of(request, queryset, limit, offset, count=count)
-        # Plain columns: read as dicts and written as they are (no model instances, no per-field validation).
-        return json_response(page_of(request, queryset.values(*plain), limit, offset, count=count))
+        if plain is not None:
+            # Plain columns: read as dicts and written as they are (no model instances, no per-field validation).
+            return json_response(page_of(request, queryset.values(*plain), limit, offset, count=count))
+        # Columns the schema validates (a NULL it declares as text …): dicts, no joins the schema does not show.
+        rows = queryset.values(*out_names) if flat_out else queryset
+        return 200, page_of(request, rows, limit, offset, count=count)
 
     @router.get("/{int:pk}/", response={200: Out, 404: Message}, operation_id=f"{name}_retrieve")
     def retrieve(request: HttpRequest, pk: int) -> Any:

@@ -110,11 +110,6 @@ def forget_organization(organization_id: int) -> None:
             del _entries[key]
 
 
-def forget_all() -> None:
-    with _lock:
-        _entries.clear()
-
-
 def now_and_on_commit(forget: Any, *args: Any) -> None:
     """Forget now, and again after the commit (a request may have read the old row in between)."""
     forget(*args)
