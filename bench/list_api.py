@@ -241,8 +241,9 @@ def time_endpoint(client: object, url: str, n: int, budget: float, **headers: st
 
 
 def api_count(client: object, token: str) -> int:
-    body = json.loads(client.get(API_URL, headers={"authorization": f"Bearer {token}"}).content)
-    assert len(body["results"]) == 50, body
+    """The number of contractors, from the API's total (counted only when asked: `count=true`)."""
+    body = json.loads(client.get(API_URL + "&count=true", headers={"authorization": f"Bearer {token}"}).content)
+    assert len(body["results"]) == 50 and body["has_more"], body
     return body["count"]
 
 

@@ -16,7 +16,13 @@ api = DocumentedAPI(
     title="Gongwu API",
     version="1",
     description="工务 platform API. Authenticate with `Authorization: Bearer <token>` (tokens: user menu → API tokens)"
-    " or a signed-in browser session. Lists take `limit` (≤1000), `offset` and the same filters as the list pages.",
+    " or a signed-in browser session. Lists take `limit` (≤1000), `offset` and the same filters as the list pages,"
+    ' and answer `{"count": null, "has_more": true, "next": "/api/…&offset=50", "results": [...]}`:'
+    " `has_more` and `next` (the path of the next page, null on the last) come from reading one row past the"
+    " page; the total is counted only when asked, with `count=true` (counting every row the caller may see costs"
+    " more than the page itself). A token's user is remembered for `GONGWU_API_TOKEN_CACHE_SECONDS` (30) in each"
+    " server process: an expired token is refused at once; a revoked token or a deactivated user at once by the"
+    " process that made the change, and within those seconds by the others.",
     urls_namespace="api",
 )
 api.add_router("/organizations/", core_api.organizations)

@@ -185,6 +185,10 @@ TRUSTED_PROXIES = env.networks("GONGWU_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 # The OpenAPI schema and its documentation page (/api/openapi.json, /api/docs): signed-in users only unless on.
 GONGWU_API_DOCS_PUBLIC = env.flag("GONGWU_API_DOCS_PUBLIC", False)
+# How long a process remembers a valid API token's user (seconds; 0: look it up on every request). Expiry is
+# checked on every request; a revoked token or deactivated user is refused at once by the process that made
+# the change, and by the others within this many seconds (gongwu/core/generic/token_cache.py).
+GONGWU_API_TOKEN_CACHE_SECONDS = env.integer("GONGWU_API_TOKEN_CACHE_SECONDS", 30)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

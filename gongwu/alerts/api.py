@@ -46,6 +46,14 @@ from gongwu.core.generic.api import (
     validation_detail,
 )
 from gongwu.core.generic.forms import save_form
+from gongwu.core.generic.paging import (
+    COUNT_DESCRIPTION,
+    LIST_DESCRIPTION,
+    json_response,
+    page_of,
+    page_schema,
+    plain_columns,
+)
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind
 
 # ---- schemas ------------------------------------------------------------------------------------
@@ -140,9 +148,7 @@ class CaseDetailOut(CaseOut):
         return obj.files
 
 
-class CasePage(Schema):
-    count: int
-    results: list[CaseOut]
+CasePage = page_schema(CaseOut, "CasePage")
 
 
 class CaseIn(Schema):
@@ -328,10 +334,9 @@ class NotificationOut(Schema):
     read_at: datetime.datetime | None
 
 
-class NotificationPage(Schema):
-    count: int
-    unread: int
-    results: list[NotificationOut]
+NotificationPage = page_schema(
+    NotificationOut, "NotificationPage", unread=(int, Field(..., description="All my unread notifications."))
+)
 
 
 class ReadIn(Schema):
@@ -381,14 +386,21 @@ SORTABLE = {f.name for f in Case._meta.concrete_fields}
     response={200: CasePage, 400: ValidationErrors, 403: Message},
     operation_id="case_list",
     summary="List cases",
-    description="The filters of the case list page (`status`, `level`, `source` and `kind` may repeat).",
+    description="The filters of the case list page (`status`, `level`, `source` and `kind` may repeat). "
+    + LIST_DESCRIPTION,
 )
 def list_cases(
-    request: HttpRequest, filters: Query[CaseFilters], limit: int = 50, offset: int = 0, order_by: str = ""
+    request: HttpRequest,
+    filters: Query[CaseFilters],
+    limit: int = 50,
+    offset: int = 0,
+    order_by: str = "",
+    count: bool = Query(False, description=COUNT_DESCRIPTION),
 ) -> Any:
     require(request.user, Case, Action.VIEW)
-    limit, offset = max(1, min(limit, 1000)), max(0, offset)
-    filterset = CaseViews.filterset(request.GET, queryset=CaseViews.get_queryset(request.user), user=request.user)
+    filterset = CaseViews.filterset(
+        request.GET, queryset=CaseViews.get_queryset(request.user), user=request.user, given_only=True
+    )
     if not filterset.is_valid():
         return 400, form_errors(filterset.form)
     queryset: QuerySet = filterset.qs
@@ -397,7 +409,7 @@ def list_cases(
             message = _("Cannot sort by “%(field)s”.") % {"field": order_by}
             return 400, {"detail": [{"loc": ["query", "order_by"], "msg": message}]}
         queryset = queryset.order_by(order_by, "pk")
-    return 200, {"count": queryset.count(), "results": list(queryset[offset : offset + limit])}
+    return 200, page_of(request, queryset, limit, offset, count=count)
 
 
 @cases.get(
@@ -875,18 +887,30 @@ def board_figures(request: HttpRequest, query: Query[BoardQuery]) -> Any:
 notifications = Router(tags=["notifications"], auth=AUTH)
 
 
+NOTIFICATION_COLUMNS = plain_columns(NotificationOut, Notification)
+
+
 @notifications.get(
-    "/", response=NotificationPage, operation_id="notification_list", summary="My notifications, newest first"
+    "/",
+    response=NotificationPage,
+    operation_id="notification_list",
+    summary="My notifications, newest first",
+    description=LIST_DESCRIPTION,
 )
-def list_notifications(request: HttpRequest, unread: bool | None = None, limit: int = 50, offset: int = 0) -> Any:
+def list_notifications(
+    request: HttpRequest,
+    unread: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    count: bool = Query(False, description=COUNT_DESCRIPTION),
+) -> Any:
     mine = Notification.objects.filter(user=request.user)
     queryset = mine.filter(read_at__isnull=unread) if unread is not None else mine
-    limit, offset = max(1, min(limit, 1000)), max(0, offset)
-    return {
-        "count": queryset.count(),
-        "unread": services.unread_count(request.user),
-        "results": list(queryset[offset : offset + limit]),
-    }
+    if NOTIFICATION_COLUMNS is None:
+        return {**page_of(request, queryset, limit, offset, count=count), "unread": services.unread_count(request.user)}
+    rows = queryset.values(*NOTIFICATION_COLUMNS)
+    page = page_of(request, rows, limit, offset, count=count)
+    return json_response({**page, "unread": services.unread_count(request.user)})
 
 
 @notifications.post("/read/", response=ReadOut, operation_id="notification_read", summary="Mark my notifications read")

@@ -150,7 +150,7 @@ def test_another_agency_gets_404_and_does_not_see_the_case_in_the_list(w):
     case = case_for_company(w)
     client = api_client(w.outsider)
     assert client.get(f"/api/cases/{case.pk}/").status_code == 404
-    assert client.get("/api/cases/").json()["count"] == 0
+    assert client.get("/api/cases/", {"count": "true"}).json()["count"] == 0
     assert (
         post(client, f"/api/cases/{case.pk}/assign/", {"responsible_org_id": w.outsider.organization_id}).status_code
         == 404
@@ -702,13 +702,35 @@ def test_a_regulator_sees_the_board_of_each_agency_below(w, board_cases):
 # ---- notifications ------------------------------------------------------------------------------
 
 
+def test_my_notifications_are_written_as_before_with_times_to_the_millisecond(w):
+    note = NotificationFactory(user=w.staff, text="新交办事项")
+    created = datetime.datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    type(note).objects.filter(pk=note.pk).update(created=created)
+    listed = api_client(w.staff).get("/api/notifications/", {"count": "true"}).json()
+    assert listed == {
+        "count": 1,
+        "has_more": False,
+        "next": None,
+        "results": [
+            {
+                "id": note.pk,
+                "text": "新交办事项",
+                "case_id": None,
+                "created": "2026-12-02T09:30:15.123Z",
+                "read_at": None,
+            }
+        ],
+        "unread": 1,
+    }
+
+
 def test_my_notifications_and_marking_them_read(w):
     first = NotificationFactory(user=w.staff, text="新交办事项")
     second = NotificationFactory(user=w.staff, text="整改回复待核验")
     someone_elses = NotificationFactory(user=w.leader, text="逾期事项")
     client = api_client(w.staff)
-    listed = client.get("/api/notifications/").json()
-    assert (listed["count"], listed["unread"]) == (2, 2)
+    listed = client.get("/api/notifications/", {"count": "true"}).json()
+    assert (listed["count"], listed["unread"], listed["has_more"]) == (2, 2, False)
     assert {row["id"] for row in listed["results"]} == {first.pk, second.pk}
     marked = post(client, "/api/notifications/read/", {"ids": [first.pk, someone_elses.pk]}).json()
     assert marked == {"marked": 1, "unread": 1}

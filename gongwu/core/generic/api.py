@@ -20,7 +20,6 @@ from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, Perm
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.openapi.schema import OpenAPISchema
@@ -31,10 +30,17 @@ from pydantic.fields import FieldInfo
 
 from gongwu.core import services
 from gongwu.core.generic.forms import save_form
-from gongwu.core.models import Action, APIToken, user_may
-from gongwu.core.models.tokens import hash_token
+from gongwu.core.generic.paging import (
+    COUNT_DESCRIPTION,
+    LIST_DESCRIPTION,
+    json_response,
+    page_of,
+    page_schema,
+    plain_columns,
+)
+from gongwu.core.generic.token_cache import token_user
+from gongwu.core.models import Action, user_may
 
-LAST_USED_RESOLUTION = datetime.timedelta(minutes=5)
 # The id of a record as a client sends it: an integer the database can hold.
 ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -43,14 +49,11 @@ class TokenAuth(HttpBearer):
     openapi_description = "API token from “API tokens” in the user menu: `Authorization: Bearer gw_…`"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = APIToken.objects.select_related("user", "user__organization").filter(key_hash=hash_token(token)).first()
-        if found is None or found.is_expired or not found.user.is_active:
+        user = token_user(token)
+        if user is None:
             return None
-        now = timezone.now()
-        if found.last_used is None or now - found.last_used > LAST_USED_RESOLUTION:
-            APIToken.objects.filter(pk=found.pk).update(last_used=now)
-        request.user = found.user
-        return found.user
+        request.user = user
+        return user
 
 
 AUTH = [TokenAuth(), django_auth]
@@ -179,11 +182,11 @@ def crud_router(
     fields_in = list(viewset.form.base_fields) if viewset.form is not None else []
     model_fields_in, form_only = split_form_fields(model, viewset.form)
     Out = out_schema or create_schema(model, name=f"{model.__name__}Out", depth=0)
-    Page = create_model(f"{model.__name__}Page", count=(int, ...), results=(list[Out], ...), __base__=Schema)
-    concrete = {f.attname for f in model._meta.concrete_fields}
+    Page = page_schema(Out, f"{model.__name__}Page")
     sortable = {f.name for f in model._meta.concrete_fields}
+    plain = plain_columns(Out, model)
     out_names = list(Out.model_fields)
-    flat_out = set(out_names) <= concrete
+    flat_out = set(out_names) <= {f.attname for f in model._meta.concrete_fields}
     filter_fields = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
     Filters = create_model(f"{model.__name__}Filters", **filter_fields, __base__=Schema)
 
@@ -203,14 +206,20 @@ def crud_router(
         response={200: Page, 400: ValidationErrors},
         operation_id=f"{name}_list",
         summary=f"List {model._meta.verbose_name_plural}",
+        description=LIST_DESCRIPTION,
     )
     def list_objects(
-        request: HttpRequest, filters: Query[Filters], limit: int = 50, offset: int = 0, order_by: str = ""
+        request: HttpRequest,
+        filters: Query[Filters],
+        limit: int = 50,
+        offset: int = 0,
+        order_by: str = "",
+        count: bool = Query(False, description=COUNT_DESCRIPTION),
     ) -> Any:
         check(request, Action.VIEW)
-        limit = max(1, min(limit, 1000))
-        offset = max(0, offset)
-        filterset = viewset.filterset(request.GET, queryset=queryset_for(request.user), user=request.user)
+        filterset = viewset.filterset(
+            request.GET, queryset=queryset_for(request.user), user=request.user, given_only=True
+        )
         if not filterset.is_valid():
             return 400, form_errors(filterset.form)
         queryset = filterset.qs
@@ -221,10 +230,12 @@ def crud_router(
             queryset = queryset.order_by(order_by, "pk")
         elif not queryset.ordered:
             queryset = queryset.order_by("pk")
-        page = queryset[offset : offset + limit]
-        # Plain columns are read as dicts: no model instances, no joins the schema does not show.
-        rows = list(page.values(*out_names)) if flat_out else list(page)
-        return 200, {"count": queryset.count(), "results": rows}
+        if plain is not None:
+            # Plain columns: read as dicts and written as they are (no model instances, no per-field validation).
+            return json_response(page_of(request, queryset.values(*plain), limit, offset, count=count))
+        # Columns the schema validates (a NULL it declares as text …): dicts, no joins the schema does not show.
+        rows = queryset.values(*out_names) if flat_out else queryset
+        return 200, page_of(request, rows, limit, offset, count=count)
 
     @router.get("/{int:pk}/", response={200: Out, 404: Message}, operation_id=f"{name}_retrieve")
     def retrieve(request: HttpRequest, pk: int) -> Any:

@@ -24,20 +24,34 @@ class SearchFilterSet(django_filters.FilterSet):
     link_filters: tuple[str, ...] = ()
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, given_only: bool = False, **kwargs: Any) -> None:
+        """`given_only` (the API, which shows no form) leaves out the filters the data does not name: an
+        absent filter filters nothing, and building and scoping every filter's choices cost more than the page."""
+        if given_only:
+            given = set((args[0] if args else kwargs.get("data")) or ())
+            # django-filter copies `self.base_filters` for each instance: only the given ones are copied.
+            self.base_filters = {
+                name: filter_
+                for name, filter_ in type(self).base_filters.items()
+                if name in given or any(key.startswith(f"{name}_") for key in given)
+            }
         super().__init__(*args, **kwargs)
         for filter_ in self.filters.values():
             # A filter on a column of the model itself cannot duplicate rows; DISTINCT would only stop
             # PostgreSQL from using an index for the sort (measured in bench/list_api.py).
             if "__" not in (filter_.field_name or ""):
                 filter_.distinct = False
-            queryset = filter_.extra.get("queryset")
-            if queryset is not None and hasattr(queryset, "for_user") and user is not None:
-                filter_.extra["queryset"] = queryset.for_user(user, Action.VIEW)
-            # ModelChoiceFilter keeps its queryset on the filter itself, not in `extra`.
+            if user is None:
+                continue
+            # ModelChoiceFilter keeps its queryset on the filter itself (and puts it into `extra` when it
+            # makes the field); other filters with choices of objects keep it in `extra`.
             queryset = getattr(filter_, "queryset", None)
-            if isinstance(queryset, QuerySet) and hasattr(queryset, "for_user") and user is not None:
-                filter_.queryset = queryset.for_user(user, Action.VIEW)
+            if isinstance(queryset, QuerySet) and hasattr(queryset, "for_user"):
+                filter_.queryset = filter_.extra["queryset"] = queryset.for_user(user, Action.VIEW)
+                continue
+            queryset = filter_.extra.get("queryset")
+            if queryset is not None and hasattr(queryset, "for_user"):
+                filter_.extra["queryset"] = queryset.for_user(user, Action.VIEW)
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         words = value.split()

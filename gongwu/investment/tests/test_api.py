@@ -112,6 +112,22 @@ class TestPlanAdjustmentAPI(PlanAdjustmentData, testing.APITests):
 class TestPaymentAPI(PaymentData, testing.APITests):
     api_prefix = "/api/payments/"
 
+    def test_api_list_writes_amounts_dates_and_ids_as_the_schema_does(self, world: testing.World, obj) -> None:
+        listed = api_client(world.actor).get(self.api_url(), {"limit": 1000}).json()
+        [row] = [r for r in listed["results"] if r["id"] == obj.pk]
+        assert row == {
+            "id": obj.pk,
+            "project_id": obj.project_id,
+            "paid_on": f"{YEAR}-05-10",
+            "amount": "2500000.00",
+            "kind": "advance",
+            "payee_id": obj.payee_id,
+            "contract_number": "",
+            "voucher_number": obj.voucher_number,
+            "over_approved": False,
+            "note": "",
+        }
+
     def api_payload(self, agency: Organization) -> dict:
         return api_keys(self.form_data(agency), "project", "payee")
 
@@ -774,7 +790,7 @@ def test_another_agencys_user_gets_404_on_a_plan_and_its_figures(w):
     assert client.get(f"/api/investment-plans/{plan.pk}/").status_code == 404
     assert client.get(f"/api/investment-plans/{plan.pk}/figures/").status_code == 404
     assert client.patch(f"/api/investment-plans/{plan.pk}/", {"note": "x"}, content_type=JSON).status_code == 404
-    assert client.get("/api/investment-plans/").json()["count"] == 0
+    assert client.get("/api/investment-plans/", {"count": "true"}).json()["count"] == 0
     assert stored(plan) == before
 
 

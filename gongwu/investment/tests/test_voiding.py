@@ -91,7 +91,7 @@ def test_a_voided_figure_no_longer_changes_and_is_not_voided_twice(plan, staff):
     assert response.json()["void_reason"] == "录错项目" and response.json()["voided_at"]
     listed = client.get("/api/monthly-actuals/", {"voided": "voided"}).json()
     assert [row["id"] for row in listed["results"]] == [march.pk]
-    assert client.get("/api/monthly-actuals/", {"voided": "live"}).json()["count"] == 0
+    assert client.get("/api/monthly-actuals/", {"voided": "live", "count": "true"}).json()["count"] == 0
     again = client.post(f"/api/monthly-actuals/{march.pk}/void/", {"reason": "再次"}, "application/json")
     assert again.status_code == 422
     patched = client.patch(f"/api/monthly-actuals/{march.pk}/", {"note": "改"}, "application/json")
