@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from gongwu.core import autocomplete, testing
 from gongwu.core.models import Organization, OrganizationKind, Role
+from gongwu.projects import services as project_services
 from gongwu.projects.forms import ProjectForm
 from gongwu.projects.models import Category, Project, Section, Stage
 from gongwu.projects.testing import ProjectFactory
@@ -71,12 +72,20 @@ def test_the_endpoint_answers_at_most_20_and_says_there_are_more(staff, agency):
 
 def test_a_company_user_gets_only_what_it_may_see(agency, projects):
     company, rival = testing.CompanyFactory(), testing.CompanyFactory()
-    own = Section.objects.create(project=projects["road"], name="一标段", contractor=company)
-    Section.objects.create(project=projects["road"], name="二标段", contractor=rival)
+    staff = testing.UserFactory(organization=agency, role=Role.STAFF)
+    own = project_services.create_section(
+        instance=Section(project=projects["road"], name="一标段", contractor=company), actor=staff
+    )
+    other = project_services.create_section(
+        instance=Section(project=projects["school"], name="二标段", contractor=rival), actor=staff
+    )
     user = testing.UserFactory(organization=company, role=Role.COMPANY)
     client = testing.english_client(user)
+    # the company takes part in the road only: its section and the road, not the school's section or another
+    # agency's 大道 project
     assert labels(client.get("/autocomplete/projects.section/", {"q": "标段"})) == [str(own)]
-    assert labels(client.get(URL, {"q": "大道"})) == []  # companies see sections, not the agency's projects
+    assert str(other) not in labels(client.get("/autocomplete/projects.section/", {"q": "二标段"}))
+    assert labels(client.get(URL, {"q": "大道"})) == [str(projects["road"])]
 
 
 def test_the_endpoint_refuses_unknown_models_forged_scopes_and_strangers(staff, projects, client):
