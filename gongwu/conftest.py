@@ -75,3 +75,24 @@ def _fresh_holiday_calendar() -> Iterator[None]:
     forget_entered()
     yield
     forget_entered()
+
+
+BUILTIN_ROWS = (
+    ("gongwu.projects.migrations.0002_builtin_approval_kinds", "add_kinds"),
+    ("gongwu.inspections.migrations.0002_builtin_checklists", "add_checklists"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _builtin_rows_after_a_flush(request: pytest.FixtureRequest, django_db_blocker: object) -> Iterator[None]:
+    """A test on a live server or on two connections empties every table when it ends; the rows the
+    migrations build in (approval kinds, JGJ 59 checklists) are put back for the tests after it."""
+    yield
+    if "transactional_db" in request.fixturenames:
+        import importlib
+
+        from django.apps import apps
+
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            for module, function in BUILTIN_ROWS:
+                getattr(importlib.import_module(module), function)(apps, None)

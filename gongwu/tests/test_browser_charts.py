@@ -54,7 +54,7 @@ def at(day: datetime.date) -> datetime.datetime:
 
 
 @pytest.fixture
-def hostile_site(transactional_db, django_db_serialized_rollback):
+def hostile_site(transactional_db):
     agency = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     user = User(username="leader", display_name="张署长", role=Role.LEADER, organization=agency)
     user.set_password(PASSWORD)

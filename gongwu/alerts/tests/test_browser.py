@@ -36,7 +36,7 @@ def user(username: str, role: str, organization: Organization) -> User:
 
 
 @pytest.fixture
-def supervision(transactional_db, django_db_serialized_rollback):
+def supervision(transactional_db):
     agency = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     department = Organization.objects.create(name="工程管理处", kind=OrganizationKind.DEPARTMENT, parent=agency)
     company = Organization.objects.create(

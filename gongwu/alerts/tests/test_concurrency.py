@@ -66,7 +66,7 @@ class Worker(threading.Thread):
 
 
 @pytest.fixture
-def people(transactional_db, django_db_serialized_rollback) -> dict[str, Any]:
+def people(transactional_db) -> dict[str, Any]:
     agency = AgencyFactory()
     company = CompanyFactory()
     return {

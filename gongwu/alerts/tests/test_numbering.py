@@ -217,16 +217,14 @@ def at_once(first: Callable[[], Any], second: Callable[[], Any], *, commit: bool
 
 
 @postgresql_only
-def test_two_cases_opened_at_once_get_the_next_two_numbers(transactional_db, django_db_serialized_rollback):
+def test_two_cases_opened_at_once_get_the_next_two_numbers(transactional_db):
     agency = AgencyFactory()
     a, b = at_once(lambda: opened(agency), lambda: opened(agency), commit=True)
     assert (a.result, b.result) == ("2026-0001", "2026-0002")
 
 
 @postgresql_only
-def test_a_number_given_back_by_a_rolled_back_opening_goes_to_the_one_waiting(
-    transactional_db, django_db_serialized_rollback
-):
+def test_a_number_given_back_by_a_rolled_back_opening_goes_to_the_one_waiting(transactional_db):
     agency = AgencyFactory()
     a, b = at_once(lambda: opened(agency), lambda: opened(agency), commit=False)
     assert (a.result, b.result) == ("2026-0001", "2026-0001")

@@ -56,7 +56,7 @@ def browser():
 
 
 @pytest.fixture
-def site(transactional_db, django_db_serialized_rollback):
+def site(transactional_db):
     agency = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     department = Organization.objects.create(name="工程管理处", kind=OrganizationKind.DEPARTMENT, parent=agency)
     staff = User(username="tester", display_name="测试员", role=Role.STAFF, organization=department)

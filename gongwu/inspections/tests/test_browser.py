@@ -24,7 +24,7 @@ PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
-def site(transactional_db, django_db_serialized_rollback, settings, tmp_path):
+def site(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     agency = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     contractor = Organization.objects.create(name="测试市第一建筑工程有限公司", kind=OrganizationKind.CONTRACTOR)

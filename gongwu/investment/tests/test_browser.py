@@ -30,7 +30,7 @@ PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture
-def agency(transactional_db, django_db_serialized_rollback):
+def agency(transactional_db):
     """This year's plans, figures confirmed to the month before the latest due; the latest month is open."""
     year, month = services.default_month()
     city = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)

@@ -36,7 +36,7 @@ D = datetime.date
 
 
 @pytest.fixture
-def portfolio(transactional_db, django_db_serialized_rollback):
+def portfolio(transactional_db):
     ensure_builtin_approval_kinds()  # an earlier transactional test's flush removed them
     agency = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     department = Organization.objects.create(name="工程管理处", kind=OrganizationKind.DEPARTMENT, parent=agency)
