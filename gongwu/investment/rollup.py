@@ -113,12 +113,53 @@ def refresh(plan_ids: Iterable[int], apps: Any = None) -> None:
             PlanMonthFigures.objects.bulk_create(compute(chunk, apps), batch_size=5000)
 
 
+# The same rows as `compute`, for every plan in one statement (PostgreSQL: a million records in seconds).
+# numeric is exact there, and ROUND(…, 2) rounds half away from zero, which is half up for amounts ≥ 0.
+REBUILD_SQL = """
+INSERT INTO investment_planmonthfigures
+    (plan_id, month, scheduled, status, reported, actual, actual_to_date, unconfirmed_to_date, paid, paid_to_date)
+WITH grid AS (
+    SELECT p.id AS plan_id, p.project_id, p.year, COALESCE(p.adjusted_amount, 0) AS adjusted, m.month
+    FROM investment_annualplan p CROSS JOIN generate_series(1, 12) AS m(month)
+), reports AS (
+    SELECT a.plan_id, EXTRACT(MONTH FROM a.month)::int AS month, a.status, a.amount
+    FROM investment_monthlyactual a JOIN investment_annualplan p ON p.id = a.plan_id
+    WHERE a.voided_at IS NULL AND EXTRACT(YEAR FROM a.month)::int = p.year
+), payments AS (
+    SELECT project_id, EXTRACT(YEAR FROM paid_on)::int AS year, EXTRACT(MONTH FROM paid_on)::int AS month,
+           SUM(amount) AS paid
+    FROM investment_payment GROUP BY 1, 2, 3
+), months AS (
+    SELECT g.plan_id, g.month,
+           ROUND(g.adjusted * COALESCE(s.share, 0) / 100, 2) AS scheduled,
+           COALESCE(r.status, '') AS status,
+           COALESCE(r.amount, 0) AS reported,
+           CASE WHEN r.status = 'confirmed' THEN r.amount ELSE 0 END AS actual,
+           CASE WHEN r.status <> 'confirmed' THEN r.amount ELSE 0 END AS unconfirmed,
+           COALESCE(pay.paid, 0) AS paid
+    FROM grid g
+    LEFT JOIN investment_schedulemonth s ON s.plan_id = g.plan_id AND s.month = g.month
+    LEFT JOIN reports r ON r.plan_id = g.plan_id AND r.month = g.month
+    LEFT JOIN payments pay ON pay.project_id = g.project_id AND pay.year = g.year AND pay.month = g.month
+)
+SELECT plan_id, month, scheduled, status, reported, actual, SUM(actual) OVER running,
+       SUM(unconfirmed) OVER running, paid, SUM(paid) OVER running
+FROM months
+WINDOW running AS (PARTITION BY plan_id ORDER BY month)
+"""
+
+
 def rebuild(plan_ids: Iterable[int] | None = None, apps: Any = None) -> int:
     """Recompute the rollup of every plan (or of `plan_ids`) from scratch; the number of plans."""
-    AnnualPlan = _models(apps)[0]
+    AnnualPlan, PlanMonthFigures = _models(apps)[0], _models(apps)[-1]
+    if plan_ids is None and connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM investment_planmonthfigures")
+            cursor.execute(REBUILD_SQL)
+        return AnnualPlan.objects.count()
     ids = list(AnnualPlan.objects.values_list("pk", flat=True)) if plan_ids is None else list(plan_ids)
     if plan_ids is None:
-        _models(apps)[-1].objects.exclude(plan__in=AnnualPlan.objects.all()).delete()
+        PlanMonthFigures.objects.exclude(plan__in=AnnualPlan.objects.all()).delete()
     refresh(ids, apps)
     return len(set(ids))
 
