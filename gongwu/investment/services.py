@@ -12,10 +12,11 @@ total in 万元 or 亿元, the total is rounded half up and the rows by the larg
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -585,6 +586,18 @@ class Totals:
     lags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Lag.values, 0))
     base: str = PaymentRateBase.FUNDS
 
+    @classmethod
+    def of(cls, rows: list[PlanRow], base: str) -> Totals:
+        """The sums of `rows`, each column summed in one pass in C (the dashboard sums 10,000 rows 8 ways)."""
+        lags = dict.fromkeys(Lag.values, 0)
+        lags.update(Counter(map(attrgetter("lag"), rows)))
+        return cls(
+            projects=len(rows),
+            **{name: sum(map(attrgetter(name), rows), ZERO) for name in SUMMED},
+            lags=lags,
+            base=base,
+        )
+
     def add(self, row: PlanRow) -> None:
         self.projects += 1
         self.plan += row.plan
@@ -624,6 +637,9 @@ class Totals:
     @property
     def lagging(self) -> int:
         return self.lags[Lag.ATTENTION] + self.lags[Lag.SUPERVISION]
+
+
+SUMMED = ("plan", "funds", "scheduled", "actual", "actual_month", "unconfirmed", "paid")
 
 
 # By this day of a month, last month's figures are in and reviewed (the alert rule's default too).
@@ -849,16 +865,13 @@ def dashboard(agency_ids: list[int], year: int, month: int, *, live: bool = Fals
     base = payment_base_of(agency_ids)
     months = None if live else rollup_months(agency_ids, year)
     reported = reported_months(agency_ids, year) if live else reported_from_rollup(months, year)
-    totals = Totals(base=base)
-    groups: dict[str, dict[Any, Totals]] = {name: {} for name in BREAKDOWNS}
-    for row in rows:
-        totals.add(row)
-        for name, key in BREAKDOWNS.items():
-            value = key(row)
-            group = groups[name].get(value)
-            if group is None:
-                group = groups[name][value] = Totals(base=base)
-            group.add(row)
+    totals = Totals.of(rows, base)
+    groups: dict[str, dict[Any, Totals]] = {}
+    for name, key in BREAKDOWNS.items():
+        members: dict[Any, list[PlanRow]] = defaultdict(list)
+        for row in rows:
+            members[key(row)].append(row)
+        groups[name] = {value: Totals.of(group, base) for value, group in members.items()}
     return Dashboard(
         year=year,
         month=month,
