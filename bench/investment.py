@@ -148,7 +148,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--companies", type=int, default=400, help="payee companies")
     parser.add_argument("--requests", type=int, default=15, help="interleaved rounds (at least 9 unless budget)")
     parser.add_argument("--budget", type=float, default=120, help="seconds of dashboard timing before stopping")
-    parser.add_argument("--exports", type=int, default=3, help="timed runs of the monthly report")
+    parser.add_argument(
+        "--exports", type=int, default=3, help="timed runs of the monthly report (0: none, the dashboard only)"
+    )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest service queries")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
@@ -581,9 +583,10 @@ def main() -> None:
             with conn.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                 results["plan"] = [line for (line,) in cursor.fetchall()]
-        print("timing the monthly report …", flush=True)
-        results["export"] = time_export(agency_id, year, month, args.exports)
-        results["job"] = time_job(user, agency_id, year, month)
+        if args.exports:  # --exports 0: the dashboard only
+            print("timing the monthly report …", flush=True)
+            results["export"] = time_export(agency_id, year, month, args.exports)
+            results["job"] = time_job(user, agency_id, year, month)
     finally:
         connection.close()
         if not args.keep_db:
@@ -664,7 +667,13 @@ def report(results: dict[str, Any]) -> None:
             print(f"    {line[:150]}")
     for line in results.get("plan", []):
         print(f"    {line}")
-    e = results["export"]
+    e = results.get("export")
+    if e is None:
+        print(
+            f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in results['load_start'])},"
+            f" after the dashboard's timing: {' '.join(f'{x:.2f}' for x in results['load_after_timing'])}"
+        )
+        return
     m = e["median"]
     print(
         f"THE MONTHLY REPORT ({e['rows']:,} rows, {e['bytes'] / 1024:.0f} kB .xlsx), medians of {e['n']} runs:"
