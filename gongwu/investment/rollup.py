@@ -105,10 +105,13 @@ def compute(plan_ids: Iterable[int], apps: Any = None) -> list[Any]:
 def refresh(plan_ids: Iterable[int], apps: Any = None) -> None:
     """Recompute the rows of these plans from their records (inside the caller's transaction)."""
     ids = sorted(set(plan_ids))
-    PlanMonthFigures = _models(apps)[-1]
+    AnnualPlan, PlanMonthFigures = _models(apps)[0], _models(apps)[-1]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         with transaction.atomic():
+            # Two writes on one plan at once (a payment and a confirmation) refresh it one after the other: the
+            # second waits here, then reads what the first committed (else both insert and one breaks the key).
+            list(AnnualPlan.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
             PlanMonthFigures.objects.filter(plan__in=chunk).delete()
             PlanMonthFigures.objects.bulk_create(compute(chunk, apps), batch_size=5000)
 
@@ -154,6 +157,7 @@ def rebuild(plan_ids: Iterable[int] | None = None, apps: Any = None) -> int:
     AnnualPlan, PlanMonthFigures = _models(apps)[0], _models(apps)[-1]
     if plan_ids is None and connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE investment_planmonthfigures IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("DELETE FROM investment_planmonthfigures")
             cursor.execute(REBUILD_SQL)
         return AnnualPlan.objects.count()
