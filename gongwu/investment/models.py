@@ -615,6 +615,9 @@ class PlanMonthFigures(models.Model):
     """
 
     plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="month_figures")
+    # the plan's agency and year, copied so the agency's monthly sums need no join (kept with the project's agency)
+    agency = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
     month = models.PositiveSmallIntegerField()
     scheduled = models.DecimalField(max_digits=18, decimal_places=2)  # cumulative, rounded to the fen
     status = models.CharField(max_length=10, blank=True)  # of the month's counted report; "" when none
@@ -629,6 +632,7 @@ class PlanMonthFigures(models.Model):
         verbose_name = _("plan figures of a month")
         verbose_name_plural = _("plan figures by month")
         constraints = [models.UniqueConstraint(fields=["month", "plan"], name="planmonthfigures_unique_month")]
+        indexes = [models.Index(fields=["agency", "year", "month"], name="planmonthfigures_agency_year")]
 
     def __str__(self) -> str:
         return f"{self.plan_id} · {self.month}"

@@ -50,7 +50,9 @@ def compute(plan_ids: Iterable[int], apps: Any = None) -> list[Any]:
     """The twelve rows of each plan, computed from its schedule, its counted actuals and its project's payments."""
     AnnualPlan, ScheduleMonth, MonthlyActual, Payment, PlanMonthFigures = _models(apps)
     plans = list(
-        AnnualPlan.objects.filter(pk__in=list(plan_ids)).values_list("pk", "project_id", "year", "adjusted_amount")
+        AnnualPlan.objects.filter(pk__in=list(plan_ids)).values_list(
+            "pk", "project_id", "year", "adjusted_amount", "project__agency_id"
+        )
     )
     if not plans:
         return []
@@ -75,7 +77,7 @@ def compute(plan_ids: Iterable[int], apps: Any = None) -> list[Any]:
     ).values_list("project_id", "paid_on", "amount"):
         paid[project_id, day.year, day.month] += amount
     rows = []
-    for plan_id, project_id, year, adjusted in plans:
+    for plan_id, project_id, year, adjusted, agency_id in plans:
         actual_to_date = unconfirmed_to_date = paid_to_date = ZERO
         for month in range(1, 13):
             status, reported = reports.get((plan_id, month), ("", ZERO))
@@ -88,6 +90,8 @@ def compute(plan_ids: Iterable[int], apps: Any = None) -> list[Any]:
             rows.append(
                 PlanMonthFigures(
                     plan_id=plan_id,
+                    agency_id=agency_id,
+                    year=year,
                     month=month,
                     scheduled=scheduled_amount(adjusted or ZERO, shares.get((plan_id, month))),
                     status=status,
@@ -120,10 +124,12 @@ def refresh(plan_ids: Iterable[int], apps: Any = None) -> None:
 # numeric is exact there, and ROUND(…, 2) rounds half away from zero, which is half up for amounts ≥ 0.
 REBUILD_SQL = """
 INSERT INTO investment_planmonthfigures
-    (plan_id, month, scheduled, status, reported, actual, actual_to_date, unconfirmed_to_date, paid, paid_to_date)
+    (plan_id, agency_id, year, month, scheduled, status, reported, actual, actual_to_date, unconfirmed_to_date, paid,
+     paid_to_date)
 WITH grid AS (
-    SELECT p.id AS plan_id, p.project_id, p.year, COALESCE(p.adjusted_amount, 0) AS adjusted, m.month
-    FROM investment_annualplan p CROSS JOIN generate_series(1, 12) AS m(month)
+    SELECT p.id AS plan_id, j.agency_id, p.project_id, p.year, COALESCE(p.adjusted_amount, 0) AS adjusted, m.month
+    FROM investment_annualplan p JOIN projects_project j ON j.id = p.project_id
+    CROSS JOIN generate_series(1, 12) AS m(month)
 ), reports AS (
     SELECT a.plan_id, EXTRACT(MONTH FROM a.month)::int AS month, a.status, a.amount
     FROM investment_monthlyactual a JOIN investment_annualplan p ON p.id = a.plan_id
@@ -133,7 +139,7 @@ WITH grid AS (
            SUM(amount) AS paid
     FROM investment_payment GROUP BY 1, 2, 3
 ), months AS (
-    SELECT g.plan_id, g.month,
+    SELECT g.plan_id, g.agency_id, g.year, g.month,
            ROUND(g.adjusted * COALESCE(s.share, 0) / 100, 2) AS scheduled,
            COALESCE(r.status, '') AS status,
            COALESCE(r.amount, 0) AS reported,
@@ -145,7 +151,7 @@ WITH grid AS (
     LEFT JOIN reports r ON r.plan_id = g.plan_id AND r.month = g.month
     LEFT JOIN payments pay ON pay.project_id = g.project_id AND pay.year = g.year AND pay.month = g.month
 )
-SELECT plan_id, month, scheduled, status, reported, actual, SUM(actual) OVER running,
+SELECT plan_id, agency_id, year, month, scheduled, status, reported, actual, SUM(actual) OVER running,
        SUM(unconfirmed) OVER running, paid, SUM(paid) OVER running
 FROM months
 WINDOW running AS (PARTITION BY plan_id ORDER BY month)
@@ -256,8 +262,26 @@ def _payment_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     touch([*plans_of_project_year(instance.project_id, year), *getattr(instance, "_rollup_before", [])])
 
 
+def _project_before(sender: Any, instance: Any, **kwargs: Any) -> None:
+    stored = None if kwargs.get("raw") else _stored(sender, instance, "agency_id")
+    instance._rollup_agency = stored[0] if stored else None
+
+
+def _project_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A project moved to another agency takes its plans' rows with it."""
+    if kwargs.get("raw") or kwargs.get("created") or getattr(instance, "_rollup_agency", None) == instance.agency_id:
+        return
+    from gongwu.investment.models import AnnualPlan
+
+    touch(AnnualPlan.objects.filter(project_id=instance.pk).values_list("pk", flat=True))
+
+
 def connect() -> None:
     from gongwu.investment.models import AnnualPlan, MonthlyActual, Payment, ScheduleMonth
+    from gongwu.projects.models import Project
+
+    pre_save.connect(_project_before, sender=Project, dispatch_uid="rollup_project_before")
+    post_save.connect(_project_saved, sender=Project, dispatch_uid="rollup_project_saved")
 
     post_save.connect(_plan_saved, sender=AnnualPlan, dispatch_uid="rollup_plan_saved")
     post_save.connect(_schedule_changed, sender=ScheduleMonth, dispatch_uid="rollup_schedule_saved")

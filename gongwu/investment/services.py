@@ -674,7 +674,7 @@ def rollup_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
     """The rollup of the agencies' plans of `year` summed by month and status of the month's report: the
     curves and the notice of unconfirmed months in one query."""
     return list(
-        PlanMonthFigures.objects.filter(plan__project__agency__in=agency_ids, plan__year=year)
+        PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year)
         .values("month", "status")
         .annotate(
             n=Count("pk"),
@@ -757,9 +757,9 @@ def monthly_curves(
 def previous_year_actual(agency_ids: list[int], year: int, month: int, *, live: bool = False) -> Decimal:
     """Confirmed investment of the same agencies from January to the same month of the year before."""
     if not live:
-        total = PlanMonthFigures.objects.filter(
-            plan__project__agency__in=agency_ids, plan__year=year - 1, month=month
-        ).aggregate(t=Sum("actual_to_date"))["t"]
+        total = PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year - 1, month=month).aggregate(
+            t=Sum("actual_to_date")
+        )["t"]
         return Decimal(total or 0).quantize(FEN)
     total = MonthlyActual.objects.filter(
         project__agency__in=agency_ids,

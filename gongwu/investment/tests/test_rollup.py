@@ -48,6 +48,8 @@ def kept_rows() -> list[tuple]:
     return list(
         PlanMonthFigures.objects.order_by("plan_id", "month").values_list(
             "plan_id",
+            "agency_id",
+            "year",
             "month",
             "scheduled",
             "status",
@@ -242,6 +244,11 @@ def delete_a_project(w: Any) -> None:
     w.park.delete()  # a project with no report yet (one with reports is protected)
 
 
+def move_a_project_to_another_agency(w: Any) -> None:
+    w.road.agency = w.other
+    w.road.save()
+
+
 def change_thresholds(w: Any) -> None:
     InvestmentSettings.objects.filter(agency=w.agency).update(attention_below=95, supervision_below=90)
 
@@ -271,6 +278,7 @@ SCENARIOS: dict[str, Callable[[Any], None]] = {
     "plan a project already paid": plan_a_project_already_paid,
     "delete a plan": delete_a_plan,
     "delete a project": delete_a_project,
+    "move a project to another agency": move_a_project_to_another_agency,
     "change the thresholds": change_thresholds,
 }
 
