@@ -148,7 +148,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--companies", type=int, default=400, help="payee companies")
     parser.add_argument("--requests", type=int, default=15, help="interleaved rounds (at least 9 unless budget)")
     parser.add_argument("--budget", type=float, default=120, help="seconds of dashboard timing before stopping")
-    parser.add_argument("--exports", type=int, default=3, help="timed runs of the monthly report")
+    parser.add_argument(
+        "--exports", type=int, default=3, help="timed runs of the monthly report (0: none, the dashboard only)"
+    )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest service queries")
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
@@ -249,11 +251,26 @@ def load(args: argparse.Namespace, today: datetime.date, years: list[int], lates
         with connection.cursor() as cursor:
             for table in ("projects_project", "investment_annualplan"):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")  # noqa: S608
+    from gongwu.investment import rollup
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        rollup.rebuild()  # what the COPY bypassed: the dashboard's per-plan, per-month figures
+    rebuild_seconds = time.perf_counter() - t0
+    print(f"rollup rebuilt in {rebuild_seconds:.1f} s", flush=True)
     with connection.cursor() as cursor:
-        for table in ("projects_project", "core_organization", "core_user", *(t for t, _c in tables.values())):
+        tables_kept = (*(t for t, _c in tables.values()), "investment_planmonthfigures")
+        for table in ("projects_project", "core_organization", "core_user", *tables_kept):
             cursor.execute(f"VACUUM ANALYZE {table}")
     counts = {"project": len(project_rows), **{key: len(rows[key]) for key in tables}}
-    return user, counts
+    counts["rollup row"] = services_rollup_rows()
+    return user, counts, rebuild_seconds
+
+
+def services_rollup_rows() -> int:
+    from gongwu.investment.models import PlanMonthFigures
+
+    return PlanMonthFigures.objects.count()
 
 
 def data_sizes(agency_id: int, year: int) -> dict[str, int]:
@@ -520,7 +537,7 @@ def main() -> None:
             user = User.objects.get(username="bench")
         else:
             t0 = time.perf_counter()
-            user, counts = load(args, today, years, latest)
+            user, counts, results["rebuild_seconds"] = load(args, today, years, latest)
             results["load_seconds"] = time.perf_counter() - t0
             results["loaded"] = counts
             print(
@@ -534,10 +551,14 @@ def main() -> None:
         params = limit_params([agency_id], year, month)
         sql = limit_sql()
         service = lambda: services.dashboard([agency_id], year, month)  # noqa: E731
+        live = lambda: services.dashboard([agency_id], year, month, live=True)  # noqa: E731
         limit = lambda: figures_by_sql(params, sql)  # noqa: E731
-        figures = comparable(service())
+        from_rollup = service()
+        figures = comparable(from_rollup)
         results["figures"] = figures
         results["mismatches"] = differences(figures, limit())
+        if from_rollup != live():
+            results["mismatches"].append("services.dashboard from the rollup differs from live=True")
 
         client = Client()
         client.force_login(user)
@@ -548,10 +569,12 @@ def main() -> None:
         calls: dict[str, Callable[[], Any]] = {
             "page": alerts_page(client, page_url),
             "service": service,
+            "live": live,
             "limit": limit,
         }
         print("timing the dashboard: " + ", ".join(calls) + " interleaved …", flush=True)
         results["dashboard"] = alerts.time_calls(calls, max(args.requests, 9), args.budget)
+        results["load_after_timing"] = os.getloadavg()
         results["page_url"] = page_url
         results["profile"] = profile(service)
         if args.explain:
@@ -560,9 +583,10 @@ def main() -> None:
             with conn.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                 results["plan"] = [line for (line,) in cursor.fetchall()]
-        print("timing the monthly report …", flush=True)
-        results["export"] = time_export(agency_id, year, month, args.exports)
-        results["job"] = time_job(user, agency_id, year, month)
+        if args.exports:  # --exports 0: the dashboard only
+            print("timing the monthly report …", flush=True)
+            results["export"] = time_export(agency_id, year, month, args.exports)
+            results["job"] = time_job(user, agency_id, year, month)
     finally:
         connection.close()
         if not args.keep_db:
@@ -590,7 +614,7 @@ def report(results: dict[str, Any]) -> None:
         print(
             "loaded (both agencies): "
             + ", ".join(f"{n:,} {t}s" for t, n in results["loaded"].items())
-            + f" in {results['load_seconds']:.1f} s"
+            + f" in {results['load_seconds']:.1f} s (of which the rollup's rebuild {results['rebuild_seconds']:.1f} s)"
         )
     print("the measured agency: " + ", ".join(f"{n:,} {k}" for k, n in sizes.items()))
     print(f"THE DASHBOARD for {year}-{month:02d} ({results['page_url']}, {results['page_kb']:.0f} kB); ms, interleaved")
@@ -598,7 +622,8 @@ def report(results: dict[str, Any]) -> None:
     timings = results["dashboard"]
     labels = {
         "page": "page (staff user, django.test.Client)",
-        "service": "services.dashboard()",
+        "service": "services.dashboard() (from the rollup)",
+        "live": "services.dashboard(live=True) (from the records)",
         "limit": "SQL limit (one statement)",
     }
     for key, label in labels.items():
@@ -609,7 +634,7 @@ def report(results: dict[str, Any]) -> None:
                 f" {t['queries']:>3} {t['n']:>4}"
             )
     limit = timings["limit"]["median"]
-    for key in ("page", "service"):
+    for key in ("page", "service", "live"):
         if key in timings:
             t = timings[key]
             ratio = t["median"] / limit
@@ -626,7 +651,10 @@ def report(results: dict[str, Any]) -> None:
         for d in results["mismatches"][:40]:
             print(f"    {d}")
     else:
-        print("  figures: the service and the SQL limit agree on every figure (totals, breakdowns, curves, lists)")
+        print(
+            "  figures: the service (from the rollup), the service with live=True and the SQL limit agree on every"
+            " figure (totals, breakdowns, curves, lists)"
+        )
     for key in ("profile",):
         if key not in results:
             continue
@@ -639,7 +667,13 @@ def report(results: dict[str, Any]) -> None:
             print(f"    {line[:150]}")
     for line in results.get("plan", []):
         print(f"    {line}")
-    e = results["export"]
+    e = results.get("export")
+    if e is None:
+        print(
+            f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in results['load_start'])},"
+            f" after the dashboard's timing: {' '.join(f'{x:.2f}' for x in results['load_after_timing'])}"
+        )
+        return
     m = e["median"]
     print(
         f"THE MONTHLY REPORT ({e['rows']:,} rows, {e['bytes'] / 1024:.0f} kB .xlsx), medians of {e['n']} runs:"
@@ -654,6 +688,7 @@ def report(results: dict[str, Any]) -> None:
     )
     print(
         f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in results['load_start'])},"
+        f" after the dashboard's timing: {' '.join(f'{x:.2f}' for x in results['load_after_timing'])},"
         f" at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 

@@ -37,7 +37,7 @@ PLAN_COLUMNS = (
 SCHEDULE_COLUMNS = "plan_id, month, share"
 ACTUAL_COLUMNS = (
     "project_id, plan_id, month, amount, over_approved, note, status, submitted_by_id, submitted_at,"
-    " reviewed_by_id, reviewed_at, return_reason"
+    " reviewed_by_id, reviewed_at, return_reason, void_reason"
 )
 ADJUSTMENT_COLUMNS = (
     "plan_id, direction, amount, reason, requested_on, document_number, status, decided_on, decided_by_id"
@@ -145,6 +145,7 @@ def generate(
                             agency.reviewer if reviewed else None,
                             _at(report_day) if reviewed else None,
                             "请补充形象进度照片" if status == "returned" else "",
+                            "",  # none voided
                         ),
                     )
                 plans[-1] = (plan_id, project, year, amount, actual_total)

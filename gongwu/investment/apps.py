@@ -8,7 +8,8 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from gongwu.investment import rules, views
+        from gongwu.investment import rollup, rules, views
 
+        rollup.connect()
         views.register()
         rules.register()

@@ -56,7 +56,7 @@ from gongwu.alerts import services as alerts_services
 from gongwu.alerts.models import CaseEvent, Notification
 from gongwu.core import services as core_services
 from gongwu.core.models import ChangeAction, Organization, OrganizationKind, Role, User
-from gongwu.investment import services
+from gongwu.investment import rollup, services
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
@@ -641,6 +641,7 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         company = User.objects.filter(username="company").select_related("organization").first()
         payments = Payer(rng, company.organization if company else None).payments(items)
         Payment.objects.bulk_create(payments, batch_size=1000)
+        rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the signals
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
         progress(6, steps, "固投")

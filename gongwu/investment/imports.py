@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,10 +24,10 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from gongwu.core.generic.ledger import Column, Ledger
+from gongwu.core.generic.ledger import Column, ImportResult, Ledger
 from gongwu.core.money import WAN, YI
 from gongwu.core.spreadsheets import append_text_row, text_cell
-from gongwu.investment import services
+from gongwu.investment import rollup, services
 from gongwu.investment.forms import MONTH_FIELDS, AnnualPlanForm, MonthlyActualForm, PaymentForm
 from gongwu.investment.models import (
     MONTHS,
@@ -41,7 +42,17 @@ from gongwu.investment.models import (
 MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
-class AnnualPlanLedger(Ledger):
+class RollupLedger(Ledger):
+    """An investment ledger: its import refreshes each plan's rollup once, at the end of its transaction."""
+
+    def apply(
+        self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None
+    ) -> ImportResult:
+        with transaction.atomic(), rollup.deferred():
+            return super().apply(rows, user, progress)
+
+
+class AnnualPlanLedger(RollupLedger):
     model = AnnualPlan
     form = AnnualPlanForm
     sheet_title = gettext_lazy("Annual investment plans")
@@ -86,7 +97,7 @@ def month_text(value: Any) -> Any:
     return value
 
 
-class MonthlyActualLedger(Ledger):
+class MonthlyActualLedger(RollupLedger):
     model = MonthlyActual
     form = MonthlyActualForm
     sheet_title = gettext_lazy("Monthly actuals")
@@ -121,7 +132,7 @@ class MonthlyActualLedger(Ledger):
         return super().export_value(obj, column)
 
 
-class PaymentLedger(Ledger):
+class PaymentLedger(RollupLedger):
     model = Payment
     form = PaymentForm
     sheet_title = gettext_lazy("Payments")

@@ -604,3 +604,35 @@ def month_end(year: int, month: int) -> datetime.date:
     if month == 12:
         return datetime.date(year, 12, 31)
     return datetime.date(year, month + 1, 1) - datetime.timedelta(days=1)
+
+
+class PlanMonthFigures(models.Model):
+    """A plan's figures at the end of one month of its year, kept ahead of time for the dashboard (the rollup).
+
+    Written only by `gongwu.investment.rollup`, in the transaction of every write that changes them (an actual
+    reported, confirmed or voided, a payment, a schedule or an adjusted plan); `gongwu rebuild_investment_rollup`
+    recomputes them from the records. Not a record anyone edits, so not scoped: read through the plans.
+    """
+
+    plan = models.ForeignKey(AnnualPlan, on_delete=models.CASCADE, related_name="month_figures")
+    # the plan's agency and year, copied so the agency's monthly sums need no join (kept with the project's agency)
+    agency = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    scheduled = models.DecimalField(max_digits=18, decimal_places=2)  # cumulative, rounded to the fen
+    status = models.CharField(max_length=10, blank=True)  # of the month's counted report; "" when none
+    reported = models.DecimalField(max_digits=18, decimal_places=2)  # that report's amount, whatever its status
+    actual = models.DecimalField(max_digits=18, decimal_places=2)  # confirmed in the month
+    actual_to_date = models.DecimalField(max_digits=18, decimal_places=2)
+    unconfirmed_to_date = models.DecimalField(max_digits=18, decimal_places=2)
+    paid = models.DecimalField(max_digits=18, decimal_places=2)
+    paid_to_date = models.DecimalField(max_digits=18, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("plan figures of a month")
+        verbose_name_plural = _("plan figures by month")
+        constraints = [models.UniqueConstraint(fields=["month", "plan"], name="planmonthfigures_unique_month")]
+        indexes = [models.Index(fields=["agency", "year", "month"], name="planmonthfigures_agency_year")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} · {self.month}"
