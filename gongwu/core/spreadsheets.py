@@ -40,6 +40,10 @@ def write_only_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
 
 def append_text_row(sheet: Worksheet, values: Iterable[Any]) -> None:
     """`sheet.append(values)` for a normal (not write-only) sheet, with every string cell kept as text."""
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        text_cell(cell)
+    values = list(values)
+    sheet.append(values)
+    # the row just written (`max_row` would scan every cell of the sheet: quadratic over a large report)
+    row = sheet._current_row
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            text_cell(sheet.cell(row=row, column=column))
