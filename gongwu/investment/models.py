@@ -628,6 +628,8 @@ class PlanMonthFigures(models.Model):
     paid = models.DecimalField(max_digits=18, decimal_places=2)
     paid_to_date = models.DecimalField(max_digits=18, decimal_places=2)
 
+    not_logged_because = "figures derived from the logged plans, actuals and payments, rebuilt at will"
+
     class Meta:
         verbose_name = _("plan figures of a month")
         verbose_name_plural = _("plan figures by month")
