@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -20,10 +20,15 @@ class ServiceAdmin(admin.ModelAdmin):
         """Through the services the model's viewset names (with the form's many-to-many data)."""
         writes.write_instance(instance=obj, actor=request.user, data=form.cleaned_data)
 
+    def __init__(self, model: Any, admin_site: Any) -> None:
+        if self.inlines:  # refused when the site starts, not when someone first saves
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}: inlines would write outside the services; give the model its own page."
+            )
+        super().__init__(model, admin_site)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """The service has set the many-to-many data; the form writes nothing itself (no `save_m2m`)."""
-        if formsets:
-            raise NotImplementedError("Inlines would write outside the services; give the model its own page.")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """A record of supervision is voided, never deleted (on its page, with a reason), not here."""

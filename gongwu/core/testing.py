@@ -19,8 +19,9 @@ Every page test signs in with `client.force_login` (django-axes is on) and asks 
 from __future__ import annotations
 
 import io
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -104,6 +105,46 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("gongwu-test-password")
     role = Role.STAFF
     organization = factory.SubFactory(AgencyFactory)
+
+
+# ---- two connections at once (PostgreSQL) --------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs row locks between two connections: run with GONGWU_DATABASE_URL=postgres://…",
+)
+
+
+class Worker(threading.Thread):
+    """Runs `step` on its own database connection and keeps its result or its exception."""
+
+    def __init__(self, step: Callable[[], Any]) -> None:
+        super().__init__(daemon=True)
+        self.step = step
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            with translation.override("en"):
+                self.result = self.step()
+        except BaseException as exc:  # reported to the test
+            self.error = exc
+        finally:
+            connection.close()
+
+
+def waiting_for_a_lock(worker: Worker, within: float = 10.0) -> bool:
+    """Whether `worker` comes to wait on a row lock (PostgreSQL says so in pg_locks) before it finishes."""
+    with connection.cursor() as cursor:
+        for _poll in range(int(within / 0.01)):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+            worker.join(0.01)
+            if not worker.is_alive():
+                return False
+    return False
 
 
 # ---- helpers ------------------------------------------------------------------------------------

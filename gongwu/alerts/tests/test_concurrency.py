@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 
 from gongwu.alerts import services
@@ -22,13 +22,15 @@ from gongwu.alerts.models import Case, CaseEvent, EventAction, Level, Source, St
 from gongwu.alerts.rules import RULES
 from gongwu.alerts.testing import CaseFactory, staff_of
 from gongwu.core.models import ChangeLogEntry, Role
-from gongwu.core.testing import AgencyFactory, CompanyFactory, stored
-from gongwu.projects.testing import MilestoneFactory, ProjectFactory
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs row locks between two connections (SELECT … FOR UPDATE): run with GONGWU_DATABASE_URL=postgres://…",
+from gongwu.core.testing import (
+    AgencyFactory,
+    CompanyFactory,
+    Worker,
+    postgresql_only,
+    stored,
+    waiting_for_a_lock,
 )
+from gongwu.projects.testing import MilestoneFactory, ProjectFactory
 
 
 @pytest.fixture(autouse=True)
@@ -44,25 +46,6 @@ def log_of(case: Case) -> list[ChangeLogEntry]:
 
 def timeline(case: Case) -> list[tuple[str, str, str]]:
     return list(CaseEvent.objects.filter(case=case).order_by("id").values_list("action", "from_status", "to_status"))
-
-
-class Worker(threading.Thread):
-    """Runs `step` on its own database connection and keeps its result or its exception."""
-
-    def __init__(self, step: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self.step = step
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            with translation.override("en"):
-                self.result = self.step()
-        except BaseException as exc:  # reported to the test
-            self.error = exc
-        finally:
-            connection.close()
 
 
 @pytest.fixture
@@ -114,19 +97,6 @@ def held(step: Callable[[], Any], acted: threading.Event, release: threading.Eve
         return result
 
     return run
-
-
-def waiting_for_a_lock(worker: Worker, within: float = 10.0) -> bool:
-    """Whether `worker` comes to wait on a row lock (PostgreSQL says so in pg_locks) before it finishes."""
-    with connection.cursor() as cursor:
-        for _poll in range(int(within / 0.01)):
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return True
-            worker.join(0.01)
-            if not worker.is_alive():
-                return False
-    return False
 
 
 def one_after_the_other(first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Worker, Worker]:

@@ -10,19 +10,18 @@ from __future__ import annotations
 import datetime
 import importlib
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import translation
 
 from gongwu.alerts import services
 from gongwu.alerts.models import Case, CaseCounter, Source
 from gongwu.alerts.testing import CaseFactory, opened_case, staff_of
-from gongwu.core.testing import AgencyFactory
+from gongwu.core.testing import AgencyFactory, Worker, postgresql_only, waiting_for_a_lock
 from gongwu.projects.models import ApprovalRole
 from gongwu.projects.testing import ProjectFactory, record_approval
 
@@ -168,25 +167,6 @@ def test_a_form_that_is_validated_but_not_saved_takes_no_number():
 
 # ---- PostgreSQL: two connections at once ----------------------------------------------------------
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs row locks between two connections: run with GONGWU_DATABASE_URL=postgres://…",
-)
-
-
-class Worker(threading.Thread):
-    def __init__(self, step: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self.step, self.result, self.error = step, None, None
-
-    def run(self) -> None:
-        try:
-            self.result = self.step()
-        except BaseException as exc:  # reported to the test
-            self.error = exc
-        finally:
-            connection.close()
-
 
 def at_once(first: Callable[[], Any], second: Callable[[], Any], *, commit: bool) -> tuple[Worker, Worker]:
     """`first` in a transaction held open while `second` starts; then `first` commits or rolls back."""
@@ -206,8 +186,7 @@ def at_once(first: Callable[[], Any], second: Callable[[], Any], *, commit: bool
     assert acted.wait(10), a.error
     b = Worker(second)
     b.start()
-    time.sleep(0.4)
-    assert b.is_alive(), "the second opening did not wait for the first one's number"
+    assert waiting_for_a_lock(b), "the second opening did not wait for the first one's number"
     release.set()
     a.join(10)
     b.join(10)
