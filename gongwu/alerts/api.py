@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pydantic
@@ -630,16 +631,13 @@ OWNER_STEP_RESPONSES = {200: CaseDetailOut, 403: Message, 404: Message, 422: Val
     summary="Move a live case's deadline with a reason (the case's owners)",
 )
 def reschedule_case(request: HttpRequest, pk: int, payload: RescheduleIn) -> Any:
-    case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
-    if case is None:
-        return not_found()
-    try:
-        services.reschedule(
+    return owner_step(
+        request,
+        pk,
+        lambda case: services.reschedule(
             case, request.user, deadline=payload.deadline, reason=payload.reason, version=payload.version
-        )
-    except ValidationError as exc:
-        return 422, validation_detail(exc)
-    return 200, detail(CaseViews.get_queryset(request.user).get(pk=pk), request.user)
+        ),
+    )
 
 
 @cases.post(
@@ -650,26 +648,23 @@ def reschedule_case(request: HttpRequest, pk: int, payload: RescheduleIn) -> Any
 )
 def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
     user = request.user
-    case = Case.objects.for_user(user, Action.VIEW).filter(pk=pk).first()
-    if case is None:
-        return not_found()
-    choices = CaseForm(user=user).fields
-    org = person = None
-    if payload.responsible_org_id is not None:
-        org = choices["responsible_org"].queryset.filter(pk=payload.responsible_org_id).first()
-        if org is None:
-            return 422, error("responsible_org_id", _("No such organization among those you may assign."))
-    if payload.responsible_person_id is not None:
-        person = choices["responsible_person"].queryset.filter(pk=payload.responsible_person_id).first()
-        if person is None:
-            return 422, error("responsible_person_id", _("No such person among those you may assign."))
-    try:
+
+    def reassign(case: Case) -> None:
+        choices = CaseForm(user=user).fields
+        org = person = None
+        if payload.responsible_org_id is not None:
+            org = choices["responsible_org"].queryset.filter(pk=payload.responsible_org_id).first()
+            if org is None:
+                raise ValidationError({"responsible_org_id": _("No such organization among those you may assign.")})
+        if payload.responsible_person_id is not None:
+            person = choices["responsible_person"].queryset.filter(pk=payload.responsible_person_id).first()
+            if person is None:
+                raise ValidationError({"responsible_person_id": _("No such person among those you may assign.")})
         services.reassign(
             case, user, reason=payload.reason, responsible_org=org, responsible_person=person, version=payload.version
         )
-    except ValidationError as exc:
-        return 422, validation_detail(exc)
-    return 200, detail(CaseViews.get_queryset(user).get(pk=pk), user)
+
+    return owner_step(request, pk, reassign)
 
 
 @cases.post(
@@ -679,15 +674,23 @@ def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
     summary="Void a case with a reason (cases are never deleted; a voided case leaves the board's figures)",
 )
 def void_case(request: HttpRequest, pk: int, payload: CaseVoidIn) -> Any:
+    def void(case: Case) -> None:
+        if owners.owns(case, "void"):
+            raise PermissionDenied(owners.refusal(case))
+        if not core_services.may_void(request.user, case) and not case.is_voided:
+            raise PermissionDenied(_("You may not void this record."))
+        services.void_case(instance=case, actor=request.user, reason=payload.reason)
+
+    return owner_step(request, pk, void)
+
+
+def owner_step(request: HttpRequest, pk: int, step: Callable[[Case], Any]) -> Any:
+    """An owner's step on a visible case: 404 when not visible, 422 with the service's reasons, else the case."""
     case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
     if case is None:
         return not_found()
-    if owners.owns(case, "void"):
-        raise PermissionDenied(owners.refusal(case))
-    if not core_services.may_void(request.user, case) and not case.is_voided:
-        raise PermissionDenied(_("You may not void this record."))
     try:
-        services.void_case(instance=case, actor=request.user, reason=payload.reason)
+        step(case)
     except ValidationError as exc:
         return 422, validation_detail(exc)
     return 200, detail(CaseViews.get_queryset(request.user).get(pk=pk), request.user)
