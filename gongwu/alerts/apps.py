@@ -8,6 +8,16 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts and supervision")
 
     def ready(self) -> None:
-        from gongwu.alerts import views
+        from gongwu.alerts import sources, views
+        from gongwu.alerts.models import Kind
 
         views.register()
+        # The cases alerts opens itself; every other app that opens cases registers its own sources.
+        sources.register_case_source(sources.RULE, _("Rule"), app_label=self.label)
+        sources.register_case_source(
+            sources.MEETING, _("Meeting decision"), app_label=self.label, imported=True, kind=Kind.ACTION_ITEM
+        )
+        sources.register_case_source(
+            sources.TOUR, _("Inspection tour finding"), app_label=self.label, imported=True, kind=Kind.RECTIFICATION
+        )
+        sources.register_case_source(sources.MANUAL, _("Manual"), app_label=self.label, imported=True)

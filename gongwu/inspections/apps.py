@@ -9,11 +9,14 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from gongwu.alerts.owners import register_subject_owner
+        from gongwu.alerts.sources import register_case_source
         from gongwu.core.generic.views import DETAIL_PANELS
         from gongwu.inspections import panels, views
-        from gongwu.inspections.models import Finding, RectificationNotice
+        from gongwu.inspections.models import CASE_SOURCE, Finding, RectificationNotice
 
         views.register()
+        # The cases of rectification notices and of 重大 findings.
+        register_case_source(CASE_SOURCE, _("Inspection notice"), app_label=self.label)
         # A notice's case is answered finding by finding with photos, re-inspected and closed on the notice;
         # a 重大 finding's own case closes when its notice is closed (销项).
         register_subject_owner(
