@@ -10,9 +10,10 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from gongwu.alerts.owners import register_subject_owner
         from gongwu.alerts.sources import register_case_source
-        from gongwu.core.generic.views import DETAIL_PANELS
+        from gongwu.core.generic.panels import register_panel
         from gongwu.inspections import panels, views
         from gongwu.inspections.models import CASE_SOURCE, Finding, RectificationNotice
+        from gongwu.projects.models import Project
 
         views.register()
         # The cases of rectification notices and of 重大 findings.
@@ -27,5 +28,4 @@ class InspectionsConfig(AppConfig):
             url=lambda finding: (finding.notice or finding).get_absolute_url(),
             where=_("the rectification notice of its finding"),
         )
-        if panels.project_inspections_panel not in DETAIL_PANELS:
-            DETAIL_PANELS.append(panels.project_inspections_panel)
+        register_panel(Project, panels.project_inspections_panel)
