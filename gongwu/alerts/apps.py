@@ -11,6 +11,7 @@ class AlertsConfig(AppConfig):
     def ready(self) -> None:
         from gongwu.alerts import pages, sources, views
         from gongwu.alerts.models import Kind
+        from gongwu.core.demo import register_demo
         from gongwu.core.generic.panels import register_panel
 
         views.register()
@@ -24,3 +25,4 @@ class AlertsConfig(AppConfig):
         )
         sources.register_case_source(sources.MANUAL, _("Manual"), app_label=self.label, imported=True)
         register_panel(models.Model, pages.subject_cases_panel)  # the cases about any record
+        register_demo("gongwu.alerts.demo")

@@ -10,6 +10,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         from gongwu.alerts.owners import register_subject_owner
         from gongwu.alerts.sources import register_case_source
+        from gongwu.core.demo import register_demo
         from gongwu.core.generic.panels import register_panel
         from gongwu.inspections import panels, views
         from gongwu.inspections.models import CASE_SOURCE, Finding, RectificationNotice
@@ -29,3 +30,4 @@ class InspectionsConfig(AppConfig):
             where=_("the rectification notice of its finding"),
         )
         register_panel(Project, panels.project_inspections_panel)
+        register_demo("gongwu.inspections.demo")
