@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Source, Status
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Status
 from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
 from gongwu.core.models import Attachment, CalendarDay, DayKind, OrganizationKind, Role
 from gongwu.core.testing import (
@@ -105,7 +105,7 @@ def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world, 
     case = opened_case(
         None,
         agency=world["agency"],
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code="projects.milestone_overdue",
         title="测试项目: 主体封顶 45 days overdue",
         trigger={"project": "T-00001", "milestone": "主体封顶", "days_late": 45, "severity": 45},
@@ -313,7 +313,7 @@ def year_of_cases(world):
         opened = D(2025, 1, 6) + datetime.timedelta(days=9 * n)
         CaseFactory(
             agency=agency,
-            source=Source.TOUR if n % 3 else Source.MEETING,
+            source=sources.TOUR if n % 3 else sources.MEETING,
             kind=Kind.RECTIFICATION,
             level=Level.YELLOW,
             opened_on=opened,
@@ -326,7 +326,7 @@ def year_of_cases(world):
         )
     CaseFactory(
         agency=agency,
-        source=Source.RULE,
+        source=sources.RULE,
         opened_on=D(2024, 12, 20),
         closed_on=D(2025, 1, 10),
         deadline=D(2025, 1, 31),
@@ -334,7 +334,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.RULE,
+        source=sources.RULE,
         kind=Kind.SUPERVISION,
         level=Level.RED,
         opened_on=D(2024, 6, 1),
@@ -345,7 +345,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.MANUAL,
+        source=sources.MANUAL,
         kind=Kind.ATTENTION,
         level=Level.ORANGE,
         opened_on=D(2024, 3, 1),
@@ -355,7 +355,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.MEETING,
+        source=sources.MEETING,
         kind=Kind.ACTION_ITEM,
         level=Level.BLUE,
         opened_on=timezone.localdate(),
@@ -416,8 +416,8 @@ def test_board_refuses_a_period_that_ends_before_it_starts(world):
 
 def test_rules_page_shows_each_rule_with_its_parameters_and_live_cases(world):
     leader = UserFactory(organization=world["agency"], role=Role.LEADER)
-    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue")
-    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue", status="closed")
+    CaseFactory(agency=world["agency"], source=sources.RULE, rule_code="projects.milestone_overdue")
+    CaseFactory(agency=world["agency"], source=sources.RULE, rule_code="projects.milestone_overdue", status="closed")
 
     leader_page = english_client(leader).get(reverse("alerts:rules")).content.decode()
     staff_page = english_client(world["staff"]).get(reverse("alerts:rules")).content.decode()
@@ -432,7 +432,7 @@ def test_rules_page_shows_each_rule_with_its_parameters_and_live_cases(world):
 
 def test_meeting_page_lists_its_decisions_and_offers_to_add_an_action_item(world):
     meeting = MeetingFactory(agency=world["agency"], title="项目推进协调会")
-    decision = assigned_case(world, title="加快办理施工许可", meeting=meeting, source=Source.MEETING)
+    decision = assigned_case(world, title="加快办理施工许可", meeting=meeting, source=sources.MEETING)
 
     content = english_client(world["staff"]).get(meeting.get_absolute_url()).content.decode()
 

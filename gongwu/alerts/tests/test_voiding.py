@@ -16,9 +16,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.imports import CaseLedger
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Source, Status
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Status
 from gongwu.alerts.testing import opened_case, staff_of
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, UserFactory, api_client, english_client, stored
@@ -57,7 +57,7 @@ def supervision(w: dict[str, Any], **fields: Any) -> Case:
     project = ProjectFactory(agency=w["agency"])
     case = Case(
         agency=w["agency"],
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code="projects.milestone_overdue",
         kind=Kind.SUPERVISION,
         level=Level.RED,
