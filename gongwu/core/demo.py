@@ -82,10 +82,11 @@ def progress_bar(done: int, total: int, label: str, stream=sys.stdout) -> None:
 
 
 class DemoBuilder:
+    actor: User  # the administrator `build` finds or makes first; every demo record is written by them
+
     def __init__(self, progress: Callable[[int, int, str], None] = progress_bar) -> None:
         self.rng = random.Random(20261122)
         self.progress = progress
-        self.actor: User | None = None
 
     def org(self, **fields: object) -> Organization:
         lookup = {"name": fields["name"], "parent": fields.get("parent")}
