@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from django.db import transaction
 
@@ -72,7 +73,7 @@ def credit_code(rng: random.Random, kind_char: str = "1") -> str:
     return body + credit_code_check_character(body)
 
 
-def progress_bar(done: int, total: int, label: str, stream=sys.stdout) -> None:
+def progress_bar(done: int, total: int, label: str, stream: TextIO = sys.stdout) -> None:
     width = 30
     filled = int(width * done / total) if total else width
     stream.write(f"\r{label:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")

@@ -554,7 +554,9 @@ class ObjectViewTests(ModelTestData):
 
     # ---- denial -----------------------------------------------------------------------------
     @pytest.mark.parametrize("who", ["outsider", "company_user"])
-    def test_user_outside_the_agency_does_not_see_the_object_in_the_list(self, world: World, obj: Any, who: str):
+    def test_user_outside_the_agency_does_not_see_the_object_in_the_list(
+        self, world: World, obj: Any, who: str
+    ) -> None:
         response = english_client(getattr(world, who)).get(self.url(), {"per_page": 100})
         assert response.status_code in (200, 403)
         assert not self.shown(obj, response.content.decode())
@@ -594,7 +596,9 @@ class ImportExportTests(ModelTestData):
     def upload(self, client: Client, content: bytes, name: str = "ledger.xlsx") -> Any:
         return upload_ledger(client, self.url("import/"), content, name)
 
-    def test_export_opens_in_excel_with_ledger_headers_and_one_row_per_visible_object(self, world, obj) -> None:
+    def test_export_opens_in_excel_with_ledger_headers_and_one_row_per_visible_object(
+        self, world: World, obj: Any
+    ) -> None:
         response = english_client(world.actor).get(self.url("export/"))
         assert response.status_code == 200
         rows = xlsx_rows(response.content)
@@ -810,7 +814,9 @@ class APITests(ModelTestData):
         assert response.status_code == 401
 
     @pytest.mark.parametrize("who", ["outsider", "company_user"])
-    def test_user_outside_the_agency_does_not_get_the_object_from_the_api(self, world, obj, who) -> None:
+    def test_user_outside_the_agency_does_not_get_the_object_from_the_api(
+        self, world: World, obj: Any, who: str
+    ) -> None:
         before = stored(obj)
         client = api_client(getattr(world, who))
         listed = client.get(self.api_url(), {"limit": 1000})

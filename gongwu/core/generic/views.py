@@ -101,8 +101,9 @@ class ObjectViewSet:
         return services.void_object(instance=instance, actor=actor, reason=reason)
 
     @classmethod
-    def extra_detail_context(cls, obj: models.Model, request: HttpRequest) -> dict[str, Any]:
-        """More for the detail page's template (a project's timeline, a task list's results …)."""
+    def extra_detail_context(cls, obj: Any, request: SignedInRequest) -> dict[str, Any]:
+        """More for the detail page's template (a project's timeline, a task list's results …); `obj` is one of
+        `model`'s, which an override names."""
         return {}
 
     @classmethod
