@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from gongwu.core.models import Action, Organization, OrganizationKind, user_may
 from gongwu.core.money import format_money
-from gongwu.core.periods import ListLinks, Period, period_from_query
+from gongwu.core.periods import ListLinks, Period, change_percent, period_from_query
+from gongwu.projects import figures as project_figures
 from gongwu.projects import services
 from gongwu.projects.forms import StageChangeForm
 from gongwu.projects.models import (
@@ -127,7 +128,7 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
         # the outcome fields' names carry their units: "road length (km)", "floor area (㎡)"
         "outcomes": [
             (meta.get_field(name).verbose_name, number(getattr(project, name)))
-            for name in services.OUTCOME_FIELDS
+            for name in project_figures.OUTCOME_FIELDS
             if getattr(project, name)
         ],
         "features": [meta.get_field(name).verbose_name for name in FEATURE_FIELDS if getattr(project, name)],
@@ -383,13 +384,13 @@ class SummaryLinks(ListLinks):
     hang on any project (milestones, awards, approvals) leave it out.
     """
 
-    def projects(self, *, period: services.Period | None = None, top: bool = True, **params: Any) -> str:
+    def projects(self, *, period: Period | None = None, top: bool = True, **params: Any) -> str:
         query: dict[str, Any] = {"level": "top"} if top else {}
         if period is not None:
             query.update(period_from=period.start.isoformat(), period_to=period.end.isoformat())
         return self._url("projects:project_list", {**query, **params})
 
-    def happened(self, happened: str, period: services.Period | None = None, **params: Any) -> str:
+    def happened(self, happened: str, period: Period | None = None, **params: Any) -> str:
         return self.projects(period=period or self.period, happened=happened, **params)
 
     def awards(self, level: str) -> str:
@@ -417,7 +418,7 @@ def category_params(categories: tuple[str, ...] | list[str]) -> dict[str, Any]:
 
 
 def breakdown(
-    key: str, counts: dict[str, Any], links: SummaryLinks, period: services.Period, previous: int | None
+    key: str, counts: dict[str, Any], links: SummaryLinks, period: Period, previous: int | None
 ) -> dict[str, Any]:
     """A started/completed/advancing card: the total and its split into buildings, municipal works and the rest."""
     categories: dict[str, int] = counts["categories"]
@@ -426,7 +427,7 @@ def breakdown(
     def link(**params: Any) -> str:
         return links.happened(key, period, **params)
 
-    other_buildings = services.SUMMARY_GROUPS["other_building"]
+    other_buildings = project_figures.SUMMARY_GROUPS["other_building"]
     other_municipal = [c for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL] if c != Category.ROAD]
     rest = [c for g in (CategoryGroup.WATER, CategoryGroup.LANDSCAPE, CategoryGroup.OTHER) for c in CATEGORY_GROUPS[g]]
     rows = [
@@ -470,7 +471,7 @@ def breakdown(
         "previous": None
         if previous is None
         else Figure(_("Previous year"), previous, links.happened(key, period.previous_year()), key=f"{key}_previous"),
-        "change": services.change_percent(counts["total"], previous) if previous is not None else None,
+        "change": change_percent(counts["total"], previous) if previous is not None else None,
         "rows": rows,
     }
 
@@ -484,8 +485,8 @@ def outcome_rows(top: QuerySet, figures: dict[str, Any], links: SummaryLinks) ->
     period, previous = figures["period"], figures["previous"]
     contributing = {}
     for name, span in (("now", period), ("before", previous)):
-        contributing[name] = top.filter(services.completed_q(span)).aggregate(
-            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in services.OUTCOME_FIELDS}
+        contributing[name] = top.filter(project_figures.completed_q(span)).aggregate(
+            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in project_figures.OUTCOME_FIELDS}
         )
     rows = []
     for outcome in figures["outcomes"]:
@@ -533,23 +534,11 @@ def summary_sections(projects: QuerySet, agency: Organization | None, figures: d
         breakdown("completed", figures["completed"], links, period, figures["completed_previous"]),
         breakdown("advancing", figures["advancing"], links, period, None),
     ]
-    by_stage = [Figure(str(label), n, links.projects(stage=s), key=s) for s, label, n in figures["by_stage"]]
+    stage_on = None if figures["stage_today"] else figures["stage_day"].isoformat()
+    by_stage = [
+        Figure(str(label), n, links.projects(stage=s, stage_on=stage_on), key=s) for s, label, n in figures["by_stage"]
+    ]
     by_group = [Figure(str(label), n, links.projects(category_group=g), key=g) for g, label, n in figures["by_group"]]
-    plan_rows = []
-    plan = figures["plan"]
-    if plan:
-        plan_rows = [
-            {
-                "figure": Figure(
-                    str(label),
-                    plan["counts"].get(c, 0),
-                    links.projects(plan_year=plan["year"], plan_category=c),
-                    key=c,
-                ),
-                "sub_projects": plan["sub_projects"].get(c, 0),
-            }
-            for c, label in figures["plan_categories"]
-        ]
     milestones = [
         Figure(str(label), n, links.projects(period=period, top=False, milestone=k), key=k)
         for k, label, n in figures["milestones"]
@@ -594,7 +583,7 @@ def summary_sections(projects: QuerySet, agency: Organization | None, figures: d
         "outcomes": outcome_rows(top, figures, links),
         "by_stage": by_stage,
         "by_group": by_group,
-        "plan_rows": plan_rows,
+        "intake": intake_figures(figures, links),
         "milestones": milestones,
         "hospitals": hospitals,
         "awards": awards,
@@ -636,7 +625,53 @@ def summary_sections(projects: QuerySet, agency: Organization | None, figures: d
     }
 
 
-def award_year_query(period: services.Period) -> dict[str, Any]:
+def intake_figures(figures: dict[str, Any], links: SummaryLinks) -> dict[str, Any]:
+    """Projects received (接收) in the period with their approved investment, and the lead time 立项 → 施工许可
+    of the projects whose permit came in it, each against the same period a year earlier."""
+    period, previous = figures["period"], figures["previous"]
+    received = figures["received"]
+    lead: project_figures.LeadTimeFigure = figures["lead_time"]
+    basis = lead.basis
+    return {
+        "received": Figure(
+            _("Projects received"), received["count"], links.happened("received", period), key="received"
+        ),
+        "received_investment": Figure(
+            _("Their approved investment"),
+            format_money(received["investment"]),
+            links.happened("received", period),
+            key="received_investment",
+        ),
+        "received_previous": Figure(
+            _("A year earlier"), received["previous"], links.happened("received", previous), key="received_previous"
+        ),
+        "received_change": change_percent(received["count"], received["previous"]),
+        "lead_time": Figure(
+            _("Average lead time 立项 → 施工许可"),
+            "—" if lead.now.average is None else number(lead.now.average),
+            links.happened("permitted", period),
+            key="lead_time",
+            note=str(lead.now.count),
+        ),
+        "lead_time_count": lead.now.count,
+        "lead_time_median": "—" if lead.now.median is None else number(lead.now.median),
+        "lead_time_previous": Figure(
+            _("A year earlier"),
+            "—" if lead.previous.average is None else number(lead.previous.average),
+            links.happened("permitted", previous),
+            key="lead_time_previous",
+            note=str(lead.previous.count),
+        ),
+        "lead_time_change_days": lead.change_days,
+        "lead_time_change": lead.change,
+        "lead_time_unit": {
+            "calendar": _("calendar days"),
+            "working": _("working days"),
+        }.get(basis, _("days, each agency's basis")),
+    }
+
+
+def award_year_query(period: Period) -> dict[str, Any]:
     return {"year": period.start.year} if period.start.year == period.end.year else {}
 
 
@@ -670,9 +705,9 @@ def summary(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You may not view projects."))
     period, errors = parse_period(request)
     projects, agency = summary_queryset(request)
-    figures = services.portfolio_summary(projects, period)
+    figures = project_figures.portfolio_summary(projects, period)
     agencies = list(Organization.objects.for_user(request.user).filter(kind=OrganizationKind.AGENCY).order_by("name"))
-    whole_year = period == services.Period.year(period.start.year)
+    whole_year = period == Period.year(period.start.year)
     context = {
         "figures": figures,
         "period": period,
