@@ -507,3 +507,38 @@ def hoist_local_definitions(node: Any, components: dict[str, Any]) -> None:
     elif isinstance(node, list):
         for value in node:
             hoist_local_definitions(value, components)
+
+
+class SelectionQuery(Schema):
+    """The period and agency of a figure query, the same on every figure endpoint."""
+
+    year: int | None = Field(None, ge=1990, le=2100, description="A calendar year; this year by default.")
+    start: datetime.date | None = Field(None, alias="from", description="Period start, YYYY-MM-DD (within `year`).")
+    end: datetime.date | None = Field(None, alias="to", description="Period end, YYYY-MM-DD.")
+    agency: str | None = Field(
+        None, description="One agency's id, or `all` for every agency the user may see (the default)."
+    )
+
+
+def selection_from_api(request: HttpRequest, query: SelectionQuery, **options: Any) -> Any:
+    """The `Selection` of an API query: a bad period is a 422 and an agency the user may not see a 404, where
+    the pages would show a message and the default instead."""
+    from ninja.errors import HttpError
+    from ninja.errors import ValidationError as QueryInvalid
+
+    from gongwu.core.figures import ALL, Selection
+
+    wanted = query.agency or ""
+    if wanted not in ("", ALL) and not wanted.isdigit():
+        raise QueryInvalid([{"loc": ["query", "agency"], "msg": _("The agency is an id or `all`.")}])
+    raw: dict[str, Any] = {"year": query.year, "agency": wanted}
+    if query.start is not None:
+        raw["from"] = query.start.isoformat()
+    if query.end is not None:
+        raw["to"] = query.end.isoformat()
+    selection = Selection.from_query(request.user, raw, **options)
+    if wanted not in ("", ALL) and selection.agency is None:
+        raise HttpError(404, _("Not found."))
+    if selection.errors:
+        raise QueryInvalid([{"loc": ["query"], "msg": message} for message in selection.errors])
+    return selection
