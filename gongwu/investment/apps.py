@@ -8,7 +8,7 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from gongwu.investment import rollup, rules, views
+        from gongwu.investment import figures, rollup, rules, views  # noqa: F401 — figures registers its figures
 
         rollup.connect()
         views.register()

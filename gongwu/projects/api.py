@@ -14,14 +14,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from gongwu.core.generic.api import Message, ValidationErrors, crud_router, validation_detail
-from gongwu.core.models import Action, Organization, OrganizationKind, user_may
-from gongwu.core.periods import Period
+from gongwu.core.figures import ALL, Figure, visible_agencies
+from gongwu.core.generic.api import (
+    Message,
+    SelectionQuery,
+    ValidationErrors,
+    crud_router,
+    selection_from_api,
+    validation_detail,
+)
+from gongwu.core.models import Action, Organization, user_may
 from gongwu.projects import figures as project_figures
 from gongwu.projects import services
 from gongwu.projects.models import (
@@ -33,6 +39,7 @@ from gongwu.projects.models import (
     Stage,
     TaskList,
 )
+from gongwu.projects.pages import summary_projects
 from gongwu.projects.views import (
     ApprovalKindViews,
     ApprovalViews,
@@ -429,6 +436,14 @@ class OutcomeOut(Schema):
     change: float | None = Field(description="Year-on-year change in %, one decimal; null without a previous value.")
 
 
+class PlanOut(Schema):
+    year: int
+    total: int = Field(description="Projects with an annual plan in the year.")
+    counts: dict[str, int] = Field(
+        description='Per plan category (continuing, new_start, unplanned, reserve; "" for plans without one).'
+    )
+
+
 class ReceivedOut(Schema):
     count: int = Field(description="Top-level projects received (接收) in the period.")
     investment: float = Field(description="Their approved total investment, 元.")
@@ -484,6 +499,9 @@ class SummaryOut(Schema):
     advancing: HappenedOut = Field(description="Started before the period and not completed by its end.")
     outcomes: list[OutcomeOut]
     received: ReceivedOut
+    plan: PlanOut | None = Field(
+        description="Projects by plan category in the year's annual plans; only for a period within one year."
+    )
     lead_time: LeadTimeSummaryOut = Field(description="Lead time of the projects whose permit came in the period.")
     milestones: list[KeyCount] = Field(description="Milestones reached in the period, per kind.")
     topped_out_hospitals: int
@@ -505,7 +523,7 @@ def key_counts(rows: list[tuple[str, Any, int]]) -> list[dict[str, Any]]:
     return [{"key": key, "label": force_str(label), "count": count} for key, label, count in rows]
 
 
-def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[str, Any]:
+def summary_json(figures: dict[str, Any], agency: Organization | None, plan: Figure | None = None) -> dict[str, Any]:
     """`figures.portfolio_summary` as the stable JSON of `SummaryOut`."""
     flags, received = figures["flags"], figures["received"]
     lead: project_figures.LeadTimeFigure = figures["lead_time"]
@@ -539,6 +557,13 @@ def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[s
             "previous": received["previous"],
             "previous_investment": number(received["previous_investment"]),
         },
+        "plan": None
+        if plan is None
+        else {
+            "year": figures["period"].start.year,
+            "total": plan.value,
+            "counts": {f.key: f.value for f in plan.children},
+        },
         "lead_time": {
             "basis": lead.basis,
             "now": lead_time_json(lead.now),
@@ -565,11 +590,8 @@ def lead_time_json(times: project_figures.LeadTimes) -> dict[str, Any]:
     return {"count": times.count, "average": number(times.average), "median": number(times.median)}
 
 
-class SummaryQuery(Schema):
-    year: int | None = Field(None, ge=1990, le=2100, description="A calendar year; this year by default.")
-    start: datetime.date | None = Field(None, alias="from", description="Period start (overrides the year's).")
-    end: datetime.date | None = Field(None, alias="to", description="Period end (overrides the year's).")
-    agency: int | None = Field(None, description="One agency's projects only.")
+class SummaryQuery(SelectionQuery):
+    pass
 
 
 @projects.get(
@@ -577,23 +599,21 @@ class SummaryQuery(Schema):
     response={200: SummaryOut, 403: Message, 404: Message, 422: ValidationErrors},
     operation_id="project_summary",
     summary="Portfolio summary: the counts of the yearly report",
-    description="Over the projects the user sees, or one agency's (`agency`). The period is a calendar `year` "
-    "(this year by default) or `from`/`to` (YYYY-MM-DD). Each count matches the project list filtered with "
-    "`level=top`, `happened=started|completed|advancing`, `period_from` and `period_to`.",
+    description="Over the projects the user sees, or one agency's (`agency`, an id or `all`). The period is a "
+    "calendar `year` (this year by default) or `from`/`to` (YYYY-MM-DD). Each count matches the project list "
+    "filtered with `level=top`, `happened=started|completed|advancing|received|permitted`, `period_from` and "
+    "`period_to`; a stage count with `stage` and `stage_on` (the stage day).",
 )
 def summary(request: HttpRequest, query: Query[SummaryQuery]) -> Any:
-    year, start, end, agency = query.year, query.start, query.end, query.agency
     if not user_may(request.user, Project, Action.VIEW):
         return 403, {"detail": _("You may not view projects.")}
-    period = Period.year(year or timezone.localdate().year)
-    period = Period(start or period.start, end or period.end)
-    if period.end < period.start:
+    if query.start and query.end and query.end < query.start:
         return 422, {"detail": [{"loc": ["query", "to"], "msg": _("The period ends before it starts.")}]}
-    queryset = Project.objects.for_user(request.user, Action.VIEW)
-    chosen = None
-    if agency is not None:
-        chosen = Organization.objects.for_user(request.user).filter(pk=agency, kind=OrganizationKind.AGENCY).first()
-        if chosen is None:
-            return 404, {"detail": _("Not found.")}
-        queryset = queryset.filter(agency=chosen)
-    return 200, summary_json(project_figures.portfolio_summary(queryset, period), chosen)
+    asked = query.agency if query.agency and query.agency != ALL else None
+    if asked and asked.isdigit() and int(asked) not in {a.pk for a in visible_agencies(request.user)}:
+        return 404, {"detail": _("Not found.")}
+    selection = selection_from_api(request, query)
+    projects = summary_projects(selection, request.user)
+    figures = project_figures.portfolio_summary(projects, selection.period)
+    plan = project_figures.registered_figure(project_figures.PLAN_CATEGORY_FIGURE, selection, request.user)
+    return 200, summary_json(figures, selection.agency if asked else None, plan)

@@ -8,7 +8,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
-        from gongwu.projects import rules, views
+        from gongwu.projects import figures, rules, views  # noqa: F401 — figures registers its figures
 
         views.register()
         rules.register()

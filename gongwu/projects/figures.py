@@ -30,12 +30,16 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongwu.core.calendar import working_days_between
+from gongwu.core.figures import Figure, Selection, Unit, compute, figure_spec, number, register_figure
 from gongwu.core.periods import Period, change_percent
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
     Approval,
+    ApprovalKind,
     ApprovalRole,
     Award,
     AwardLevel,
@@ -44,6 +48,7 @@ from gongwu.projects.models import (
     LeadTimeBasis,
     Milestone,
     MilestoneKind,
+    Project,
     ProjectSettings,
     Stage,
     StageChange,
@@ -363,3 +368,464 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         "approvals": sorted(approvals.items(), key=lambda kv: -kv[1]),
         "flags": flags,
     }
+
+
+# ---- the summary page's figures -----------------------------------------------------------------
+
+
+class Links:
+    """Addresses of the lists behind the summary's figures, in the filters of `ProjectFilterSet` and friends,
+    narrowed to the selection's agency when one is chosen.
+
+    The summary counts top-level projects, so project links carry `level=top`; counts of records that
+    hang on any project (milestones, awards, approvals) leave it out.
+    """
+
+    def __init__(self, selection: Selection) -> None:
+        self.selection = selection
+        self.period = selection.period
+
+    def projects(self, *, period: Period | None = None, top: bool = True, **params: Any) -> str:
+        query: dict[str, Any] = {"level": "top"} if top else {}
+        if period is not None:
+            query.update(period_from=period.start.isoformat(), period_to=period.end.isoformat())
+        return self.selection.url("projects:project_list", {**query, **params})
+
+    def happened(self, happened: str, period: Period | None = None, **params: Any) -> str:
+        return self.projects(period=period or self.period, happened=happened, **params)
+
+    def stage(self, stage: str, day: datetime.date | None) -> str:
+        """The projects in `stage` at the end of `day` (from their stage history), or now without a day."""
+        return self.projects(stage=stage, stage_on=day.isoformat() if day else None)
+
+    def awards(self, level: str) -> str:
+        if self.period.start.year == self.period.end.year:
+            return self.selection.url("projects:award_list", {"level": level, "year": self.period.start.year})
+        return self.projects(period=self.period, top=False, award_level=level)
+
+    def award_list(self) -> str:
+        same_year = self.period.start.year == self.period.end.year
+        return self.selection.url("projects:award_list", {"year": self.period.start.year} if same_year else {})
+
+    def approvals(self, kind_id: int | None) -> str:
+        return self.selection.url(
+            "projects:approval_list",
+            {
+                "kind": kind_id,
+                "done": "true",
+                "obtained_from": self.period.start.isoformat(),
+                "obtained_to": self.period.end.isoformat(),
+            },
+        )
+
+
+HAPPENED_LABELS = {
+    "started": gettext_lazy("Started"),
+    "completed": gettext_lazy("Completed"),
+    "advancing": gettext_lazy("Advancing"),
+}
+BREAKDOWN_ROWS = (  # (key, label) of the kinds a started/completed/advancing card splits into, for the chart
+    ("school", gettext_lazy("Schools")),
+    ("hospital", gettext_lazy("Hospitals")),
+    ("other_building", gettext_lazy("Other buildings")),
+    ("road", gettext_lazy("Roads")),
+    ("other_municipal", gettext_lazy("Other municipal works")),
+    ("rest", gettext_lazy("Water, landscape and other")),
+)
+
+
+def breakdown(key: str, counts: dict[str, Any], links: Links, previous: int | None) -> dict[str, Any]:
+    """A started/completed/advancing card: the total and its split into buildings, municipal works and the rest."""
+    categories: dict[str, int] = counts["categories"]
+    groups = counts["groups"]
+    period = links.period
+
+    def link(**params: Any) -> str:
+        return links.happened(key, period, **params)
+
+    def figure(row: str, label: Any, value: int, children: tuple[Figure, ...] = (), **params: Any) -> Figure:
+        return Figure(key=row, label=str(label), value=value, url=link(**params), children=children)
+
+    other_municipal = [c for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL] if c != Category.ROAD]
+    rest = [c for g in (CategoryGroup.WATER, CategoryGroup.LANDSCAPE, CategoryGroup.OTHER) for c in CATEGORY_GROUPS[g]]
+    labels = dict(BREAKDOWN_ROWS)
+    rows = [
+        figure(
+            "building",
+            _("Buildings"),
+            groups["building"],
+            (
+                figure("school", labels["school"], groups["school"], category=Category.SCHOOL),
+                figure("hospital", labels["hospital"], groups["hospital"], category=Category.HOSPITAL),
+                figure(
+                    "other_building",
+                    labels["other_building"],
+                    groups["other_building"],
+                    category=list(SUMMARY_GROUPS["other_building"]),
+                ),
+            ),
+            category_group=CategoryGroup.BUILDING,
+        ),
+        figure(
+            "municipal",
+            _("Municipal works"),
+            groups["municipal"],
+            (
+                figure("road", labels["road"], groups["road"], category=Category.ROAD),
+                figure(
+                    "other_municipal",
+                    labels["other_municipal"],
+                    sum(categories.get(c, 0) for c in other_municipal),
+                    category=other_municipal,
+                ),
+            ),
+            category_group=CategoryGroup.MUNICIPAL,
+        ),
+        figure("rest", labels["rest"], sum(categories.get(c, 0) for c in rest), category=rest),
+    ]
+    return {
+        "key": key,
+        "total": Figure(
+            key=key,
+            label=str(HAPPENED_LABELS[key]),
+            value=counts["total"],
+            url=link(),
+            previous=previous,
+        ),
+        "previous_url": "" if previous is None else links.happened(key, period.previous_year()),
+        "rows": rows,
+    }
+
+
+def outcome_rows(top: QuerySet, summary: dict[str, Any], links: Links) -> list[dict[str, Any]]:
+    """Outcome totals of the projects completed in the period and the year before, with the projects behind them."""
+    period, previous = summary["period"], summary["previous"]
+    contributing = {}
+    for name, span in (("now", period), ("before", previous)):
+        contributing[name] = top.filter(completed_q(span)).aggregate(
+            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in OUTCOME_FIELDS}
+        )
+    rows = []
+    for outcome in summary["outcomes"]:
+        name = outcome["field"]
+        label = Project._meta.get_field(name).verbose_name
+        rows.append(
+            {
+                "field": name,
+                "label": label,
+                "projects": contributing["now"][name],
+                "value": Figure(
+                    key=name,
+                    label=str(label),
+                    value=outcome["value"],
+                    url=links.happened("completed", period, outcome=name),
+                    previous=outcome["previous"],
+                    note=str(contributing["now"][name]),
+                ),
+                "previous": Figure(
+                    key=f"{name}_previous",
+                    label=str(label),
+                    value=outcome["previous"],
+                    url=links.happened("completed", previous, outcome=name),
+                    note=str(contributing["before"][name]),
+                ),
+                "change": outcome["change"],
+            }
+        )
+    return rows
+
+
+def intake_figures(summary: dict[str, Any], links: Links) -> dict[str, Any]:
+    """Projects received (接收) in the period with their approved investment, and the lead time 立项 → 施工许可
+    of the projects whose permit came in it, each against the same period a year earlier."""
+    period, previous = summary["period"], summary["previous"]
+    received = summary["received"]
+    lead: LeadTimeFigure = summary["lead_time"]
+    return {
+        "received": Figure(
+            key="received",
+            label=_("Projects received"),
+            value=received["count"],
+            url=links.happened("received", period),
+            previous=received["previous"],
+        ),
+        "received_previous_url": links.happened("received", previous),
+        "received_investment": Figure(
+            key="received_investment",
+            label=_("Their approved investment"),
+            value=received["investment"],
+            unit=Unit.YUAN,
+            url=links.happened("received", period),
+            previous=received["previous_investment"],
+            note=str(received["count"]),
+        ),
+        "lead_time": Figure(
+            key="lead_time",
+            label=_("Average lead time 立项 → 施工许可"),
+            value=lead.now.average,
+            unit=Unit.DAYS,
+            url=links.happened("permitted", period),
+            previous=lead.previous.average,
+            note=str(lead.now.count),
+        ),
+        "lead_time_previous_url": links.happened("permitted", previous),
+        "lead_time_count": lead.now.count,
+        "lead_time_previous_count": lead.previous.count,
+        "lead_time_median": number(lead.now.median),
+        "lead_time_change_days": lead.change_days,
+        "lead_time_basis": LeadTimeBasis(lead.basis).label
+        if lead.basis in LeadTimeBasis.values
+        else _("Each agency's basis"),
+    }
+
+
+def summary_figures(
+    selection: Selection, projects: QuerySet, user: Any, today: datetime.date | None = None
+) -> dict[str, Any]:
+    """Every figure of the portfolio summary page for `selection` over `projects` (the user's, already narrowed
+    to the selection's agencies): `Figure`s with the lists behind them, grouped as the page shows them, and the
+    figures other apps register for it (investment's plan categories of the year)."""
+    summary = portfolio_summary(projects, selection.period, today)
+    links = Links(selection)
+    period = selection.period
+    flags = summary["flags"]
+    top = projects.filter(parent__isnull=True)
+    key_figures = [
+        Figure(key="total", label=_("Projects"), value=summary["total"], url=links.projects()),
+        Figure(
+            key="sub_projects",
+            label=_("Sub-projects"),
+            value=flags["sub_projects"],
+            url=links.projects(top=False, level="sub"),
+        ),
+        Figure(
+            key="investment",
+            label=_("Approved investment"),
+            value=summary["investment"],
+            unit=Unit.YUAN,
+            url=links.projects(),
+        ),
+        Figure(key="overdue", label=_("Overdue"), value=flags["overdue"], url=links.projects(overdue="true")),
+    ]
+    happenings = [
+        breakdown("started", summary["started"], links, summary["started_previous"]),
+        breakdown("completed", summary["completed"], links, summary["completed_previous"]),
+        breakdown("advancing", summary["advancing"], links, None),
+    ]
+    past_day = None if summary["stage_today"] else summary["stage_day"]
+    by_stage = [
+        Figure(key=s, label=str(label), value=n, url=links.stage(s, past_day)) for s, label, n in summary["by_stage"]
+    ]
+    by_group = [
+        Figure(key=g, label=str(label), value=n, url=links.projects(category_group=g))
+        for g, label, n in summary["by_group"]
+    ]
+    milestones = [
+        Figure(key=k, label=str(label), value=n, url=links.projects(period=period, top=False, milestone=k))
+        for k, label, n in summary["milestones"]
+    ]
+    hospitals = Figure(
+        key="topped_out_hospitals",
+        label=_("Hospitals topped out"),
+        value=summary["topped_out_hospitals"],
+        url=links.projects(period=period, category=Category.HOSPITAL, milestone="topping_out"),
+    )
+    awards = [
+        Figure(key=level, label=str(label), value=n, url=links.awards(level)) for level, label, n in summary["awards"]
+    ]
+    kind_ids = dict(
+        ApprovalKind.objects.for_user(user)
+        .filter(name__in=[name for name, _n in summary["approvals"]])
+        .order_by("-agency")
+        .values_list("name", "pk")
+    )
+    approvals = [
+        Figure(key=name, label=name, value=n, url=links.approvals(kind_ids.get(name)))
+        for name, n in summary["approvals"]
+    ]
+    meta = Project._meta
+    features = [
+        Figure(
+            key=key,
+            label=str(meta.get_field(field_name).verbose_name),
+            value=flags[key],
+            url=links.projects(**{field_name: "true"}),
+            note=number(flags["prefabricated_area"]) if key == "prefabricated" and flags["prefabricated_area"] else "",
+        )
+        for key, field_name in (
+            ("bim", "uses_bim"),
+            ("green", "is_green"),
+            ("near_zero_carbon", "is_near_zero_carbon"),
+            ("prefabricated", "is_prefabricated"),
+        )
+    ]
+    return {
+        "figures": summary,
+        "key_figures": key_figures,
+        "happenings": happenings,
+        "outcomes": outcome_rows(top, summary, links),
+        "by_stage": by_stage,
+        "by_group": by_group,
+        "intake": intake_figures(summary, links),
+        "plan": registered_figure(PLAN_CATEGORY_FIGURE, selection, user),
+        "milestones": milestones,
+        "hospitals": hospitals,
+        "awards": awards,
+        "awards_total": Figure(key="awards", label=_("Awards"), value=summary["awards_total"], url=links.award_list()),
+        "approvals": approvals,
+        "features": features,
+        "charts": summary_charts(happenings, by_stage, by_group),
+    }
+
+
+# Investment registers it (a project's plan category of a year is its annual plan's); shown here when present.
+PLAN_CATEGORY_FIGURE = "investment.projects_by_plan_category"
+
+
+def registered_figure(key: str, selection: Selection, user: Any) -> Figure | None:
+    """Figure `key` from the registry, when an app registered it, the user may see it and it is given for the
+    selection's period; else None (the page leaves its card out)."""
+    spec = figure_spec(key)
+    if spec is None or not spec.visible_to(user) or not spec.supports(selection) or not selection.agencies:
+        return None
+    figure = compute(key, selection)
+    return figure if figure.value is not None else None
+
+
+def summary_charts(happenings: list[dict[str, Any]], by_stage: list[Figure], by_group: list[Figure]) -> dict:
+    def find(happening: dict[str, Any], key: str) -> Figure | None:
+        for row in happening["rows"]:
+            for figure in (row, *row.children):
+                if figure.key == key:
+                    return figure
+        return None
+
+    return {
+        "stages": {
+            "kind": "bar",
+            "name": _("Projects"),
+            "labels": [f.label for f in by_stage],
+            "values": [f.value for f in by_stage],
+            "urls": [f.url for f in by_stage],
+        },
+        "groups": {
+            "kind": "pie",
+            "items": [{"name": f.label, "value": f.value, "url": f.url} for f in by_group if f.value],
+        },
+        "breakdown": {
+            "kind": "stacked",
+            "labels": [h["total"].label for h in happenings],
+            "series": [
+                {
+                    "name": str(label),
+                    "values": [(found.value if (found := find(h, key)) else 0) for h in happenings],
+                    "urls": [(found.url if (found := find(h, key)) else "") for h in happenings],
+                }
+                for key, label in BREAKDOWN_ROWS
+            ],
+        },
+    }
+
+
+# ---- figures other pages and the reports may ask for ----------------------------------------------
+
+
+def selected(selection: Selection) -> QuerySet:
+    """The top-level projects of the selection's agencies (sub-projects count with their parent)."""
+    return Project.objects.filter(agency__in=selection.agency_ids, parent__isnull=True)
+
+
+def _counted(key: str, label: Any, condition: Any, happened: str) -> None:
+    @register_figure(f"projects.{key}", label, model=Project)
+    def count(selection: Selection) -> Figure:
+        return Figure(
+            key=f"projects.{key}",
+            label=str(label),
+            value=selected(selection).filter(condition(selection.period)).count(),
+            url=Links(selection).happened(happened),
+        )
+
+
+_counted("started", gettext_lazy("Projects started"), started_q, "started")
+_counted("completed", gettext_lazy("Projects completed"), completed_q, "completed")
+_counted("advancing", gettext_lazy("Projects advancing"), advancing_q, "advancing")
+_counted("received", gettext_lazy("Projects received"), received_q, "received")
+
+
+@register_figure(
+    "projects.received_investment",
+    gettext_lazy("Approved investment of the projects received"),
+    unit=Unit.YUAN,
+    model=Project,
+)
+def received_investment(selection: Selection) -> Figure:
+    total = selected(selection).filter(received_q(selection.period)).aggregate(s=Sum("approved_investment"))["s"]
+    return Figure(
+        key="projects.received_investment",
+        label=_("Approved investment of the projects received"),
+        value=total or Decimal(0),
+        unit=Unit.YUAN,
+        url=Links(selection).happened("received"),
+    )
+
+
+@register_figure(
+    "projects.lead_time",
+    gettext_lazy("Average lead time 立项 → 施工许可"),
+    unit=Unit.DAYS,
+    model=Project,
+    description=gettext_lazy(
+        "Of the projects whose construction permit came in the period, in each agency's lead-time basis."
+    ),
+)
+def lead_time(selection: Selection) -> Figure:
+    times = lead_times(selected(selection), selection.period)
+    return Figure(
+        key="projects.lead_time",
+        label=_("Average lead time 立项 → 施工许可"),
+        value=times.average,
+        unit=Unit.DAYS,
+        url=Links(selection).happened("permitted"),
+        note=str(times.count),
+    )
+
+
+def _stage(stage: str, label: Any) -> None:
+    @register_figure(
+        f"projects.stage_{stage}",
+        label,
+        model=Project,
+        description=gettext_lazy("Projects in this stage at the end of the period (today while it runs)."),
+    )
+    def in_stage(selection: Selection) -> Figure:
+        day = stage_day(selection.period)
+        today = day >= timezone.localdate()
+        counts = stages_now(selected(selection)) if today else stages_on(selected(selection), day)
+        return Figure(
+            key=f"projects.stage_{stage}",
+            label=str(label),
+            value=counts.get(stage, 0),
+            url=Links(selection).stage(stage, None if today else day),
+        )
+
+
+for _value, _label in Stage.choices:
+    _stage(_value, _label)
+
+
+def _outcome(name: str) -> None:
+    label = Project._meta.get_field(name).verbose_name
+
+    @register_figure(f"projects.completed_{name}", label, unit=Unit.COUNT, model=Project)
+    def outcome(selection: Selection) -> Figure:
+        total = selected(selection).filter(completed_q(selection.period)).aggregate(s=Sum(name))["s"]
+        return Figure(
+            key=f"projects.completed_{name}",
+            label=str(label),
+            value=total or 0,
+            url=Links(selection).happened("completed", outcome=name),
+        )
+
+
+for _name in OUTCOME_FIELDS:
+    _outcome(_name)
