@@ -70,6 +70,8 @@ class ProjectFilterSet(SearchFilterSet):
     )
     area = django_filters.CharFilter(label=_("area (片区)"), lookup_expr="icontains")
     received_source = django_filters.MultipleChoiceFilter(label=_("received as"), choices=IntakeSource.choices)
+    received_since = django_filters.DateFilter(label=_("received since"), field_name="received_on", lookup_expr="gte")
+    received_until = django_filters.DateFilter(label=_("received until"), field_name="received_on", lookup_expr="lte")
     delivery_method = django_filters.MultipleChoiceFilter(label=_("delivery method"), choices=DeliveryMethod.choices)
     tags = django_filters.ModelMultipleChoiceFilter(label=_("tags"), queryset=ProjectTag.objects.all())
     agency = django_filters.ModelChoiceFilter(
@@ -119,6 +121,8 @@ class ProjectFilterSet(SearchFilterSet):
             "category_group",
             "area",
             "received_source",
+            "received_since",
+            "received_until",
             "delivery_method",
             "tags",
             "agency",

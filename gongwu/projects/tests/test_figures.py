@@ -219,6 +219,8 @@ def test_projects_received_filter_by_how_they_came(staff, received):
     client = testing.english_client(staff)
     assert listed(client, reverse("projects:project_list") + "?received_source=agency") == 1
     assert listed(client, reverse("projects:project_list") + "?received_source=plan&received_source=agency") == 2
+    in_2024 = "?received_since=2024-01-01&received_until=2024-12-31&level=top"
+    assert listed(client, reverse("projects:project_list") + in_2024) == 2
 
 
 def test_the_project_page_shows_when_and_from_whom_it_was_received(staff, agency):
