@@ -74,7 +74,7 @@ STAGE_WEIGHTS = (
 )
 NOT_STARTED = {"reserve", "preparation"}
 DELIVERY = ("general_contract", "general_contract", "general_contract", "epc", "epc", "db", "agent", "whole_process")
-PLAN_CATEGORIES = ("continuing", "new_start", "unplanned", "reserve")
+INTAKE_SOURCES = ("plan", "user_unit", "preliminary", "agency", "other")
 AREAS = ("科学城片区", "中心区", "凤凰城", "高新区", "老城片区", "滨海片区")
 AWARD_NAMES = (
     ("鲁班奖", "national"),
@@ -84,8 +84,9 @@ AWARD_NAMES = (
 )
 
 PROJECT_COLUMNS = (
-    "id, agency_id, code, name, parent_id, department_id, director_id, category, area, delivery_method, plan_year,"
-    " plan_category, stage, stage_entered_on, approved_investment, budget_estimate, address, uses_bim, is_green,"
+    "id, agency_id, code, name, parent_id, department_id, director_id, category, area, delivery_method,"
+    " received_on, received_source, received_from, stage, stage_entered_on, approved_investment, budget_estimate,"
+    " address, uses_bim, is_green,"
     " is_near_zero_carbon, is_prefabricated, prefabricated_area, school_places, hospital_beds, parking_spaces,"
     " road_length_km, floor_area, description, started_on, completed_on, progress, created, updated"
 )
@@ -213,8 +214,9 @@ def generate(
                     category,
                     rng.choice(AREAS),
                     rng.choice(DELIVERY),
-                    plan_year,
-                    rng.choice(PLAN_CATEGORIES),
+                    approved - datetime.timedelta(days=30),
+                    rng.choice(INTAKE_SOURCES),
+                    "",
                     stage,
                     entered,
                     investment,

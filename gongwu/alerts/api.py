@@ -376,14 +376,11 @@ def form_data(values: dict[str, Any]) -> dict[str, Any]:
 # ---- cases --------------------------------------------------------------------------------------
 
 cases = Router(tags=["cases"], auth=AUTH)
-CaseFilters = create_model(
-    "CaseFilters",
-    **{
-        **dict.fromkeys(CaseViews.filterset.base_filters, (str | None, None)),
-        "source": (str | None, Field(None, json_schema_extra=sources.openapi_enum)),
-    },
-    __base__=Schema,
-)
+CASE_FILTERS: dict[str, Any] = {
+    **dict.fromkeys(CaseViews.filterset.base_filters, (str | None, None)),
+    "source": (str | None, Field(None, json_schema_extra=sources.openapi_enum)),
+}
+CaseFilters = create_model("CaseFilters", **CASE_FILTERS, __base__=Schema)
 SORTABLE = {f.name for f in Case._meta.concrete_fields}
 
 

@@ -163,7 +163,7 @@ class Selection:
     def url(self, name: str, params: Mapping[str, Any] | None = None) -> str:
         """The address of a list behind a figure, narrowed to the chosen agency; `params` are the list's own
         filters (the period is the list's to express, in its filter names)."""
-        query = {"agency": self.agency.pk} if self.agency is not None else {}
+        query: dict[str, Any] = {"agency": self.agency.pk} if self.agency is not None else {}
         query.update(params or {})
         clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
         return reverse(name) + ("?" + urlencode(clean, doseq=True) if clean else "")

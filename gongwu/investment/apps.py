@@ -11,7 +11,7 @@ class InvestmentConfig(AppConfig):
         from gongwu.alerts.rules import register_rules
         from gongwu.core.demo import register_demo
         from gongwu.core.generic.panels import register_panel
-        from gongwu.investment import panels, rollup, rules, views
+        from gongwu.investment import figures, panels, rollup, rules, views  # noqa: F401 — figures registers its figures
         from gongwu.projects.models import Project
 
         rollup.connect()

@@ -71,7 +71,7 @@ from gongwu.investment.models import (
     ScheduleMonth,
     ScheduleTemplate,
 )
-from gongwu.projects.demo import AS_OF
+from gongwu.projects.demo import AS_OF, planned_categories
 from gongwu.projects.models import Category, Milestone, MilestoneKind, PlanCategory, Project, Stage, StageChange
 
 Day = datetime.date
@@ -238,6 +238,7 @@ class Planner:
             StageChange.objects.filter(project__in=ids, stage=Stage.PREPARATION).values_list("project_id", "entered_on")
         )
         self.sources: dict[int, str] = {}
+        self.planned_categories = planned_categories()
         self.items: list[Item] = []
 
     def plan(self) -> list[Item]:
@@ -318,7 +319,7 @@ class Planner:
             return PlanCategory.RESERVE
         if project.started_on.year < item.year:
             return PlanCategory.CONTINUING
-        if project.plan_category == PlanCategory.UNPLANNED and project.plan_year == item.year:
+        if self.planned_categories.get(project.name) == (item.year, PlanCategory.UNPLANNED):
             return PlanCategory.UNPLANNED
         return PlanCategory.NEW_START
 

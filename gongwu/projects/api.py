@@ -14,13 +14,21 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema
 
-from gongwu.core.generic.api import Message, ValidationErrors, crud_router, validation_detail
-from gongwu.core.models import Action, Organization, OrganizationKind, user_may
+from gongwu.core.figures import ALL, Figure, visible_agencies
+from gongwu.core.generic.api import (
+    Message,
+    SelectionQuery,
+    ValidationErrors,
+    crud_router,
+    selection_from_api,
+    validation_detail,
+)
+from gongwu.core.models import Action, Organization, user_may
+from gongwu.projects import figures as project_figures
 from gongwu.projects import services
 from gongwu.projects.models import (
     Approval,
@@ -31,6 +39,7 @@ from gongwu.projects.models import (
     Stage,
     TaskList,
 )
+from gongwu.projects.pages import summary_projects
 from gongwu.projects.views import (
     ApprovalKindViews,
     ApprovalViews,
@@ -59,8 +68,9 @@ class ProjectOut(Schema):
     category: str
     area: str
     delivery_method: str
-    plan_year: int | None
-    plan_category: str
+    received_on: datetime.date | None = Field(description="The day the agency took the project over (接收).")
+    received_source: str = Field(description="How it came: plan, user_unit, preliminary, agency, other; or empty.")
+    received_from: str = Field(description="Who handed it over.")
     tags: list[int] = Field(description="Ids of the project's tags (see /api/project-tags/).")
     stage: str
     stage_entered_on: datetime.date | None
@@ -428,8 +438,31 @@ class OutcomeOut(Schema):
 
 class PlanOut(Schema):
     year: int
-    counts: dict[str, int] = Field(description="Top-level projects per plan category of the year.")
-    sub_projects: dict[str, int] = Field(description="Sub-projects under those projects, per plan category.")
+    total: int = Field(description="Projects with an annual plan in the year.")
+    counts: dict[str, int] = Field(
+        description='Per plan category (continuing, new_start, unplanned, reserve; "" for plans without one).'
+    )
+
+
+class ReceivedOut(Schema):
+    count: int = Field(description="Top-level projects received (接收) in the period.")
+    investment: float = Field(description="Their approved total investment, 元.")
+    previous: int = Field(description="The same count a year earlier.")
+    previous_investment: float = Field(description="元")
+
+
+class LeadTimePeriodOut(Schema):
+    count: int = Field(description="Top-level projects whose construction permit was obtained in the period.")
+    average: float | None = Field(description="Average days 立项 → 施工许可, one decimal; null without any.")
+    median: float | None
+
+
+class LeadTimeSummaryOut(Schema):
+    basis: str = Field(description="calendar or working days (each agency's setting), or mixed.")
+    now: LeadTimePeriodOut
+    previous: LeadTimePeriodOut = Field(description="The same period a year earlier.")
+    change_days: float | None = Field(description="Average now minus a year earlier, in days.")
+    change: float | None = Field(description="The same change in % of the earlier average.")
 
 
 class AwardsOut(Schema):
@@ -458,13 +491,18 @@ class SummaryOut(Schema):
     total: int = Field(description="Top-level projects (sub-projects are counted under their parent).")
     sub_projects: int
     investment: float = Field(description="Approved total investment of the top-level projects, 元.")
-    by_stage: list[KeyCount]
+    by_stage: list[KeyCount] = Field(description="Stages at `stage_day`, from each project's stage history.")
+    stage_day: datetime.date = Field(description="The period's end, or today while the period runs.")
     by_group: list[KeyCount]
     started: HappenedOut
     completed: HappenedOut
     advancing: HappenedOut = Field(description="Started before the period and not completed by its end.")
     outcomes: list[OutcomeOut]
-    plan: PlanOut | None = Field(description="Plan categories; only for a period within one calendar year.")
+    received: ReceivedOut
+    plan: PlanOut | None = Field(
+        description="Projects by plan category in the year's annual plans; only for a period within one year."
+    )
+    lead_time: LeadTimeSummaryOut = Field(description="Lead time of the projects whose permit came in the period.")
     milestones: list[KeyCount] = Field(description="Milestones reached in the period, per kind.")
     topped_out_hospitals: int
     awards: AwardsOut
@@ -485,10 +523,11 @@ def key_counts(rows: list[tuple[str, Any, int]]) -> list[dict[str, Any]]:
     return [{"key": key, "label": force_str(label), "count": count} for key, label, count in rows]
 
 
-def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[str, Any]:
-    """`services.portfolio_summary` as the stable JSON of `SummaryOut`."""
-    flags, plan = figures["flags"], figures["plan"]
-    outcome_labels = {name: Project._meta.get_field(name).verbose_name for name in services.OUTCOME_FIELDS}
+def summary_json(figures: dict[str, Any], agency: Organization | None, plan: Figure | None = None) -> dict[str, Any]:
+    """`figures.portfolio_summary` as the stable JSON of `SummaryOut`."""
+    flags, received = figures["flags"], figures["received"]
+    lead: project_figures.LeadTimeFigure = figures["lead_time"]
+    outcome_labels = {name: Project._meta.get_field(name).verbose_name for name in project_figures.OUTCOME_FIELDS}
     return {
         "period": {"start": figures["period"].start, "end": figures["period"].end},
         "previous_period": {"start": figures["previous"].start, "end": figures["previous"].end},
@@ -497,6 +536,7 @@ def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[s
         "sub_projects": flags["sub_projects"],
         "investment": number(figures["investment"]),
         "by_stage": key_counts(figures["by_stage"]),
+        "stage_day": figures["stage_day"],
         "by_group": key_counts(figures["by_group"]),
         "started": happened(figures["started"], figures["started_previous"]),
         "completed": happened(figures["completed"], figures["completed_previous"]),
@@ -511,9 +551,26 @@ def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[s
             }
             for row in figures["outcomes"]
         ],
-        "plan": {"year": plan["year"], "counts": plan["counts"], "sub_projects": plan["sub_projects"]}
-        if plan
-        else None,
+        "received": {
+            "count": received["count"],
+            "investment": number(received["investment"]),
+            "previous": received["previous"],
+            "previous_investment": number(received["previous_investment"]),
+        },
+        "plan": None
+        if plan is None
+        else {
+            "year": figures["period"].start.year,
+            "total": plan.value,
+            "counts": {f.key: f.value for f in plan.children},
+        },
+        "lead_time": {
+            "basis": lead.basis,
+            "now": lead_time_json(lead.now),
+            "previous": lead_time_json(lead.previous),
+            "change_days": number(lead.change_days),
+            "change": number(lead.change),
+        },
         "milestones": key_counts(figures["milestones"]),
         "topped_out_hospitals": figures["topped_out_hospitals"],
         "awards": {"total": figures["awards_total"], "by_level": key_counts(figures["awards"])},
@@ -529,11 +586,12 @@ def summary_json(figures: dict[str, Any], agency: Organization | None) -> dict[s
     }
 
 
-class SummaryQuery(Schema):
-    year: int | None = Field(None, ge=1990, le=2100, description="A calendar year; this year by default.")
-    start: datetime.date | None = Field(None, alias="from", description="Period start (overrides the year's).")
-    end: datetime.date | None = Field(None, alias="to", description="Period end (overrides the year's).")
-    agency: int | None = Field(None, description="One agency's projects only.")
+def lead_time_json(times: project_figures.LeadTimes) -> dict[str, Any]:
+    return {"count": times.count, "average": number(times.average), "median": number(times.median)}
+
+
+class SummaryQuery(SelectionQuery):
+    pass
 
 
 @projects.get(
@@ -541,23 +599,21 @@ class SummaryQuery(Schema):
     response={200: SummaryOut, 403: Message, 404: Message, 422: ValidationErrors},
     operation_id="project_summary",
     summary="Portfolio summary: the counts of the yearly report",
-    description="Over the projects the user sees, or one agency's (`agency`). The period is a calendar `year` "
-    "(this year by default) or `from`/`to` (YYYY-MM-DD). Each count matches the project list filtered with "
-    "`level=top`, `happened=started|completed|advancing`, `period_from` and `period_to`.",
+    description="Over the projects the user sees, or one agency's (`agency`, an id or `all`). The period is a "
+    "calendar `year` (this year by default) or `from`/`to` (YYYY-MM-DD). Each count matches the project list "
+    "filtered with `level=top`, `happened=started|completed|advancing|received|permitted`, `period_from` and "
+    "`period_to`; a stage count with `stage` and `stage_on` (the stage day).",
 )
 def summary(request: HttpRequest, query: Query[SummaryQuery]) -> Any:
-    year, start, end, agency = query.year, query.start, query.end, query.agency
     if not user_may(request.user, Project, Action.VIEW):
         return 403, {"detail": _("You may not view projects.")}
-    period = services.Period.year(year or timezone.localdate().year)
-    period = services.Period(start or period.start, end or period.end)
-    if period.end < period.start:
+    if query.start and query.end and query.end < query.start:
         return 422, {"detail": [{"loc": ["query", "to"], "msg": _("The period ends before it starts.")}]}
-    queryset = Project.objects.for_user(request.user, Action.VIEW)
-    chosen = None
-    if agency is not None:
-        chosen = Organization.objects.for_user(request.user).filter(pk=agency, kind=OrganizationKind.AGENCY).first()
-        if chosen is None:
-            return 404, {"detail": _("Not found.")}
-        queryset = queryset.filter(agency=chosen)
-    return 200, summary_json(services.portfolio_summary(queryset, period), chosen)
+    asked = query.agency if query.agency and query.agency != ALL else None
+    if asked and asked.isdigit() and int(asked) not in {a.pk for a in visible_agencies(request.user)}:
+        return 404, {"detail": _("Not found.")}
+    selection = selection_from_api(request, query)
+    projects = summary_projects(selection, request.user)
+    figures = project_figures.portfolio_summary(projects, selection.period)
+    plan = project_figures.registered_figure(project_figures.PLAN_CATEGORY_FIGURE, selection, request.user)
+    return 200, summary_json(figures, selection.agency if asked else None, plan)

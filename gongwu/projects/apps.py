@@ -10,7 +10,7 @@ class ProjectsConfig(AppConfig):
     def ready(self) -> None:
         from gongwu.alerts.rules import register_rules
         from gongwu.core.demo import register_demo
-        from gongwu.projects import rules, views
+        from gongwu.projects import figures, rules, views  # noqa: F401 — figures registers its figures
 
         views.register()
         register_rules(rules.approval_late, rules.milestone_overdue, rules.task_behind, rules.lead_time_over_target)

@@ -42,6 +42,7 @@ from gongwu.projects.models import (
     Category,
     CategoryGroup,
     DeliveryMethod,
+    IntakeSource,
     Milestone,
     MilestoneKind,
     PlanCategory,
@@ -211,8 +212,13 @@ class Spec:
     reserve_since: Day | None = None
     approvals_done: int = 0  # before the permit: how many of PRE_PERMIT are done
     stages: list[tuple[str, Day]] = field(default_factory=list)
+    # The plan category this project is given in its plan year: investment's demo writes it into the annual
+    # plans (`planned_categories`), the only place it is kept.
     plan_year: int | None = None
     plan_category: str = ""
+    received_on: Day | None = None  # 项目接收
+    received_source: str = ""
+    received_from: str = ""
     tasks: dict[int, tuple[str, Day | None]] = field(default_factory=dict)
     outcomes: dict[str, object] = field(default_factory=dict)
     flags: dict[str, bool] = field(default_factory=dict)
@@ -822,8 +828,9 @@ class Writer:
             category=spec.category,
             area=spec.area,
             delivery_method=rng.choice(delivery),
-            plan_year=spec.plan_year,
-            plan_category=spec.plan_category,
+            received_on=spec.received_on,
+            received_source=spec.received_source,
+            received_from=spec.received_from,
             stage=spec.stages[-1][0],
             stage_entered_on=spec.stages[-1][1],
             approved_investment=investment,
@@ -1033,6 +1040,73 @@ def tag_people(specs: list[Spec], rng: random.Random) -> None:
             spec.tags.add("重点")
 
 
+# Who hands a project over, by how it came (项目接收); a user unit's projects come through its authority.
+AUTHORITIES = {
+    Category.SCHOOL: "示范市教育局",
+    Category.HOSPITAL: "示范市卫生健康委员会",
+    Category.CULTURE_SPORTS: "示范市文化广电旅游体育局",
+    Category.HOUSING: "示范市住房保障署",
+    Category.ROAD: "示范市交通运输局",
+    Category.BRIDGE: "示范市交通运输局",
+    Category.TUNNEL: "示范市交通运输局",
+    Category.WATER: "示范市水务局",
+    Category.PIPELINE: "示范市水务局",
+    Category.LANDSCAPE: "示范市城市管理和综合执法局",
+}
+FIRST_RECEIVED = Day(2022, 1, 1)  # the agency has kept its intake register since 2022
+
+
+def plan_intake(specs: list[Spec], rng: random.Random) -> None:
+    """When and from whom each project since 2022 was received (接收): most assigned by the 发改委's plan some
+    weeks before their 立项 (or reserve listing), others handed over by their user unit's authority, the
+    preliminary-works centre or another agency. The unplanned additions of a year (计划外新增) were received
+    during that year from another agency or a user unit. Sub-projects come with their parent."""
+    sources = [IntakeSource.PLAN] * 10 + [IntakeSource.USER_UNIT] * 5 + [IntakeSource.PRELIMINARY] * 2
+    sources += [IntakeSource.AGENCY, IntakeSource.AGENCY, IntakeSource.OTHER]
+    for spec in specs:
+        if spec.parent is not None:
+            continue
+        if spec.plan_category == PlanCategory.UNPLANNED and spec.start and spec.plan_year:
+            day = plus(spec.start, -rng.randint(20, 60))
+            spec.received_on = max(day, Day(spec.plan_year, 1, 5))
+            spec.received_source = rng.choice([IntakeSource.AGENCY, IntakeSource.AGENCY, IntakeSource.USER_UNIT])
+        else:
+            anchor = spec.reserve_since or spec.registered or (plus(spec.start, -200) if spec.start else None)
+            if anchor is None:
+                continue
+            day = plus(anchor, -rng.randint(15, 150))
+            if not FIRST_RECEIVED <= day <= AS_OF:
+                continue
+            spec.received_on = day
+            spec.received_source = rng.choice(sources)
+        spec.received_from = intake_party(spec, rng)
+
+
+def intake_party(spec: Spec, rng: random.Random) -> str:
+    source = spec.received_source
+    if source == IntakeSource.PLAN:
+        return "示范市发展和改革委员会" if spec.agency == "city" else f"示范市{DISTRICT_NAMES[spec.agency]}发展和改革局"
+    if source == IntakeSource.USER_UNIT:
+        return AUTHORITIES.get(spec.category, "示范市机关事务管理局")
+    if source == IntakeSource.PRELIMINARY:
+        return "示范市政府投资项目前期工作中心"
+    if source == IntakeSource.AGENCY:
+        if spec.agency != "city":
+            return "示范市建筑工务署"
+        return rng.choice(["示范市东城区建筑工务署", "示范市西城区建设事务中心", "示范市南山区建筑工务署"])
+    return "示范市城市更新和土地整备局"
+
+
+def planned_categories() -> dict[str, tuple[int, str]]:
+    """The plan year and category the demo gives each project, by name (planned again, in memory, from the same
+    seed): investment's demo puts them into the annual plans."""
+    return {
+        spec.name: (spec.plan_year, spec.plan_category)
+        for spec in plan_portfolio(random.Random(SEED))  # noqa: S311 — demo data, reproducible on purpose
+        if spec.plan_year and spec.plan_category
+    }
+
+
 def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> None:
     """Load the projects demo for the agencies of the core demo. Writes nothing when the city has projects."""
     if Project.objects.filter(agency=orgs["city"]).exists():
@@ -1042,4 +1116,5 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
     with transaction.atomic():
         specs = plan_portfolio(rng)
         tag_people(specs, rng)
+        plan_intake(specs, random.Random(SEED + 1))  # noqa: S311 — its own draws: the rest stays as it was
         Writer(orgs, actor, rng).write(specs, progress)

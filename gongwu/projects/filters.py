@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.filters import SearchFilterSet
 from gongwu.core.models import Organization, OrganizationKind, Role, User
-from gongwu.projects import services
+from gongwu.core.periods import Period
+from gongwu.projects import figures, services
 from gongwu.projects.models import (
     CATEGORY_GROUPS,
     Approval,
@@ -21,11 +22,11 @@ from gongwu.projects.models import (
     Category,
     CategoryGroup,
     DeliveryMethod,
+    IntakeSource,
     Milestone,
     MilestoneKind,
     Participation,
     PartyRole,
-    PlanCategory,
     ProgressReport,
     Project,
     ProjectSettings,
@@ -37,7 +38,13 @@ from gongwu.projects.models import (
     TaskList,
 )
 
-HAPPENED_CHOICES = (("started", _("Started")), ("completed", _("Completed")), ("advancing", _("Advancing")))
+HAPPENED_CHOICES = (
+    ("started", _("Started")),
+    ("completed", _("Completed")),
+    ("advancing", _("Advancing")),
+    ("received", _("Received")),
+    ("permitted", _("Construction permit obtained")),
+)
 
 
 class ProjectFilterSet(SearchFilterSet):
@@ -46,23 +53,25 @@ class ProjectFilterSet(SearchFilterSet):
         "level",
         "parent",
         "parent_code",
-        "parent_plan_year",
-        "parent_plan_category",
         "happened",
         "period_from",
         "period_to",
         "milestone",
         "award_level",
         "outcome",
+        "stage_on",
     )
-    stage = django_filters.MultipleChoiceFilter(label=_("stage"), choices=Stage.choices)
+    stage = django_filters.MultipleChoiceFilter(label=_("stage"), choices=Stage.choices, method="filter_stage")
+    # With `stage`: the stage each project was in on that day, read from its stage history.
+    stage_on = django_filters.DateFilter(label=_("stage on"), method="filter_noop")
     category = django_filters.MultipleChoiceFilter(label=_("category"), choices=Category.choices)
     category_group = django_filters.ChoiceFilter(
         label=_("category group"), choices=CategoryGroup.choices, method="filter_category_group"
     )
     area = django_filters.CharFilter(label=_("area (片区)"), lookup_expr="icontains")
-    plan_year = django_filters.NumberFilter(label=_("plan year"))
-    plan_category = django_filters.MultipleChoiceFilter(label=_("plan category"), choices=PlanCategory.choices)
+    received_source = django_filters.MultipleChoiceFilter(label=_("received as"), choices=IntakeSource.choices)
+    received_since = django_filters.DateFilter(label=_("received since"), field_name="received_on", lookup_expr="gte")
+    received_until = django_filters.DateFilter(label=_("received until"), field_name="received_on", lookup_expr="lte")
     delivery_method = django_filters.MultipleChoiceFilter(label=_("delivery method"), choices=DeliveryMethod.choices)
     tags = django_filters.ModelMultipleChoiceFilter(label=_("tags"), queryset=ProjectTag.objects.all())
     agency = django_filters.ModelChoiceFilter(
@@ -82,10 +91,6 @@ class ProjectFilterSet(SearchFilterSet):
     # An id, not a <select>: an agency has thousands of projects (measured in bench/projects.py).
     parent = django_filters.NumberFilter(label=_("parent project"), widget=forms.HiddenInput)
     parent_code = django_filters.CharFilter(label=_("parent project code"), field_name="parent__code")
-    parent_plan_year = django_filters.NumberFilter(label=_("parent's plan year"), field_name="parent__plan_year")
-    parent_plan_category = django_filters.ChoiceFilter(
-        label=_("parent's plan category"), choices=PlanCategory.choices, field_name="parent__plan_category"
-    )
     overdue = django_filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
     uses_bim = django_filters.BooleanFilter(label=_("BIM used"))
     is_green = django_filters.BooleanFilter(label=_("green building"))
@@ -102,7 +107,7 @@ class ProjectFilterSet(SearchFilterSet):
     )
     outcome = django_filters.ChoiceFilter(
         label=_("has outcome"),
-        choices=[(name, Project._meta.get_field(name).verbose_name) for name in services.OUTCOME_FIELDS],
+        choices=[(name, Project._meta.get_field(name).verbose_name) for name in figures.OUTCOME_FIELDS],
         method="filter_outcome",
     )
 
@@ -111,11 +116,13 @@ class ProjectFilterSet(SearchFilterSet):
         fields = [
             "q",
             "stage",
+            "stage_on",
             "category",
             "category_group",
             "area",
-            "plan_year",
-            "plan_category",
+            "received_source",
+            "received_since",
+            "received_until",
             "delivery_method",
             "tags",
             "agency",
@@ -124,8 +131,6 @@ class ProjectFilterSet(SearchFilterSet):
             "level",
             "parent",
             "parent_code",
-            "parent_plan_year",
-            "parent_plan_category",
             "overdue",
             "uses_bim",
             "is_green",
@@ -142,6 +147,14 @@ class ProjectFilterSet(SearchFilterSet):
     def filter_noop(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset
 
+    def filter_stage(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if not value:
+            return queryset
+        day = self.form.cleaned_data.get("stage_on")
+        if day is None:
+            return queryset.filter(stage__in=value)
+        return queryset.annotate(stage_then=figures.stage_on(day)).filter(stage_then__in=value)
+
     def filter_category_group(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(category__in=CATEGORY_GROUPS.get(value, ()))
 
@@ -151,14 +164,14 @@ class ProjectFilterSet(SearchFilterSet):
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        condition = services.overdue_projects_q()
+        condition = figures.overdue_projects_q()
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
-    def period(self) -> services.Period:
+    def period(self) -> Period:
         data = self.form.cleaned_data
         start = data.get("period_from") or datetime.date(timezone.localdate().year, 1, 1)
         end = data.get("period_to") or datetime.date(start.year, 12, 31)
-        return services.Period(start, end)
+        return Period(start, end)
 
     def filter_period(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         period = self.period()
@@ -169,9 +182,11 @@ class ProjectFilterSet(SearchFilterSet):
                 ).values("project")
             )
         condition = {
-            "started": services.started_q,
-            "completed": services.completed_q,
-            "advancing": services.advancing_q,
+            "started": figures.started_q,
+            "completed": figures.completed_q,
+            "advancing": figures.advancing_q,
+            "received": figures.received_q,
+            "permitted": figures.permitted_q,
         }[value](period)
         return queryset.filter(condition)
 

@@ -46,8 +46,9 @@ class ProjectForm(AgencyForm):
             "category",
             "area",
             "delivery_method",
-            "plan_year",
-            "plan_category",
+            "received_on",
+            "received_source",
+            "received_from",
             "tags",
             "stage",
             "stage_entered_on",
@@ -82,7 +83,7 @@ class ProjectForm(AgencyForm):
         fields["stage"].help_text = _("Later changes go through “Change stage”, which checks the gates.")
         for name in ("approved_investment", "budget_estimate"):
             fields[name].help_text = _("In 元: 4.18 亿元 is 418000000. Pages show it in 万元 or 亿元.")
-        for name in KEY_DATES:
+        for name in (*KEY_DATES, "received_on"):
             fields[name].widget.input_type = "date"
             fields[name].widget.format = "%Y-%m-%d"
         if self.instance.pk:
@@ -115,8 +116,18 @@ class ProjectForm(AgencyForm):
                     self.instance, stage, permit_date=permit, completion_date=completion
                 ):
                     self.add_error("stage", problem)
-        if data.get("stage_entered_on") and data["stage_entered_on"] > today:
+        entered = data.get("stage_entered_on")
+        if entered and entered > today:
             self.add_error("stage_entered_on", _("The date cannot be in the future."))
+        elif entered and stage and self.instance.pk and stage != self.instance.stage:
+            # The stage history is read in date order (figures count stages at a period's end from it).
+            current = self.instance.stage_changes.order_by("-entered_on", "-id").values_list("entered_on", flat=True)
+            if current and entered < current[0]:
+                self.add_error(
+                    "stage_entered_on",
+                    _("The project entered its current stage on %(date)s; the new stage cannot start earlier.")
+                    % {"date": current[0]},
+                )
         return data
 
 

@@ -96,10 +96,23 @@ class DeliveryMethod(models.TextChoices):
 
 
 class PlanCategory(models.TextChoices):
+    """The category of a project in a year's investment plan: kept on each annual plan (investment's
+    `AnnualPlan.plan_category`), the one source of it; defined here, where investment's choices come from."""
+
     CONTINUING = "continuing", _("Continuing")
     NEW_START = "new_start", _("New start")
     UNPLANNED = "unplanned", _("Unplanned addition")
     RESERVE = "reserve", pgettext_lazy("plan category", "Reserve")
+
+
+class IntakeSource(models.TextChoices):
+    """How a project came to the agency (项目接收)."""
+
+    PLAN = "plan", _("Assigned in the investment plan (发改下达)")
+    USER_UNIT = "user_unit", _("Handed over by the user unit")
+    PRELIMINARY = "preliminary", _("Handed over by the preliminary-works unit (前期单位)")
+    AGENCY = "agency", _("Transferred from another agency (移交)")
+    OTHER = "other", _("Other")
 
 
 class LeadTimeBasis(models.TextChoices):
@@ -323,10 +336,17 @@ class Project(ScopedModel):
     delivery_method = models.CharField(
         _("delivery method"), max_length=20, choices=DeliveryMethod.choices, default=DeliveryMethod.GENERAL_CONTRACT
     )
-    plan_year = models.PositiveSmallIntegerField(
-        _("plan year"), null=True, blank=True, validators=[MinValueValidator(1990), MaxValueValidator(2100)]
+    # 项目接收: when and how the agency took the project over; "projects received in a period" counts these.
+    received_on = models.DateField(
+        _("received on (接收)"), null=True, blank=True, help_text=_("The day the agency took the project over.")
     )
-    plan_category = models.CharField(_("plan category"), max_length=20, choices=PlanCategory.choices, blank=True)
+    received_source = models.CharField(_("received as"), max_length=20, choices=IntakeSource.choices, blank=True)
+    received_from = models.CharField(
+        _("received from"),
+        max_length=120,
+        blank=True,
+        help_text=_("Who handed it over: 市发展和改革委员会, the user unit, a district agency…"),
+    )
     tags = models.ManyToManyField(ProjectTag, verbose_name=_("tags"), blank=True, related_name="projects")
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.PREPARATION, db_index=True)
     stage_entered_on = models.DateField(_("stage entered on"), null=True, blank=True)
@@ -387,6 +407,7 @@ class Project(ScopedModel):
             models.Index(fields=["agency", "stage"], name="project_agency_stage"),
             models.Index(fields=["agency", "started_on"], name="project_agency_started"),
             models.Index(fields=["agency", "completed_on"], name="project_agency_completed"),
+            models.Index(fields=["agency", "received_on"], name="project_agency_received"),
         ]
 
     def __str__(self) -> str:
@@ -411,7 +432,7 @@ class Project(ScopedModel):
 
     def next_code(self) -> str:
         settings = ProjectSettings.for_agency(self.agency if self.agency_id else None)
-        year = self.plan_year or timezone.localdate().year
+        year = (self.received_on or timezone.localdate()).year
         values = {
             "year": year,
             "category": self.category or "",
@@ -440,8 +461,10 @@ class Project(ScopedModel):
                 errors["parent"] = _("This project has sub-projects, so it cannot become a sub-project.")
         if self.department_id and self.department.parent_id != self.agency_id:
             errors["department"] = _("The department must belong to the owner agency.")
-        if self.plan_category and not self.plan_year:
-            errors["plan_year"] = _("Give the year the plan category is for.")
+        if (self.received_source or self.received_from) and not self.received_on:
+            errors["received_on"] = _("Give the day the project was received.")
+        if self.received_on and self.received_on > timezone.localdate():
+            errors["received_on"] = _("The date cannot be in the future.")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both latitude and longitude, or neither.")
         if self.budget_estimate and self.approved_investment and self.budget_estimate > self.approved_investment * 2:

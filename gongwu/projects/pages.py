@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongwu.core.models import Action, Organization, OrganizationKind, user_may
-from gongwu.core.money import format_money
-from gongwu.core.periods import ListLinks, Period, period_from_query
+from gongwu.core.figures import Selection, number
+from gongwu.core.models import Action, user_may
+from gongwu.projects import figures as project_figures
 from gongwu.projects import services
 from gongwu.projects.forms import StageChangeForm
 from gongwu.projects.models import (
-    CATEGORY_GROUPS,
     STAGE_ORDER,
     Approval,
     ApprovalKind,
     ApprovalRole,
     Award,
-    Category,
-    CategoryGroup,
     Milestone,
     MilestoneKind,
     ProgressReport,
@@ -127,7 +122,7 @@ def project_context(project: Project, request: HttpRequest) -> dict[str, Any]:
         # the outcome fields' names carry their units: "road length (km)", "floor area (㎡)"
         "outcomes": [
             (meta.get_field(name).verbose_name, number(getattr(project, name)))
-            for name in services.OUTCOME_FIELDS
+            for name in project_figures.OUTCOME_FIELDS
             if getattr(project, name)
         ],
         "features": [meta.get_field(name).verbose_name for name in FEATURE_FIELDS if getattr(project, name)],
@@ -160,20 +155,6 @@ def task_item_rows(project: Project) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def number(value: Any) -> str:
-    """A count or quantity as reports write it: 18,600 · 17.25 (no trailing zeros)."""
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        if value == value.to_integral_value():
-            return f"{int(value):,}"
-        return f"{value:,f}"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{value:,}"
 
 
 # ---- the annual task list -----------------------------------------------------------------------
@@ -345,343 +326,25 @@ def next_stage(stage: str) -> str:
 # ---- the portfolio summary ----------------------------------------------------------------------
 
 
-def parse_period(request: HttpRequest) -> tuple[Period, list[str]]:
-    return period_from_query(request.GET)
-
-
-def summary_queryset(request: HttpRequest) -> tuple[Any, Organization | None]:
-    projects = Project.objects.for_user(request.user)
-    agency = None
-    agency_id = request.GET.get("agency")
-    if agency_id and agency_id.isdigit():
-        agency = Organization.objects.for_user(request.user).filter(pk=agency_id, kind=OrganizationKind.AGENCY).first()
-        if agency is not None:
-            projects = projects.filter(agency=agency)
-    return projects, agency
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number of the summary and the address of the list of exactly what it counts."""
-
-    label: str
-    value: Any
-    url: str
-    key: str = ""
-    note: str = ""
-    children: list[Figure] = field(default_factory=list)
-
-    @property
-    def shown(self) -> str:
-        return self.value if isinstance(self.value, str) else number(self.value)
-
-
-class SummaryLinks(ListLinks):
-    """Addresses of the lists behind the summary's figures, in the filters of `ProjectFilterSet` and friends.
-
-    The summary counts top-level projects, so project links carry `level=top`; counts of records that
-    hang on any project (milestones, awards, approvals) leave it out.
-    """
-
-    def projects(self, *, period: services.Period | None = None, top: bool = True, **params: Any) -> str:
-        query: dict[str, Any] = {"level": "top"} if top else {}
-        if period is not None:
-            query.update(period_from=period.start.isoformat(), period_to=period.end.isoformat())
-        return self._url("projects:project_list", {**query, **params})
-
-    def happened(self, happened: str, period: services.Period | None = None, **params: Any) -> str:
-        return self.projects(period=period or self.period, happened=happened, **params)
-
-    def awards(self, level: str) -> str:
-        if self.period.start.year == self.period.end.year:
-            return self._url("projects:award_list", {"level": level, "year": self.period.start.year})
-        return self.projects(period=self.period, top=False, award_level=level)
-
-    def award_list(self) -> str:
-        return self._url("projects:award_list", award_year_query(self.period))
-
-    def approvals(self, kind_id: int | None) -> str:
-        return self._url(
-            "projects:approval_list",
-            {
-                "kind": kind_id,
-                "done": "true",
-                "obtained_from": self.period.start.isoformat(),
-                "obtained_to": self.period.end.isoformat(),
-            },
-        )
-
-
-def category_params(categories: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    return {"category": list(categories)}
-
-
-def breakdown(
-    key: str, counts: dict[str, Any], links: SummaryLinks, period: services.Period, previous: int | None
-) -> dict[str, Any]:
-    """A started/completed/advancing card: the total and its split into buildings, municipal works and the rest."""
-    categories: dict[str, int] = counts["categories"]
-    groups = counts["groups"]
-
-    def link(**params: Any) -> str:
-        return links.happened(key, period, **params)
-
-    other_buildings = services.SUMMARY_GROUPS["other_building"]
-    other_municipal = [c for c in CATEGORY_GROUPS[CategoryGroup.MUNICIPAL] if c != Category.ROAD]
-    rest = [c for g in (CategoryGroup.WATER, CategoryGroup.LANDSCAPE, CategoryGroup.OTHER) for c in CATEGORY_GROUPS[g]]
-    rows = [
-        Figure(
-            _("Buildings"),
-            groups["building"],
-            link(category_group=CategoryGroup.BUILDING),
-            key="building",
-            children=[
-                Figure(_("Schools"), groups["school"], link(category=Category.SCHOOL), key="school"),
-                Figure(_("Hospitals"), groups["hospital"], link(category=Category.HOSPITAL), key="hospital"),
-                Figure(
-                    _("Other buildings"),
-                    groups["other_building"],
-                    link(**category_params(other_buildings)),
-                    key="other_building",
-                ),
-            ],
-        ),
-        Figure(
-            _("Municipal works"),
-            groups["municipal"],
-            link(category_group=CategoryGroup.MUNICIPAL),
-            key="municipal",
-            children=[
-                Figure(_("Roads"), groups["road"], link(category=Category.ROAD), key="road"),
-                Figure(
-                    _("Other municipal works"),
-                    sum(categories.get(c, 0) for c in other_municipal),
-                    link(**category_params(other_municipal)),
-                    key="other_municipal",
-                ),
-            ],
-        ),
-    ]
-    rest_count = sum(categories.get(c, 0) for c in rest)
-    rows.append(Figure(_("Water, landscape and other"), rest_count, link(**category_params(rest)), key="rest"))
-    return {
-        "key": key,
-        "total": Figure(happened_title(key), counts["total"], link(), key=key),
-        "previous": None
-        if previous is None
-        else Figure(_("Previous year"), previous, links.happened(key, period.previous_year()), key=f"{key}_previous"),
-        "change": services.change_percent(counts["total"], previous) if previous is not None else None,
-        "rows": rows,
-    }
-
-
-def happened_title(key: str) -> str:
-    return {"started": _("Started"), "completed": _("Completed"), "advancing": _("Advancing")}[key]
-
-
-def outcome_rows(top: QuerySet, figures: dict[str, Any], links: SummaryLinks) -> list[dict[str, Any]]:
-    """Outcome totals of the projects completed in the period and the year before, with the projects behind them."""
-    period, previous = figures["period"], figures["previous"]
-    contributing = {}
-    for name, span in (("now", period), ("before", previous)):
-        contributing[name] = top.filter(services.completed_q(span)).aggregate(
-            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in services.OUTCOME_FIELDS}
-        )
-    rows = []
-    for outcome in figures["outcomes"]:
-        name = outcome["field"]
-        label = Project._meta.get_field(name).verbose_name
-        rows.append(
-            {
-                "field": name,
-                "label": label,
-                "projects": contributing["now"][name],
-                "value": Figure(
-                    str(label),
-                    outcome["value"],
-                    links.happened("completed", period, outcome=name),
-                    key=name,
-                    note=str(contributing["now"][name]),
-                ),
-                "previous": Figure(
-                    str(label),
-                    outcome["previous"],
-                    links.happened("completed", previous, outcome=name),
-                    key=f"{name}_previous",
-                    note=str(contributing["before"][name]),
-                ),
-                "change": outcome["change"],
-            }
-        )
-    return rows
-
-
-def summary_sections(projects: QuerySet, agency: Organization | None, figures: dict[str, Any], user: Any) -> dict:
-    """The summary's figures as cards of (label, value, link) — every number points at the list behind it."""
-    period = figures["period"]
-    links = SummaryLinks(period, agency)
-    flags = figures["flags"]
-    top = projects.filter(parent__isnull=True)
-    key_figures = [
-        Figure(_("Projects"), figures["total"], links.projects(), key="total"),
-        Figure(_("Sub-projects"), flags["sub_projects"], links.projects(top=False, level="sub"), key="sub_projects"),
-        Figure(_("Approved investment"), format_money(figures["investment"]), links.projects(), key="investment"),
-        Figure(_("Overdue"), flags["overdue"], links.projects(overdue="true"), key="overdue"),
-    ]
-    happenings = [
-        breakdown("started", figures["started"], links, period, figures["started_previous"]),
-        breakdown("completed", figures["completed"], links, period, figures["completed_previous"]),
-        breakdown("advancing", figures["advancing"], links, period, None),
-    ]
-    by_stage = [Figure(str(label), n, links.projects(stage=s), key=s) for s, label, n in figures["by_stage"]]
-    by_group = [Figure(str(label), n, links.projects(category_group=g), key=g) for g, label, n in figures["by_group"]]
-    plan_rows = []
-    plan = figures["plan"]
-    if plan:
-        plan_rows = [
-            {
-                "figure": Figure(
-                    str(label),
-                    plan["counts"].get(c, 0),
-                    links.projects(plan_year=plan["year"], plan_category=c),
-                    key=c,
-                ),
-                "sub_projects": plan["sub_projects"].get(c, 0),
-            }
-            for c, label in figures["plan_categories"]
-        ]
-    milestones = [
-        Figure(str(label), n, links.projects(period=period, top=False, milestone=k), key=k)
-        for k, label, n in figures["milestones"]
-    ]
-    hospitals = Figure(
-        _("Hospitals topped out"),
-        figures["topped_out_hospitals"],
-        links.projects(period=period, category=Category.HOSPITAL, milestone="topping_out"),
-        key="topped_out_hospitals",
-    )
-    awards = [Figure(str(label), n, links.awards(level), key=level) for level, label, n in figures["awards"]]
-    kind_ids = dict(
-        ApprovalKind.objects.for_user(user)
-        .filter(name__in=[name for name, _n in figures["approvals"]])
-        .order_by("-agency")
-        .values_list("name", "pk")
-    )
-    approvals = [Figure(name, n, links.approvals(kind_ids.get(name)), key=name) for name, n in figures["approvals"]]
-    meta = Project._meta
-    features = [
-        Figure(str(meta.get_field("uses_bim").verbose_name), flags["bim"], links.projects(uses_bim="true"), key="bim"),
-        Figure(
-            str(meta.get_field("is_green").verbose_name), flags["green"], links.projects(is_green="true"), key="green"
-        ),
-        Figure(
-            str(meta.get_field("is_near_zero_carbon").verbose_name),
-            flags["near_zero_carbon"],
-            links.projects(is_near_zero_carbon="true"),
-            key="near_zero_carbon",
-        ),
-        Figure(
-            str(meta.get_field("is_prefabricated").verbose_name),
-            flags["prefabricated"],
-            links.projects(is_prefabricated="true"),
-            key="prefabricated",
-            note=number(flags["prefabricated_area"]) if flags["prefabricated_area"] else "",
-        ),
-    ]
-    return {
-        "key_figures": key_figures,
-        "happenings": happenings,
-        "outcomes": outcome_rows(top, figures, links),
-        "by_stage": by_stage,
-        "by_group": by_group,
-        "plan_rows": plan_rows,
-        "milestones": milestones,
-        "hospitals": hospitals,
-        "awards": awards,
-        "awards_total": Figure(_("Awards"), figures["awards_total"], links.award_list(), key="awards"),
-        "approvals": approvals,
-        "features": features,
-        "charts": {
-            "stages": {
-                "kind": "bar",
-                "name": _("Projects"),
-                "labels": [f.label for f in by_stage],
-                "values": [f.value for f in by_stage],
-                "urls": [f.url for f in by_stage],
-            },
-            "groups": {
-                "kind": "pie",
-                "items": [{"name": f.label, "value": f.value, "url": f.url} for f in by_group if f.value],
-            },
-            "breakdown": {
-                "kind": "stacked",
-                "labels": [h["total"].label for h in happenings],
-                "series": [
-                    {
-                        "name": str(label),
-                        "values": [figure_value(h, key) for h in happenings],
-                        "urls": [figure_url(h, key) for h in happenings],
-                    }
-                    for key, label in (
-                        ("school", _("Schools")),
-                        ("hospital", _("Hospitals")),
-                        ("other_building", _("Other buildings")),
-                        ("road", _("Roads")),
-                        ("other_municipal", _("Other municipal works")),
-                        ("rest", _("Water, landscape and other")),
-                    )
-                ],
-            },
-        },
-    }
-
-
-def award_year_query(period: services.Period) -> dict[str, Any]:
-    return {"year": period.start.year} if period.start.year == period.end.year else {}
-
-
-def _find(happening: dict[str, Any], key: str) -> Figure | None:
-    for row in happening["rows"]:
-        for figure in (row, *row.children):
-            if figure.key == key:
-                return figure
-    return None
-
-
-def figure_value(happening: dict[str, Any], key: str) -> int:
-    found = _find(happening, key)
-    return found.value if found else 0
-
-
-def figure_url(happening: dict[str, Any], key: str) -> str:
-    found = _find(happening, key)
-    return found.url if found else ""
-
-
 def year_choices(selected: int) -> list[int]:
+    """The last ten years and the one shown (inspections' reports use it too)."""
     this_year = timezone.localdate().year
     years = set(range(this_year, this_year - 10, -1)) | {selected}
     return sorted(years, reverse=True)
+
+
+def summary_projects(selection: Selection, user: Any) -> QuerySet:
+    """The projects the summary counts: the user's, in the selection's agencies (a company's user, who has
+    no agency's figures, keeps the projects it takes part in)."""
+    projects = Project.objects.for_user(user)
+    return projects.filter(agency__in=selection.agency_ids) if selection.agencies else projects
 
 
 @login_required
 def summary(request: HttpRequest) -> HttpResponse:
     if not user_may(request.user, Project, Action.VIEW):
         raise PermissionDenied(_("You may not view projects."))
-    period, errors = parse_period(request)
-    projects, agency = summary_queryset(request)
-    figures = services.portfolio_summary(projects, period)
-    agencies = list(Organization.objects.for_user(request.user).filter(kind=OrganizationKind.AGENCY).order_by("name"))
-    whole_year = period == services.Period.year(period.start.year)
-    context = {
-        "figures": figures,
-        "period": period,
-        "whole_year": whole_year,
-        "year": period.start.year,
-        "years": year_choices(period.start.year),
-        "errors": errors,
-        "agency": agency,
-        "agencies": agencies,
-        **summary_sections(projects, agency, figures, request.user),
-    }
-    return render(request, "projects/summary.html", context, status=422 if errors else 200)
+    selection = Selection.from_request(request)
+    projects = summary_projects(selection, request.user)
+    context = {"sel": selection, **project_figures.summary_figures(selection, projects, request.user)}
+    return render(request, "projects/summary.html", context, status=422 if selection.errors else 200)

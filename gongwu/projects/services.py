@@ -1,6 +1,7 @@
-"""Project rules in the domain's words: stage gates, approval lead time, task-list results, the portfolio summary.
+"""Project rules in the domain's words: stage gates, approval lead time, task-list results.
 
-Plain functions over models, unit-tested without HTTP; pages, the API and imports call them.
+Plain functions over models, unit-tested without HTTP; pages, the API and imports call them. The portfolio
+summary's figures are in `figures.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,25 +21,19 @@ from django.utils.translation import gettext_lazy
 from gongwu.core import services as core_services
 from gongwu.core.calendar import working_days_between
 from gongwu.core.models import Action, Role
-from gongwu.core.periods import Period, change_percent, percent
+from gongwu.core.periods import percent
 from gongwu.projects.models import (
-    CATEGORY_GROUPS,
     ROLE_OF_KIND,
     STAGE_ORDER,
     Approval,
     ApprovalKind,
     ApprovalRole,
-    Award,
-    AwardLevel,
-    Category,
-    CategoryGroup,
     LeadTimeBasis,
     Milestone,
     MilestoneKind,
     Participation,
     ParticipationSource,
     PartyRole,
-    PlanCategory,
     Project,
     ProjectSettings,
     Section,
@@ -430,16 +425,6 @@ def late_approvals_q(today: datetime.date | None = None) -> Q:
     )
 
 
-def overdue_projects_q(today: datetime.date | None = None) -> Q:
-    """Projects with a milestone past its planned date and not reached, or an approval not obtained in time."""
-    today = today or timezone.localdate()
-    overdue_milestone = Milestone.objects.filter(
-        project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=today
-    )
-    overdue_approval = Approval.objects.filter(project=OuterRef("pk"), actual_date__isnull=True, planned_date__lt=today)
-    return Q(Exists(overdue_milestone)) | Q(Exists(overdue_approval))
-
-
 # ---- annual task lists --------------------------------------------------------------------------
 
 
@@ -523,158 +508,3 @@ def task_list_results(task_list: TaskList, today: datetime.date | None = None) -
     for item in items:
         groups[item.kind].rows.append(TaskRow(item, task_actual_date(item), task_status(item, today)))
     return [groups[TaskKind.START], groups[TaskKind.ADVANCE], groups[TaskKind.COMPLETE]]
-
-
-# ---- the portfolio summary ----------------------------------------------------------------------
-
-
-OUTCOME_FIELDS = ("school_places", "hospital_beds", "parking_spaces", "road_length_km", "floor_area")
-SUMMARY_GROUPS = {
-    "road": (Category.ROAD,),
-    "school": (Category.SCHOOL,),
-    "hospital": (Category.HOSPITAL,),
-    "other_building": tuple(
-        c for c in CATEGORY_GROUPS[CategoryGroup.BUILDING] if c not in (Category.SCHOOL, Category.HOSPITAL)
-    ),
-}
-
-
-def started_q(period: Period) -> Q:
-    return Q(started_on__gte=period.start, started_on__lte=period.end)
-
-
-def completed_q(period: Period) -> Q:
-    return Q(completed_on__gte=period.start, completed_on__lte=period.end)
-
-
-def advancing_q(period: Period) -> Q:
-    """Under construction through the period: started before it began, not completed by its end."""
-    return Q(started_on__lt=period.start) & (Q(completed_on__isnull=True) | Q(completed_on__gt=period.end))
-
-
-def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
-    """The counts a yearly report needs, over the top-level projects in `projects` (already scoped).
-
-    Each number comes with the filter that lists the projects behind it (see `ProjectFilterSet`).
-    """
-    today = today or timezone.localdate()
-    top = projects.filter(parent__isnull=True)
-    previous = period.previous_year()
-
-    plan_year = period.start.year if period.start.year == period.end.year else None
-    # One pass over the projects grouped by category gives every count and sum that splits by kind.
-    measures: dict[str, Any] = {
-        "total": Count("pk"),
-        "started": Count("pk", filter=started_q(period)),
-        "completed": Count("pk", filter=completed_q(period)),
-        "advancing": Count("pk", filter=advancing_q(period)),
-        "started_previous": Count("pk", filter=started_q(previous)),
-        "completed_previous": Count("pk", filter=completed_q(previous)),
-        "bim": Count("pk", filter=Q(uses_bim=True)),
-        "green": Count("pk", filter=Q(is_green=True)),
-        "near_zero_carbon": Count("pk", filter=Q(is_near_zero_carbon=True)),
-        "prefabricated": Count("pk", filter=Q(is_prefabricated=True)),
-        "prefabricated_area": Sum("prefabricated_area"),
-        "investment": Sum("approved_investment"),
-        "overdue": Count("pk", filter=overdue_projects_q(today)),
-    }
-    for name in OUTCOME_FIELDS:
-        measures[f"now_{name}"] = Sum(name, filter=completed_q(period))
-        measures[f"previous_{name}"] = Sum(name, filter=completed_q(previous))
-    rows = {row["category"]: row for row in top.values("category").annotate(**measures).order_by()}
-
-    def total(measure: str, categories: tuple[str, ...] | None = None) -> Any:
-        values = [row[measure] for c, row in rows.items() if categories is None or c in categories]
-        return sum((v for v in values if v is not None), start=0)
-
-    def by_category(measure: str) -> dict[str, Any]:
-        counts = {c: row[measure] for c, row in rows.items() if row[measure]}
-        groups = {key: total(measure, cats) for key, cats in SUMMARY_GROUPS.items()}
-        groups["building"] = total(measure, CATEGORY_GROUPS[CategoryGroup.BUILDING])
-        groups["municipal"] = total(measure, CATEGORY_GROUPS[CategoryGroup.MUNICIPAL])
-        return {"total": total(measure), "groups": groups, "categories": counts}
-
-    outcomes = [
-        {
-            "field": name,
-            "value": total(f"now_{name}"),
-            "previous": total(f"previous_{name}"),
-            "change": change_percent(total(f"now_{name}"), total(f"previous_{name}")),
-        }
-        for name in OUTCOME_FIELDS
-    ]
-    by_group = {g: total("total", cats) for g, cats in CATEGORY_GROUPS.items()}
-    by_stage: dict[str, int] = {}
-    plan_counts: dict[str, int] = {}
-    stage_rows = top.values("stage", "plan_category").annotate(
-        n=Count("pk"), in_year=Count("pk", filter=Q(plan_year=plan_year))
-    )
-    for row in stage_rows.order_by():
-        by_stage[row["stage"]] = by_stage.get(row["stage"], 0) + row["n"]
-        if row["plan_category"] and row["in_year"]:
-            plan_counts[row["plan_category"]] = plan_counts.get(row["plan_category"], 0) + row["in_year"]
-    children = (
-        projects.filter(parent__isnull=False)
-        .values("parent__plan_category")
-        .annotate(n=Count("pk"), in_year=Count("pk", filter=Q(parent__plan_year=plan_year)))
-        .order_by()
-    )
-    sub_projects = 0
-    sub_in_plan: dict[str, int] = {}
-    for row in children:
-        sub_projects += row["n"]
-        if row["parent__plan_category"] and row["in_year"]:
-            sub_in_plan[row["parent__plan_category"]] = row["in_year"]
-    plan = {"counts": plan_counts, "sub_projects": sub_in_plan, "year": plan_year} if plan_year else {}
-    milestone_rows = (
-        Milestone.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
-        .values("kind")
-        .annotate(
-            n=Count("pk"),
-            hospitals=Count("pk", filter=Q(project__category=Category.HOSPITAL, project__parent__isnull=True)),
-        )
-        .order_by()
-    )
-    milestones = {row["kind"]: row["n"] for row in milestone_rows}
-    topped_out_hospitals = next((r["hospitals"] for r in milestone_rows if r["kind"] == MilestoneKind.TOPPING_OUT), 0)
-    awards = dict(
-        Award.objects.filter(project__in=projects, year__gte=period.start.year, year__lte=period.end.year)
-        .values_list("level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    approvals = dict(
-        Approval.objects.filter(project__in=projects, actual_date__gte=period.start, actual_date__lte=period.end)
-        .values_list("kind__name")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    flags = {
-        name: total(name)
-        for name in ("bim", "green", "near_zero_carbon", "prefabricated", "total", "overdue", "investment")
-    }
-    flags["prefabricated_area"] = total("prefabricated_area") or None
-    flags["investment"] = flags["investment"] or None
-    flags["sub_projects"] = sub_projects
-    return {
-        "period": period,
-        "previous": previous,
-        "total": flags["total"],
-        "investment": flags["investment"] or Decimal("0"),
-        "by_stage": [(s, Stage(s).label, by_stage.get(s, 0)) for s in Stage.values],
-        "by_group": [(g, CategoryGroup(g).label, by_group.get(g, 0)) for g in CategoryGroup.values],
-        "started": by_category("started"),
-        "completed": by_category("completed"),
-        "advancing": by_category("advancing"),
-        "started_previous": total("started_previous"),
-        "completed_previous": total("completed_previous"),
-        "outcomes": outcomes,
-        "plan": plan,
-        "milestones": [(k, MilestoneKind(k).label, milestones.get(k, 0)) for k in MilestoneKind.values],
-        "topped_out_hospitals": topped_out_hospitals,
-        "awards": [(lvl, AwardLevel(lvl).label, awards.get(lvl, 0)) for lvl in AwardLevel.values],
-        "awards_total": sum(awards.values()),
-        "approvals": sorted(approvals.items(), key=lambda kv: -kv[1]),
-        "flags": flags,
-        "plan_categories": [(c, PlanCategory(c).label) for c in PlanCategory.values],
-    }

@@ -59,7 +59,7 @@ def hostile_site(transactional_db):
     user = User(username="leader", display_name="张署长", role=Role.LEADER, organization=agency)
     user.set_password(PASSWORD)
     user.save()
-    project = ProjectFactory(agency=agency, name=HOSTILE, category=Category.SCHOOL, plan_year=YEAR)
+    project = ProjectFactory(agency=agency, name=HOSTILE, category=Category.SCHOOL)
     InspectionFactory(project=project, started_at=at(datetime.date(YEAR, 3, 11)), score=82, grade="good")
     InspectionFactory(project=project, started_at=at(datetime.date(YEAR, 5, 12)), score=68, grade="fail")
     AnnualPlanFactory(project=project, year=YEAR, amount=Decimal("120000000"))

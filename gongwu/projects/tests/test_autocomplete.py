@@ -148,8 +148,7 @@ def project_data(agency: Organization, **fields) -> dict:
         "name": "鼓楼区第二实验小学",
         "category": Category.SCHOOL,
         "delivery_method": "epc",
-        "plan_year": 2024,
-        "plan_category": "new_start",
+        "received_on": "2024-02-01",
         "stage": Stage.PREPARATION,
         **fields,
     }

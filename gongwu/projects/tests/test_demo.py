@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from gongwu.core.management.commands.demo import app_demo_modules, quiet
 from gongwu.core.models import ChangeLogEntry, Organization, User
+from gongwu.core.periods import Period
 from gongwu.core.testing import english_client
 from gongwu.projects import demo as projects_demo
-from gongwu.projects import services
+from gongwu.projects import figures, services
 from gongwu.projects.models import (
     Approval,
     ApprovalRole,
@@ -33,7 +34,7 @@ from gongwu.projects.models import (
     TaskList,
 )
 
-YEAR_2023 = services.Period.year(2023)
+YEAR_2023 = Period.year(2023)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def city(django_db_setup, django_db_blocker) -> Iterator[Organization]:
 
 @pytest.fixture
 def summary(city: Organization, db) -> dict:
-    return services.portfolio_summary(Project.objects.filter(agency=city), YEAR_2023)
+    return figures.portfolio_summary(Project.objects.filter(agency=city), YEAR_2023)
 
 
 def outcome(figures: dict, name: str) -> dict:
@@ -106,7 +107,7 @@ def test_the_sub_projects_of_a_2023_new_project_are_counted_apart(city, summary)
     children = Project.objects.filter(parent=parent)
     assert children.count() == 5
     assert all(child.started_on.year in (2023, 2024) for child in children)
-    assert summary["plan"]["sub_projects"] == {"new_start": 5}
+    assert summary["flags"]["sub_projects"] == 5
 
 
 def test_the_leaders_summary_page_and_the_regulators_show_the_same_2023_figures(city, db):
@@ -237,3 +238,45 @@ def test_running_the_demo_twice_changes_nothing(city, db):
     projects_demo.build(orgs={"city": city}, actor=User.objects.get(username="admin"), progress=quiet)
     assert {model.__name__: model.objects.count() for model in models} == before
     assert Project.objects.order_by("pk").values_list("code", "stage", "progress").first() == first
+
+
+def test_today_the_stage_history_gives_every_project_its_current_stage(city, db):
+    projects = Project.objects.all()
+    today = timezone.localdate()
+    assert figures.stages_on(projects, today) == figures.stages_now(projects)
+    assert figures.stages_on(projects, datetime.date(2024, 12, 31)) != figures.stages_now(projects)
+
+
+def test_the_2024_plan_categories_on_the_summary_are_the_2024_annual_plans(city, db):
+    from gongwu.core import figures as read
+    from gongwu.core.figures import Selection
+    from gongwu.investment.models import AnnualPlan
+
+    leader = User.objects.get(username="leader")
+    figure = read.compute("investment.projects_by_plan_category", Selection.from_query(leader, {"year": "2024"}))
+    plans = AnnualPlan.objects.filter(project__agency=city, year=2024)
+    assert figure.value == plans.count() == 238
+    assert {f.key: f.value for f in figure.children if f.value} == {
+        category: plans.filter(plan_category=category).count()
+        for category in ("continuing", "new_start", "unplanned", "reserve")
+    }
+
+
+def test_most_projects_since_2022_were_received_and_the_unplanned_additions_in_their_year(city, db):
+    from gongwu.investment.models import AnnualPlan
+
+    top = Project.objects.filter(agency=city, parent__isnull=True)
+    received = top.exclude(received_on=None)
+    assert received.filter(received_on__lt=datetime.date(2022, 1, 1)).count() == 0
+    assert received.count() > top.count() / 2
+    assert set(received.values_list("received_source", flat=True)) == {
+        "plan",
+        "user_unit",
+        "preliminary",
+        "agency",
+        "other",
+    }
+    unplanned = AnnualPlan.objects.filter(project__agency=city, plan_category="unplanned").select_related("project")
+    assert unplanned.count() == 4
+    assert all(p.project.received_on.year == p.year == p.project.started_on.year for p in unplanned)
+    assert {p.project.received_source for p in unplanned} <= {"agency", "user_unit"}

@@ -129,9 +129,15 @@ def test_a_department_of_the_owner_agency_is_accepted(agency, staff) -> None:
     assert Project.objects.get(pk=saved.pk).department == department
 
 
-def test_a_plan_category_needs_its_year(agency, staff) -> None:
-    errors = refused(new_project(agency, plan_category="new_start"), staff)
-    assert errors == {"plan_year": ["Give the year the plan category is for."]}
+def test_where_a_project_was_received_from_needs_the_day_it_was_received(agency, staff) -> None:
+    errors = refused(new_project(agency, received_source="agency", received_from="东城区建筑工务署"), staff)
+    assert errors == {"received_on": ["Give the day the project was received."]}
+
+
+def test_a_project_cannot_be_received_in_the_future(agency, staff) -> None:
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    errors = refused(new_project(agency, received_on=tomorrow), staff)
+    assert errors == {"received_on": ["The date cannot be in the future."]}
 
 
 def test_latitude_without_longitude_is_refused(agency, staff) -> None:
@@ -144,20 +150,20 @@ def test_latitude_without_longitude_is_refused(agency, staff) -> None:
 
 def test_the_code_follows_the_agencys_pattern_and_runs_on(agency, staff) -> None:
     ProjectSettings.objects.create(agency=agency, code_pattern="{agency}-{year}-{seq:03d}", agency_code="SZGW")
-    first = services.create_object(instance=new_project(agency, plan_year=2024), actor=staff)
-    second = services.create_object(instance=new_project(agency, plan_year=2024), actor=staff)
-    next_year = services.create_object(instance=new_project(agency, plan_year=2025), actor=staff)
+    first = services.create_object(instance=new_project(agency, received_on=datetime.date(2024, 5, 6)), actor=staff)
+    second = services.create_object(instance=new_project(agency, received_on=datetime.date(2024, 5, 6)), actor=staff)
+    next_year = services.create_object(instance=new_project(agency, received_on=datetime.date(2025, 1, 2)), actor=staff)
     assert [first.code, second.code, next_year.code] == ["SZGW-2024-001", "SZGW-2024-002", "SZGW-2025-001"]
     assert set(Project.objects.values_list("code", flat=True)) == {"SZGW-2024-001", "SZGW-2024-002", "SZGW-2025-001"}
 
 
 def test_without_an_agency_code_the_short_name_stands_in(agency, staff) -> None:
     ProjectSettings.objects.create(agency=agency, code_pattern="{agency}{year}{category}{seq:02d}")
-    saved = services.create_object(instance=new_project(agency, plan_year=2024), actor=staff)
+    saved = services.create_object(instance=new_project(agency, received_on=datetime.date(2024, 5, 6)), actor=staff)
     assert saved.code == "深工务2024school01"
 
 
-def test_without_settings_the_default_pattern_uses_the_current_year(agency, staff) -> None:
+def test_without_an_intake_date_the_code_takes_the_current_year(agency, staff) -> None:
     saved = services.create_object(instance=new_project(agency), actor=staff)
     assert saved.code == f"{timezone.localdate().year}-0001"
 
@@ -171,8 +177,8 @@ def test_generation_skips_a_code_already_taken(agency, staff) -> None:
     ProjectSettings.objects.create(agency=agency, code_pattern="{agency}-{year}-{seq:03d}", agency_code="SZGW")
     ProjectFactory(agency=agency, code="SZGW-2024-001")
     ProjectFactory(agency=agency, code="SZGW-2024-003")
-    first = services.create_object(instance=new_project(agency, plan_year=2024), actor=staff)
-    second = services.create_object(instance=new_project(agency, plan_year=2024), actor=staff)
+    first = services.create_object(instance=new_project(agency, received_on=datetime.date(2024, 5, 6)), actor=staff)
+    second = services.create_object(instance=new_project(agency, received_on=datetime.date(2024, 5, 6)), actor=staff)
     # the running number starts after the count of codes taken and steps over any in use
     assert [first.code, second.code] == ["SZGW-2024-004", "SZGW-2024-005"]
 

@@ -20,7 +20,6 @@ from gongwu.projects.models import (
     Category,
     Milestone,
     MilestoneKind,
-    PlanCategory,
     Project,
     ProjectSettings,
     Stage,
@@ -128,7 +127,14 @@ def portfolio(agency):
     AwardFactory(project=schools_2023[0], level=AwardLevel.NATIONAL, year=2023)
     AwardFactory(project=schools_2023[1], level=AwardLevel.CITY, year=2023)
     AwardFactory(project=schools_2023[1], level=AwardLevel.CITY, year=2022)
-    Project.objects.filter(pk=road.pk).update(plan_year=2023, plan_category=PlanCategory.NEW_START)
+    # received: the road in 2023 (2.5 亿元), the hospital in 2022; lead time 立项 → 施工许可: the road's permit
+    # came in 2023 after 60 days, the hospital's in 2022 after 130
+    Project.objects.filter(pk=road.pk).update(
+        received_on=D(2023, 2, 10), received_source="plan", approved_investment=Decimal("250000000")
+    )
+    Project.objects.filter(pk=hospital.pk).update(received_on=D(2022, 1, 5), received_source="agency")
+    record_approval(road, ApprovalRole.PROJECT_APPROVAL, D(2023, 3, 9))
+    record_approval(hospital, ApprovalRole.PROJECT_APPROVAL, D(2022, 1, 22))
     started_project(D(2021, 1, 5), D(2023, 5, 5), category=Category.SCHOOL, school_places=9999)  # another agency
     return {"schools": schools_2023, "road": road, "hospital": hospital}
 
@@ -159,7 +165,11 @@ def test_summary_shows_the_hand_computed_figures(staff, portfolio):
         "stage-construction": "2",
         "group-building": "6",
         "group-municipal": "1",
-        "plan-new_start": "1",
+        "received": "1",
+        "received_previous": "1",
+        "received_investment": "2.50 hundred-million yuan",
+        "lead_time": "60 days",
+        "lead_time_previous": "130 days",
         "milestone-start": "1",
         "milestone-completion_acceptance": "4",
         "milestone-topping_out": "1",
@@ -182,8 +192,9 @@ def test_every_figure_of_the_summary_lists_exactly_the_projects_it_counts(staff,
     outcome_keys |= {f"{k}_previous" for k in outcome_keys}
     checked = 0
     for key, (value, url) in page.figures.items():
-        if key in outcome_keys:
-            # an outcome total links to the completed projects that contribute to it
+        if key in outcome_keys or key in {"lead_time", "lead_time_previous", "received_investment"}:
+            # an outcome total links to the completed projects that contribute to it, an average or a sum
+            # to the projects it is taken over
             expected = int(re.match(r"\d+", page.titles[key]).group(0))
         elif key in {"approval", "investment"}:
             continue

@@ -14,7 +14,8 @@ from gongwu.core import services as core_services
 from gongwu.core import testing
 from gongwu.core.generic.forms import save_form
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Role
-from gongwu.projects import services
+from gongwu.core.periods import Period, change_percent
+from gongwu.projects import figures, services
 from gongwu.projects.forms import ProjectForm
 from gongwu.projects.models import (
     Approval,
@@ -24,7 +25,6 @@ from gongwu.projects.models import (
     LeadTimeBasis,
     Milestone,
     MilestoneKind,
-    PlanCategory,
     Project,
     ProjectSettings,
     Stage,
@@ -561,8 +561,6 @@ def portfolio(agency):
         Category.ROAD,
         D(2023, 5, 1),
         road_length_km=Decimal("2"),
-        plan_year=2023,
-        plan_category=PlanCategory.CONTINUING,
     )
     school_1 = make("第一中学", Category.SCHOOL, D(2022, 2, 1), D(2023, 8, 1), school_places=10000)
     school_2 = make("第二中学", Category.SCHOOL, D(2022, 3, 1), D(2023, 9, 1), school_places=8600)
@@ -574,8 +572,6 @@ def portfolio(agency):
         "政务中心",
         Category.OFFICE,
         D(2023, 1, 1),
-        plan_year=2023,
-        plan_category=PlanCategory.NEW_START,
         uses_bim=True,
         approved_investment=Decimal("300000000"),
     )
@@ -583,13 +579,11 @@ def portfolio(agency):
     water = make(
         "水质净化厂",
         Category.WATER,
-        plan_year=2023,
-        plan_category=PlanCategory.NEW_START,
         uses_bim=True,
         approved_investment=Decimal("200000000"),
     )
     Milestone.objects.create(project=water, kind=MilestoneKind.START, planned_date=D(2024, 3, 1))
-    # Two sub-projects of the water works: counted under the plan, never as projects of their own.
+    # Two sub-projects of the water works: never counted as projects of their own.
     sub = make("水质净化厂一期", Category.SCHOOL, D(2023, 4, 1), D(2023, 10, 1), parent=water, school_places=500)
     make("水质净化厂二期", Category.WATER, parent=water, uses_bim=True)
     AwardFactory(project=road_done, level=AwardLevel.NATIONAL, year=2023)
@@ -602,7 +596,7 @@ def portfolio(agency):
 
 @pytest.fixture
 def summary(portfolio):
-    return services.portfolio_summary(portfolio, services.Period.year(2023), today=D(2024, 6, 1))
+    return figures.portfolio_summary(portfolio, Period.year(2023), today=D(2024, 6, 1))
 
 
 def groups(figure: dict) -> dict[str, int]:
@@ -652,10 +646,10 @@ def test_summary_outcomes_with_year_on_year_change(summary) -> None:
 
 
 def test_year_on_year_change_is_rounded_to_one_decimal() -> None:
-    assert services.change_percent(18600, 13980) == Decimal("33.0")
-    assert services.change_percent(90, 120) == Decimal("-25.0")
-    assert services.change_percent(5, 0) is None
-    assert services.change_percent(None, 10) is None
+    assert change_percent(18600, 13980) == Decimal("33.0")
+    assert change_percent(90, 120) == Decimal("-25.0")
+    assert change_percent(5, 0) is None
+    assert change_percent(None, 10) is None
 
 
 def test_summary_excludes_sub_projects_from_stages_and_groups(summary) -> None:
@@ -685,14 +679,6 @@ def test_summary_flag_counts_and_investment_count_each_top_level_project_once(su
     assert summary["investment"] == Decimal("600000000")
 
 
-def test_summary_plan_categories_with_their_sub_projects(summary) -> None:
-    assert summary["plan"] == {
-        "counts": {PlanCategory.NEW_START: 2, PlanCategory.CONTINUING: 1},
-        "sub_projects": {PlanCategory.NEW_START: 2},
-        "year": 2023,
-    }
-
-
 def test_summary_awards_by_level_in_the_year(summary) -> None:
     # awards and milestones count every project's, sub-projects' included (the lists behind them are not
     # restricted to top-level projects)
@@ -717,47 +703,45 @@ def test_summary_milestones_reached_in_the_year(summary) -> None:
 
 
 def test_summary_counts_a_project_overdue_when_a_planned_milestone_has_passed(portfolio) -> None:
-    period = services.Period.year(2023)
-    assert services.portfolio_summary(portfolio, period, today=D(2024, 3, 1))["flags"]["overdue"] == 0
-    assert services.portfolio_summary(portfolio, period, today=D(2024, 3, 2))["flags"]["overdue"] == 1
+    period = Period.year(2023)
+    assert figures.portfolio_summary(portfolio, period, today=D(2024, 3, 1))["flags"]["overdue"] == 0
+    assert figures.portfolio_summary(portfolio, period, today=D(2024, 3, 2))["flags"]["overdue"] == 1
 
 
 def test_a_project_is_overdue_while_an_approval_planned_before_today_is_not_obtained(agency) -> None:
     project = ProjectFactory(agency=agency)
     permit = record_approval(project, ApprovalRole.CONSTRUCTION_PERMIT, None, planned_date=D(2024, 3, 1))
     projects = Project.objects.filter(agency=agency)
-    period = services.Period.year(2024)
-    assert services.portfolio_summary(projects, period, today=D(2024, 3, 1))["flags"]["overdue"] == 0
-    assert services.portfolio_summary(projects, period, today=D(2024, 3, 2))["flags"]["overdue"] == 1
-    assert list(projects.filter(services.overdue_projects_q(D(2024, 3, 2)))) == [project]
+    period = Period.year(2024)
+    assert figures.portfolio_summary(projects, period, today=D(2024, 3, 1))["flags"]["overdue"] == 0
+    assert figures.portfolio_summary(projects, period, today=D(2024, 3, 2))["flags"]["overdue"] == 1
+    assert list(projects.filter(figures.overdue_projects_q(D(2024, 3, 2)))) == [project]
     Approval.objects.filter(pk=permit.pk).update(actual_date=D(2024, 3, 5))
-    assert services.portfolio_summary(projects, period, today=D(2024, 6, 1))["flags"]["overdue"] == 0
+    assert figures.portfolio_summary(projects, period, today=D(2024, 6, 1))["flags"]["overdue"] == 0
 
 
 def test_period_edges_a_completion_on_december_31_counts_and_one_on_january_1_does_not(agency) -> None:
     last_day = started_project(D(2023, 2, 1), D(2023, 12, 31), agency=agency, school_places=100)
     next_day = started_project(D(2023, 2, 1), D(2024, 1, 1), agency=agency, school_places=7)
     projects = Project.objects.filter(agency=agency)
-    summary_2023 = services.portfolio_summary(projects, services.Period.year(2023), today=D(2024, 6, 1))
+    summary_2023 = figures.portfolio_summary(projects, Period.year(2023), today=D(2024, 6, 1))
     assert summary_2023["completed"]["total"] == 1
     assert summary_2023["outcomes"][0] == {"field": "school_places", "value": 100, "previous": 0, "change": None}
-    assert list(projects.filter(services.completed_q(services.Period.year(2023)))) == [last_day]
-    summary_2024 = services.portfolio_summary(projects, services.Period.year(2024), today=D(2024, 6, 1))
+    assert list(projects.filter(figures.completed_q(Period.year(2023)))) == [last_day]
+    summary_2024 = figures.portfolio_summary(projects, Period.year(2024), today=D(2024, 6, 1))
     assert summary_2024["completed"]["total"] == 1
     assert summary_2024["advancing"]["total"] == 0  # completed within 2024, so not carried through it
-    assert list(projects.filter(services.completed_q(services.Period.year(2024)))) == [next_day]
+    assert list(projects.filter(figures.completed_q(Period.year(2024)))) == [next_day]
     assert summary_2024["outcomes"][0]["change"] == Decimal("-93.0")
 
 
 def test_summary_only_counts_the_projects_it_is_given(portfolio, agency) -> None:
     started_project(D(2023, 6, 1), D(2023, 11, 1), agency=testing.AgencyFactory(), school_places=5000)
-    summary = services.portfolio_summary(
-        Project.objects.filter(agency=agency), services.Period.year(2023), today=D(2024, 6, 1)
-    )
+    summary = figures.portfolio_summary(Project.objects.filter(agency=agency), Period.year(2023), today=D(2024, 6, 1))
     assert summary["completed"]["total"] == 3
     assert summary["outcomes"][0]["value"] == 18600
 
 
 def test_previous_year_of_a_period_ending_on_february_29() -> None:
-    period = services.Period(D(2024, 1, 1), D(2024, 2, 29))
-    assert period.previous_year() == services.Period(D(2023, 1, 1), D(2023, 2, 28))
+    period = Period(D(2024, 1, 1), D(2024, 2, 29))
+    assert period.previous_year() == Period(D(2023, 1, 1), D(2023, 2, 28))
