@@ -408,6 +408,9 @@ class Project(ScopedModel):
             models.Index(fields=["agency", "started_on"], name="project_agency_started"),
             models.Index(fields=["agency", "completed_on"], name="project_agency_completed"),
             models.Index(fields=["agency", "received_on"], name="project_agency_received"),
+            # A regulator's list sorted over every agency walks these and stops after the page (bench/projects.py)
+            models.Index(fields=["approved_investment", "id", "agency"], name="project_sort_investment"),
+            models.Index(fields=["progress", "id", "agency"], name="project_sort_progress"),
         ]
 
     def __str__(self) -> str:
