@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongwu.alerts import owners, services
+from gongwu.alerts import figures, owners, services
 from gongwu.alerts.models import (
     LEVEL_COLOUR,
     LEVEL_RANK,
@@ -40,8 +40,9 @@ from gongwu.alerts.models import (
 )
 from gongwu.alerts.rules import RULES
 from gongwu.core.calendar import working_days_between
+from gongwu.core.figures import Selection
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User, user_may
-from gongwu.core.periods import Period, percent, period_from_query
+from gongwu.core.periods import percent
 
 # ---- a case's page ------------------------------------------------------------------------------
 
@@ -397,64 +398,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def parse_period(request: HttpRequest) -> tuple[Period, list[str]]:
-    return period_from_query(request.GET)
-
-
 def case_list_url(**params: Any) -> str:
     """The case list filtered by `params` (a list value repeats the parameter)."""
     return reverse("alerts:case_list") + "?" + urlencode(params, doseq=True)
 
 
-def figure(value: Any, url: str | None, **extra: Any) -> dict[str, Any]:
-    return {"value": value, "url": url, **extra}
-
-
-def board_context(figures: dict[str, Any], period: services.Period, user: Any) -> dict[str, Any]:
-    """The board's figures, each with the link to the list of exactly the cases it counts."""
-    start, end = period.start.isoformat(), period.end.isoformat()
-    in_period = {"opened_from": start, "opened_to": end, "voided": "live"}  # a voided case counts nowhere
-    done = [Status.CLOSED, Status.ARCHIVED]
-    live = {"live": "true"}
-    cards = [
-        figure(figures["opened"], case_list_url(**in_period), key="opened", label=_("Opened in the period")),
-        figure(figures["closed"], case_list_url(**in_period, status=done), key="closed", label=_("Of these, closed")),
-        figure(
-            figures["closure_rate"],
-            case_list_url(**in_period, status=done),
-            key="closure-rate",
-            label=_("Closure rate"),
-            note=_("%(closed)s of %(opened)s") % {"closed": figures["closed"], "opened": figures["opened"]},
-        ),
-        figure(
-            figures["average_days_to_close"],
-            case_list_url(closed_from=start, closed_to=end),
-            key="average",
-            label=_("Average days to close"),
-            count=figures["closed_in_period"],
-        ),
-        figure(figures["open"], case_list_url(**live), key="open", label=_("Open now")),
-        figure(figures["overdue"], case_list_url(overdue="true"), key="overdue", label=_("Overdue now")),
-    ]
-    visible = Case.objects.for_user(user).filter(status__in=OPEN_STATUSES)
-    on_time = figures["open"] - figures["overdue"]
-    supervision = [
-        figure(
-            figures["subjects"]["supervision"],
-            case_list_url(**live, kind=Kind.SUPERVISION),
-            key="supervision",
-            label=_("Under supervision (督办)"),
-            count=visible.filter(kind=Kind.SUPERVISION).count(),
-        ),
-        figure(
-            figures["subjects"]["attention"],
-            case_list_url(**live, kind=Kind.ATTENTION),
-            key="attention",
-            label=_("Brought to attention (提请关注)"),
-            count=visible.filter(kind=Kind.ATTENTION).count(),
-        ),
-        figure(on_time, case_list_url(**live, overdue="false"), key="on-time", label=_("Open and on schedule")),
-    ]
+def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> dict[str, Any]:
+    """The board's figures, groups and charts, each number linked to the list of exactly the cases it counts
+    (narrowed to the chosen agency, as the figures are)."""
+    live = figures.LIVE
 
     def rows(items: list[dict], field: str, label: Any, param: str | None, values: dict | None = None) -> list[dict]:
         out = []
@@ -463,8 +415,8 @@ def board_context(figures: dict[str, Any], period: services.Period, user: Any) -
             value = (values or {}).get(key, key)
             url = overdue_url = None
             if param and value is not None:
-                url = case_list_url(**live, **{param: value})
-                overdue_url = case_list_url(overdue="true", **{param: value})
+                url = figures.cases_url(sel, **live, **{param: value})
+                overdue_url = figures.cases_url(sel, overdue="true", **{param: value})
             out.append(
                 {
                     "key": key,
@@ -479,38 +431,42 @@ def board_context(figures: dict[str, Any], period: services.Period, user: Any) -
         return out
 
     levels, sources, kinds = dict(Level.choices), dict(Source.choices), dict(Kind.choices)
-    department_names = [i["department__name"] for i in figures["by_department"] if i["department__name"]]
+    department_names = [i["department__name"] for i in counted["by_department"] if i["department__name"]]
     departments: dict[str, int | None] = {}
-    for name, pk in Organization.objects.filter(
-        kind=OrganizationKind.DEPARTMENT, name__in=department_names, pk__in=visible.values("department")
-    ).values_list("name", "pk"):
-        departments[name] = None if name in departments else pk  # two departments of that name: no exact link
+    if department_names:
+        live_cases = cases.filter(status__in=OPEN_STATUSES)
+        for name, pk in Organization.objects.filter(
+            kind=OrganizationKind.DEPARTMENT, name__in=department_names, pk__in=live_cases.values("department")
+        ).values_list("name", "pk"):
+            departments[name] = None if name in departments else pk  # two departments of that name: no exact link
     groups = [
         (
             "by-level",
             _("By level"),
             rows(
-                sorted(figures["by_level"], key=lambda r: -LEVEL_RANK.get(r["level"], 0)), "level", levels.get, "level"
+                sorted(counted["by_level"], key=lambda r: -LEVEL_RANK.get(r["level"], 0)), "level", levels.get, "level"
             ),
         ),
-        ("by-source", _("By source"), rows(figures["by_source"], "source", sources.get, "source")),
-        ("by-kind", _("By kind"), rows(figures["by_kind"], "kind", kinds.get, "kind")),
+        ("by-source", _("By source"), rows(counted["by_source"], "source", sources.get, "source")),
+        ("by-kind", _("By kind"), rows(counted["by_kind"], "kind", kinds.get, "kind")),
         (
             "by-department",
             _("By supervising department"),
-            rows(figures["by_department"], "department__name", _("No department"), "department", departments),
+            rows(counted["by_department"], "department__name", _("No department"), "department", departments),
         ),
         (
             "by-responsible",
             _("By responsible organization"),
-            rows(figures["by_responsible"], "responsible_org__name", _("Not yet assigned"), "responsible_name"),
+            rows(counted["by_responsible"], "responsible_org__name", _("Not yet assigned"), "responsible_name"),
         ),
         (
             "by-subject",
             _("By subject (overdue first)"),
-            rows(figures["by_subject"], "subject_label", "", "subject_label"),
+            rows(counted["by_subject"], "subject_label", "", "subject_label"),
         ),
     ]
+    opened = figures.opened_in(sel)
+    by_source = counted["opened_by_source"]
     charts = {
         "levels": {
             "kind": "pie",
@@ -520,50 +476,40 @@ def board_context(figures: dict[str, Any], period: services.Period, user: Any) -
         },
         "sources": {
             "kind": "bars",
-            "labels": [str(sources.get(r["source"], r["source"])) for r in figures["opened_by_source"]],
+            "labels": [str(sources.get(r["source"], r["source"])) for r in by_source],
             "series": [
                 {
                     "name": _("Opened"),
-                    "values": [r["n"] for r in figures["opened_by_source"]],
-                    "urls": [case_list_url(**in_period, source=r["source"]) for r in figures["opened_by_source"]],
+                    "values": [r["n"] for r in by_source],
+                    "urls": [figures.cases_url(sel, **opened, source=r["source"]) for r in by_source],
                 },
                 {
                     "name": _("Closed"),
-                    "values": [r["closed"] for r in figures["opened_by_source"]],
+                    "values": [r["closed"] for r in by_source],
                     "urls": [
-                        case_list_url(**in_period, source=r["source"], status=done) for r in figures["opened_by_source"]
+                        figures.cases_url(sel, **opened, source=r["source"], status=figures.DONE) for r in by_source
                     ],
                 },
             ],
         },
     }
-    voided = figure(figures["voided"], case_list_url(opened_from=start, opened_to=end, voided="voided"), key="voided")
-    return {"cards": cards, "voided": voided, "supervision": supervision, "groups": groups, "charts": charts}
+    return {**figures.board_figures(counted, sel), "groups": groups, "charts": charts}
 
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
+    """The leader's board: over one agency or all those the user may see (a company's user: the cases addressed
+    to its company), the cases opened and closed in a period and the live ones as of today."""
     if not user_may(request.user, Case, Action.VIEW):
         raise PermissionDenied(_("You may not view cases."))
-    period, errors = parse_period(request)
-    figures = services.board(Case.objects.for_user(request.user), period)
-    today = timezone.localdate()
-    whole_year = period.start == datetime.date(period.start.year, 1, 1) and period.end == datetime.date(
-        period.start.year, 12, 31
-    )
+    sel = Selection.from_request(request)
+    cases = figures.board_cases(request.user, sel)
+    counted = figures.board(cases, sel.period)
     return render(
         request,
         "alerts/board.html",
-        {
-            "figures": figures,
-            "period": period,
-            "errors": errors,
-            "whole_year": whole_year,
-            "year": period.start.year,
-            "years": list(range(today.year, today.year - 6, -1)),
-            **board_context(figures, period, request.user),
-        },
-        status=422 if errors else 200,
+        {"sel": sel, "figures": counted, **board_context(counted, sel, cases)},
+        status=422 if sel.errors else 200,
     )
 
 
