@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongwu.alerts import figures, owners, services
+from gongwu.alerts import figures as read
+from gongwu.alerts import owners, services
 from gongwu.alerts.models import (
     LEVEL_COLOUR,
     LEVEL_RANK,
@@ -403,10 +404,10 @@ def case_list_url(**params: Any) -> str:
     return reverse("alerts:case_list") + "?" + urlencode(params, doseq=True)
 
 
-def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> dict[str, Any]:
+def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> dict[str, Any]:
     """The board's figures, groups and charts, each number linked to the list of exactly the cases it counts
     (narrowed to the chosen agency, as the figures are)."""
-    live = figures.LIVE
+    live = read.LIVE
 
     def rows(items: list[dict], field: str, label: Any, param: str | None, values: dict | None = None) -> list[dict]:
         out = []
@@ -415,8 +416,8 @@ def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> d
             value = (values or {}).get(key, key)
             url = overdue_url = None
             if param and value is not None:
-                url = figures.cases_url(sel, **live, **{param: value})
-                overdue_url = figures.cases_url(sel, overdue="true", **{param: value})
+                url = read.cases_url(sel, **live, **{param: value})
+                overdue_url = read.cases_url(sel, overdue="true", **{param: value})
             out.append(
                 {
                     "key": key,
@@ -431,7 +432,7 @@ def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> d
         return out
 
     levels, sources, kinds = dict(Level.choices), dict(Source.choices), dict(Kind.choices)
-    department_names = [i["department__name"] for i in counted["by_department"] if i["department__name"]]
+    department_names = [i["department__name"] for i in figures["by_department"] if i["department__name"]]
     departments: dict[str, int | None] = {}
     if department_names:
         live_cases = cases.filter(status__in=OPEN_STATUSES)
@@ -444,29 +445,28 @@ def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> d
             "by-level",
             _("By level"),
             rows(
-                sorted(counted["by_level"], key=lambda r: -LEVEL_RANK.get(r["level"], 0)), "level", levels.get, "level"
+                sorted(figures["by_level"], key=lambda r: -LEVEL_RANK.get(r["level"], 0)), "level", levels.get, "level"
             ),
         ),
-        ("by-source", _("By source"), rows(counted["by_source"], "source", sources.get, "source")),
-        ("by-kind", _("By kind"), rows(counted["by_kind"], "kind", kinds.get, "kind")),
+        ("by-source", _("By source"), rows(figures["by_source"], "source", sources.get, "source")),
+        ("by-kind", _("By kind"), rows(figures["by_kind"], "kind", kinds.get, "kind")),
         (
             "by-department",
             _("By supervising department"),
-            rows(counted["by_department"], "department__name", _("No department"), "department", departments),
+            rows(figures["by_department"], "department__name", _("No department"), "department", departments),
         ),
         (
             "by-responsible",
             _("By responsible organization"),
-            rows(counted["by_responsible"], "responsible_org__name", _("Not yet assigned"), "responsible_name"),
+            rows(figures["by_responsible"], "responsible_org__name", _("Not yet assigned"), "responsible_name"),
         ),
         (
             "by-subject",
             _("By subject (overdue first)"),
-            rows(counted["by_subject"], "subject_label", "", "subject_label"),
+            rows(figures["by_subject"], "subject_label", "", "subject_label"),
         ),
     ]
-    opened = figures.opened_in(sel)
-    by_source = counted["opened_by_source"]
+    in_period, done = read.opened_in(sel), read.DONE  # a voided case counts nowhere
     charts = {
         "levels": {
             "kind": "pie",
@@ -476,24 +476,25 @@ def board_context(counted: dict[str, Any], sel: Selection, cases: QuerySet) -> d
         },
         "sources": {
             "kind": "bars",
-            "labels": [str(sources.get(r["source"], r["source"])) for r in by_source],
+            "labels": [str(sources.get(r["source"], r["source"])) for r in figures["opened_by_source"]],
             "series": [
                 {
                     "name": _("Opened"),
-                    "values": [r["n"] for r in by_source],
-                    "urls": [figures.cases_url(sel, **opened, source=r["source"]) for r in by_source],
+                    "values": [r["n"] for r in figures["opened_by_source"]],
+                    "urls": [read.cases_url(sel, **in_period, source=r["source"]) for r in figures["opened_by_source"]],
                 },
                 {
                     "name": _("Closed"),
-                    "values": [r["closed"] for r in by_source],
+                    "values": [r["closed"] for r in figures["opened_by_source"]],
                     "urls": [
-                        figures.cases_url(sel, **opened, source=r["source"], status=figures.DONE) for r in by_source
+                        read.cases_url(sel, **in_period, source=r["source"], status=done)
+                        for r in figures["opened_by_source"]
                     ],
                 },
             ],
         },
     }
-    return {**figures.board_figures(counted, sel), "groups": groups, "charts": charts}
+    return {**read.board_figures(figures, sel), "groups": groups, "charts": charts}
 
 
 @login_required
@@ -503,12 +504,12 @@ def board(request: HttpRequest) -> HttpResponse:
     if not user_may(request.user, Case, Action.VIEW):
         raise PermissionDenied(_("You may not view cases."))
     sel = Selection.from_request(request)
-    cases = figures.board_cases(request.user, sel)
-    counted = figures.board(cases, sel.period)
+    cases = read.board_cases(request.user, sel)
+    figures = read.board(cases, sel.period)
     return render(
         request,
         "alerts/board.html",
-        {"sel": sel, "figures": counted, **board_context(counted, sel, cases)},
+        {"sel": sel, "figures": figures, **board_context(figures, sel, cases)},
         status=422 if sel.errors else 200,
     )
 
