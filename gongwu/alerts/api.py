@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
-from gongwu.alerts import figures, owners, services
+from gongwu.alerts import figures, owners, services, sources
 from gongwu.alerts.forms import CaseForm, RuleSettingForm
-from gongwu.alerts.models import Case, Kind, Level, Notification, RuleSetting, Source
+from gongwu.alerts.models import Case, Kind, Level, Notification, RuleSetting
 from gongwu.alerts.rules import RULES, Rule
 from gongwu.alerts.views import CaseViews, MeetingViews
 from gongwu.core import services as core_services
@@ -68,7 +68,7 @@ class CaseOut(Schema):
     void_reason: str = ""
     number: str
     agency_id: int
-    source: str
+    source: str = Field(json_schema_extra=sources.openapi_enum)
     kind: str
     level: str = Field(description="red, orange, yellow or blue.")
     title: str
@@ -372,7 +372,12 @@ def form_data(values: dict[str, Any]) -> dict[str, Any]:
 
 cases = Router(tags=["cases"], auth=AUTH)
 CaseFilters = create_model(
-    "CaseFilters", **dict.fromkeys(CaseViews.filterset.base_filters, (str | None, None)), __base__=Schema
+    "CaseFilters",
+    **{
+        **dict.fromkeys(CaseViews.filterset.base_filters, (str | None, None)),
+        "source": (str | None, Field(None, json_schema_extra=sources.openapi_enum)),
+    },
+    __base__=Schema,
 )
 SORTABLE = {f.name for f in Case._meta.concrete_fields}
 
@@ -825,7 +830,7 @@ def number(value: Any) -> float | None:
 
 def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str, Any]:
     """`figures.board` as the stable JSON of `BoardOut`."""
-    levels, sources, kinds = dict(Level.choices), dict(Source.choices), dict(Kind.choices)
+    levels, kinds = dict(Level.choices), dict(Kind.choices)
     return {
         "period": {"start": figures["period"].start, "end": figures["period"].end},
         "agency_id": agency.pk if agency is not None else None,
@@ -836,7 +841,7 @@ def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str
         "closure_rate": number(figures["closure_rate"]),
         "average_days_to_close": number(figures["average_days_to_close"]),
         "by_level": groups(figures["by_level"], "level", levels),
-        "by_source": groups(figures["by_source"], "source", sources),
+        "by_source": groups(figures["by_source"], "source", dict(sources.case_source_choices())),
         "by_kind": groups(figures["by_kind"], "kind", kinds),
         "by_department": groups(figures["by_department"], "department__name"),
         "by_responsible": groups(figures["by_responsible"], "responsible_org__name"),
@@ -844,7 +849,7 @@ def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str
         "opened_by_source": [
             {
                 "key": row["source"],
-                "label": force_str(sources.get(row["source"], row["source"])),
+                "label": sources.label(row["source"]),
                 "opened": row["n"],
                 "closed": row["closed"],
             }

@@ -45,7 +45,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.models import (
     Case,
     CaseEvent,
@@ -56,7 +56,6 @@ from gongwu.alerts.models import (
     Meeting,
     MeetingKind,
     Notification,
-    Source,
     Status,
 )
 from gongwu.core import services as core_services
@@ -188,18 +187,18 @@ TOUR_FINDINGS = [
     ("质量安全处", "危大工程专项方案论证管理不规范"),
 ]
 RESPONSES = {
-    Source.MEETING: [
+    sources.MEETING: [
         "已按会议要求落实，相关材料已报送。",
         "已完成，详见附件说明及现场照片。",
         "已协调相关单位落实，后续纳入周调度跟踪。",
         "已召开专题会研究落实，事项已办结。",
     ],
-    Source.TOUR: [
+    sources.TOUR: [
         "已制定整改方案并落实，相关制度已修订印发。",
         "已完成整改，建立长效机制，整改材料已归档。",
         "已逐项对照整改到位，并开展举一反三自查。",
     ],
-    Source.RULE: [
+    sources.RULE: [
         "已约谈相关单位，倒排计划，预计下月办结。",
         "已报请主管部门加快审批，正在跟进。",
     ],
@@ -323,7 +322,7 @@ class Year:
         if scan:
             services.scan(today=day, agency_ids=self.agencies)
             self.settle(day)
-            for case in Case.objects.filter(pk__gt=self.case_mark, agency=self.orgs["city"], source=Source.RULE):
+            for case in Case.objects.filter(pk__gt=self.case_mark, agency=self.orgs["city"], source=sources.RULE):
                 self.follow_rule_case(case)
             self.case_mark = Case.objects.aggregate(m=Max("pk"))["m"] or 0
         services.escalate(today=day, agency_ids=self.agencies)
@@ -344,7 +343,7 @@ class Year:
             start_on = add_working_days(assign_on, self.rng.randint(1, 4))
             self.at(start_on, lambda: self.act(case, "start", doer))
             if self.rng.random() < 0.25:
-                text = self.rng.choice(RESPONSES[Source.RULE])
+                text = self.rng.choice(RESPONSES[sources.RULE])
                 answer_on = add_working_days(start_on, self.rng.randint(5, 20))
                 self.at(answer_on, lambda: self.act(case, "respond", doer, text=text))
 
@@ -466,7 +465,7 @@ class Year:
         level = Level.ORANGE if meeting.kind == MeetingKind.TASK_FORCE and rng.random() < 0.3 else Level.YELLOW
         case = self.new_case(
             meeting=meeting,
-            source=Source.MEETING,
+            source=sources.MEETING,
             kind=Kind.ACTION_ITEM,
             title=title,
             level=level,
@@ -495,7 +494,7 @@ class Year:
             fields = {"responsible_org": self.orgs[who], "responsible_person": doer, "department": self.orgs[who]}
         case = self.new_case(
             meeting=meeting,
-            source=Source.MEETING,
+            source=sources.MEETING,
             kind=Kind.ATTENTION,
             title=title,
             level=rng.choice([Level.BLUE, Level.YELLOW, Level.YELLOW]),
@@ -572,7 +571,7 @@ class Year:
             case = Case(
                 agency=self.orgs["city"],
                 meeting=meeting,
-                source=Source.TOUR,
+                source=sources.TOUR,
                 kind=Kind.RECTIFICATION,
                 level=Level.YELLOW,
                 title=title,

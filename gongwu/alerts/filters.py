@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongwu.alerts import sources
 from gongwu.alerts.models import (
     OPEN_STATUSES,
     Case,
@@ -15,7 +16,6 @@ from gongwu.alerts.models import (
     Meeting,
     MeetingKind,
     RuleSetting,
-    Source,
     Status,
 )
 from gongwu.core.generic.filters import SearchFilterSet, voided_filter
@@ -29,7 +29,7 @@ class CaseFilterSet(SearchFilterSet):
     live = django_filters.BooleanFilter(label=_("still open"), method="filter_live")
     overdue = django_filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
     level = django_filters.MultipleChoiceFilter(label=_("level"), choices=Level.choices)
-    source = django_filters.MultipleChoiceFilter(label=_("source"), choices=Source.choices)
+    source = django_filters.MultipleChoiceFilter(label=_("source"), choices=sources.case_source_choices)
     kind = django_filters.MultipleChoiceFilter(label=_("kind"), choices=Kind.choices)
     agency = django_filters.ModelChoiceFilter(
         label=_("agency"), queryset=Organization.objects.filter(kind=OrganizationKind.AGENCY)

@@ -28,16 +28,13 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from gongwu.alerts import owners
+from gongwu.alerts import owners, sources
 from gongwu.alerts.forms import CaseForm
-from gongwu.alerts.models import Case, Kind, Level, Source, Status
+from gongwu.alerts.models import Case, Kind, Level, Status
 from gongwu.core.generic.ledger import Column, ImportResult, Ledger
 from gongwu.core.models import Action
 
 ROW_ORDINAL = re.compile(r"^\d{1,6}$")
-# Sources a person may give a new case; the others are opened by the system (rules, sensors …).
-IMPORTED_SOURCES = (Source.TOUR, Source.MEETING, Source.MANUAL)
-KIND_OF_SOURCE = {Source.TOUR: Kind.RECTIFICATION, Source.MEETING: Kind.ACTION_ITEM}
 # Cells that must match the stored case, with the way to change each instead.
 LOOP_FIELDS = ("status", "response", "source", "responsible_org", "responsible_person", "deadline")
 RESPONSIBLE = {"responsible_org": "name", "responsible_person": "display_name"}  # the field that names each
@@ -54,7 +51,9 @@ def cell_text(raw: Any) -> str:
 class CaseLedgerForm(CaseForm):
     """The case form with the ledger's defaults: 来源 巡察整改, a kind that follows the source, level yellow."""
 
-    source = forms.ChoiceField(label=pgettext_lazy("case ledger", "Source"), choices=Source.choices, required=False)
+    source = forms.ChoiceField(
+        label=pgettext_lazy("case ledger", "Source"), choices=sources.case_source_choices, required=False
+    )
     kind = forms.ChoiceField(label=pgettext_lazy("case ledger", "Category"), choices=Kind.choices, required=False)
     level = forms.ChoiceField(label=pgettext_lazy("case ledger", "Level"), choices=Level.choices, required=False)
 
@@ -77,13 +76,16 @@ class CaseLedgerForm(CaseForm):
         new = instance.pk is None
         if new and not data.get("opened_on"):
             data["opened_on"] = timezone.localdate() if new else instance.opened_on
-        source = data.get("source") or (Source.TOUR if new else instance.source)
+        source = data.get("source") or (sources.TOUR if new else instance.source)
         data["source"] = source
-        if new and source not in IMPORTED_SOURCES:
+        # A person gives a new case only a source registered as `imported`; the others are opened by their
+        # app's own code (a rule's scan, an inspection's notice). An unregistered one the field refused.
+        registered = sources.SOURCES.get(source, sources.SOURCES[sources.TOUR])
+        if new and not registered.imported:
             message = _("Cases from “%(source)s” are opened by the system, not imported.")
-            self.add_error("source", message % {"source": Source(source).label})
+            self.add_error("source", message % {"source": registered.label})
         if not data.get("kind"):
-            data["kind"] = KIND_OF_SOURCE.get(source, Kind.WARNING) if new else instance.kind
+            data["kind"] = (registered.kind or Kind.WARNING) if new else instance.kind
         if not data.get("level"):
             data["level"] = Level.YELLOW if new else instance.level
         if not new and self.has_changed():

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gongwu.alerts import sources
 from gongwu.core.models import (
     Organization,
     OrganizationKind,
@@ -49,16 +50,6 @@ def raised(level: str) -> str:
     """The next level up (blue → yellow → orange → red; red stays red)."""
     order = sorted(LEVEL_RANK, key=LEVEL_RANK.get)
     return order[min(order.index(level) + 1, len(order) - 1)]
-
-
-class Source(models.TextChoices):
-    RULE = "rule", _("Rule")
-    MEETING = "meeting", _("Meeting decision")
-    TOUR = "tour", _("Inspection tour finding")
-    MANUAL = "manual", _("Manual")
-    INSPECTION = "inspection", _("Inspection notice")
-    SENSOR = "sensor", _("Sensor alarm")
-    INTEGRITY = "integrity", _("Integrity rule")
 
 
 class Kind(models.TextChoices):
@@ -119,7 +110,14 @@ class Case(VoidableModel, ScopedModel):
         limit_choices_to={"kind": OrganizationKind.AGENCY},
     )
     number = models.CharField(_("number"), max_length=30, blank=True)
-    source = models.CharField(_("source"), max_length=12, choices=Source.choices, default=Source.MANUAL)
+    # The sources the installed apps register (sources.py), read when asked: no migration per registration.
+    source = models.CharField(
+        _("source"),
+        max_length=sources.MAX_LENGTH,
+        choices=sources.case_source_choices,
+        default=sources.MANUAL,
+        error_messages={"invalid_choice": sources.UNKNOWN},
+    )
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.WARNING)
     level = models.CharField(_("level"), max_length=8, choices=Level.choices, default=Level.YELLOW)
     title = models.CharField(_("title"), max_length=200)

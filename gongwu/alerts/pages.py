@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongwu.alerts import figures as read
-from gongwu.alerts import owners, services
+from gongwu.alerts import owners, services, sources
 from gongwu.alerts.models import (
     LEVEL_COLOUR,
     LEVEL_RANK,
@@ -36,7 +36,6 @@ from gongwu.alerts.models import (
     Meeting,
     Notification,
     RuleSetting,
-    Source,
     Status,
 )
 from gongwu.alerts.rules import RULES
@@ -431,7 +430,7 @@ def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> d
             )
         return out
 
-    levels, sources, kinds = dict(Level.choices), dict(Source.choices), dict(Kind.choices)
+    levels, kinds = dict(Level.choices), dict(Kind.choices)
     department_names = [i["department__name"] for i in figures["by_department"] if i["department__name"]]
     departments: dict[str, int | None] = {}
     if department_names:
@@ -448,7 +447,7 @@ def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> d
                 sorted(figures["by_level"], key=lambda r: -LEVEL_RANK.get(r["level"], 0)), "level", levels.get, "level"
             ),
         ),
-        ("by-source", _("By source"), rows(figures["by_source"], "source", sources.get, "source")),
+        ("by-source", _("By source"), rows(figures["by_source"], "source", sources.label, "source")),
         ("by-kind", _("By kind"), rows(figures["by_kind"], "kind", kinds.get, "kind")),
         (
             "by-department",
@@ -476,7 +475,7 @@ def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> d
         },
         "sources": {
             "kind": "bars",
-            "labels": [str(sources.get(r["source"], r["source"])) for r in figures["opened_by_source"]],
+            "labels": [sources.label(r["source"]) for r in figures["opened_by_source"]],
             "series": [
                 {
                     "name": _("Opened"),
@@ -523,7 +522,7 @@ def rules(request: HttpRequest) -> HttpResponse:
     settings = {s.code: s for s in RuleSetting.objects.for_user(user).filter(agency=agency)} if agency else {}
     live = dict(
         Case.objects.for_user(user)
-        .filter(status__in=OPEN_STATUSES, source=Source.RULE)
+        .filter(status__in=OPEN_STATUSES, source=sources.RULE)
         .values_list("rule_code")
         .annotate(n=Count("pk"))
         .values_list("rule_code", "n")

@@ -4,11 +4,13 @@ A rule is a named Python function with a code, a description shown to users and 
 edits in the UI (thresholds, levels). Given the agency, its parameters and today's date, it yields a
 `Match` for every subject that meets the condition, with the data that triggered it. The daily scan
 (`services.scan`) opens a case per new match, raises the level of a live case whose condition worsens,
-and clears a case whose condition has gone. Domain apps register their rules in their own `rules.py`:
+and clears a case whose condition has gone. Domain apps declare their rules in their own `rules.py`:
 
     @rule("projects.milestone_overdue", title=_("Milestone overdue"), description=…,
           params=[Param("grace_days", _("grace days"), default=0, minimum=0, maximum=90)])
     def milestone_overdue(agency_id, params, today): ...
+
+and register them from their `ready()`: `register_rules(milestone_overdue, …)`.
 """
 
 from __future__ import annotations
@@ -107,11 +109,17 @@ def rule(
     level: str = Level.YELLOW,
     kind: str = Kind.WARNING,
     deadline_working_days: int = 10,
-) -> Callable:
-    """Register the decorated function as a rule (see the module docstring)."""
+) -> Callable[[Callable], Rule]:
+    """Make the decorated function a rule (see the module docstring); its app registers it with
+    `register_rules` from its `ready()`."""
 
-    def register(find: Callable) -> Callable:
-        RULES[code] = Rule(code, title, description, find, list(params or []), level, kind, deadline_working_days)
-        return find
+    def declare(find: Callable) -> Rule:
+        return Rule(code, title, description, find, list(params or []), level, kind, deadline_working_days)
 
-    return register
+    return declare
+
+
+def register_rules(*rules: Rule) -> None:
+    """Called from a domain app's `ready()` (again, it replaces the rules of the same codes)."""
+    for declared in rules:
+        RULES[declared.code] = declared

@@ -24,7 +24,7 @@ from django.db.models.functions import Greatest, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongwu.alerts import owners
+from gongwu.alerts import owners, sources
 from gongwu.alerts.models import (
     DEFAULT_ESCALATION,
     FINISHED_STATUSES,
@@ -40,7 +40,6 @@ from gongwu.alerts.models import (
     Level,
     Notification,
     RuleSetting,
-    Source,
     Status,
     raised,
 )
@@ -98,8 +97,8 @@ def allowed_transitions(case: Case, user: Any) -> list[str]:
     owner, responsible = is_owner(user, case), is_responsible(user, case)
     return [
         name
-        for name, (sources, _target, who) in TRANSITIONS.items()
-        if case.status in sources and (owner if who == "owner" else responsible) and not owners.owns(case, name)
+        for name, (from_statuses, _target, who) in TRANSITIONS.items()
+        if case.status in from_statuses and (owner if who == "owner" else responsible) and not owners.owns(case, name)
     ]
 
 
@@ -215,8 +214,8 @@ def prepare_new_case(case: Case, actor: Any) -> None:
         case.agency = actor.agency
     if not case.number:
         case.number_on_save = True
-    if case.meeting_id and case.source == Source.MANUAL:
-        case.source = Source.MEETING
+    if case.meeting_id and case.source == sources.MANUAL:
+        case.source = sources.MEETING
     if case.responsible_person_id and not case.responsible_org_id:
         case.responsible_org_id = case.responsible_person.organization_id
     if case.responsible_org_id and case.status == Status.OPEN:
@@ -246,6 +245,7 @@ def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
             # Opened by the system (the scan): the case's own rules; the database's constraints guard
             # the rest, without full_clean's query per foreign key and constraint (bench/alerts.py).
             case.clean()
+            sources.check(case.source)
             case.save()
             core_services.log_change(
                 instance=case, action="create", actor=None, before=None, after=core_services.snapshot(case)
@@ -285,7 +285,7 @@ def transition(
     """
     if name not in TRANSITIONS:
         raise ValidationError(_("Unknown action “%(name)s”.") % {"name": name})
-    sources, target, who = TRANSITIONS[name]
+    from_statuses, target, who = TRANSITIONS[name]
     text = (text or "").strip()
     evidence = list(evidence)
     with core_services.files_removed_on_failure():
@@ -299,7 +299,7 @@ def transition(
                 _("Someone else changed this case meanwhile (it is now “%(status)s”); reload it and try again.")
                 % {"status": locked.get_status_display()}
             )
-        if locked.status not in sources:
+        if locked.status not in from_statuses:
             raise ValidationError(
                 _("A case that is “%(status)s” cannot be %(action)s.")
                 % {"status": locked.get_status_display(), "action": EVENT_OF[name].label.lower()}
@@ -642,7 +642,7 @@ def scan_rule(
 ) -> None:
     live = {
         (c.subject_type_id, c.subject_id): c
-        for c in Case.objects.filter(agency_id=agency_id, source=Source.RULE, rule_code=rule.code).exclude(
+        for c in Case.objects.filter(agency_id=agency_id, source=sources.RULE, rule_code=rule.code).exclude(
             status__in=FINISHED_STATUSES
         )
     }
@@ -675,7 +675,7 @@ SCAN_CHUNK = 500
 def rule_case(rule: Rule, agency_id: int, match: Match, level: str, today: datetime.date) -> Case:
     case = Case(
         agency_id=agency_id,
-        source=Source.RULE,
+        source=sources.RULE,
         kind=match.kind or rule.kind,
         level=level,
         title=match.title[:200],
@@ -767,7 +767,7 @@ def open_rule_case(
     case = rule_case(rule, agency_id, match, level, today)
     live = Case.objects.filter(
         agency_id=agency_id,
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code=rule.code,
         subject_type=case.subject_type,
         subject_id=case.subject_id,

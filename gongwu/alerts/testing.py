@@ -11,7 +11,7 @@ from typing import Any
 
 import factory
 
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.models import (
     Case,
     CaseEvent,
@@ -21,7 +21,6 @@ from gongwu.alerts.models import (
     Meeting,
     Notification,
     RuleSetting,
-    Source,
     Status,
 )
 from gongwu.core.models import Role, User
@@ -37,7 +36,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     agency = factory.SubFactory(AgencyFactory)
     title = factory.Sequence(lambda n: f"测试督办事项{n:04d}号")
-    source = Source.MANUAL
+    source = sources.MANUAL
     level = Level.YELLOW
     status = Status.OPEN
 

@@ -11,7 +11,6 @@ from gongwu.alerts import filters, forms, pages, services, tables
 from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.core import navigation, search
-from gongwu.core.generic import views as generic_views
 from gongwu.core.generic.views import ObjectViewSet
 
 
@@ -77,5 +76,3 @@ def register() -> None:
         MenuItem(_("Escalation steps"), "alerts:escalationstep_list", EscalationStep, "ti-stairs-up"),
     )
     search.register(CaseViews)
-    if pages.subject_cases_panel not in generic_views.DETAIL_PANELS:
-        generic_views.DETAIL_PANELS.append(pages.subject_cases_panel)

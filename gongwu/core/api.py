@@ -73,7 +73,7 @@ class FigureOut(Schema):
     url: str = Field(description="The list of exactly the records the figure counts.")
 
 
-class FiguresQuery(SelectionQuery):
+class FigureValuesQuery(SelectionQuery):
     key: list[str] = Field(default_factory=list, description="The figures wanted (repeat `key`); all by default.")
 
 
@@ -110,7 +110,7 @@ def list_figures(request: HttpRequest) -> Any:
     "may see, with the value a year earlier and the change. A figure given only for some period shapes (a whole "
     "year, a month…) is refused for another with 422.",
 )
-def figure_values(request: HttpRequest, query: Query[FiguresQuery]) -> Any:
+def figure_values(request: HttpRequest, query: Query[FigureValuesQuery]) -> Any:
     selection = selection_from_api(request, query)
     read.require_agencies(selection)
     specs = {spec.key: spec for spec in read.registered_figures() if spec.visible_to(request.user)}

@@ -67,6 +67,18 @@ USERS = [
 ]
 
 
+# The apps' demo modules, run by `gongwu demo` after the core demo (their contract: the command's docstring)
+# in the order registered: their apps' ready(), in INSTALLED_APPS order, so a demo follows those it uses.
+DEMOS: list[str] = []
+
+
+def register_demo(module: str) -> None:
+    """Called from an app's `ready()` with the dotted path of its demo module (imported only by `gongwu demo`).
+    Registering it again changes nothing (ready() may run twice in tests)."""
+    if module not in DEMOS:
+        DEMOS.append(module)
+
+
 def credit_code(rng: random.Random, kind_char: str = "1") -> str:
     body = "9" + kind_char + DIVISION + "".join(rng.choice(CREDIT_CODE_CHARSET) for _ in range(9))
     return body + credit_code_check_character(body)

@@ -54,12 +54,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongwu.alerts import services as alerts_services
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Notification, Source, Status
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Notification, Status
 from gongwu.core import calendar
 from gongwu.core import services as core_services
 from gongwu.core.models import Attachment, ChangeAction, Organization, OrganizationKind, User
 from gongwu.inspections import services
 from gongwu.inspections.models import (
+    CASE_SOURCE,
     ChecklistTemplate,
     Finding,
     FindingCategory,
@@ -663,7 +664,7 @@ class Writer:
             case = Case(
                 agency=planner.city,
                 number=self.case_number(year),
-                source=Source.INSPECTION,
+                source=CASE_SOURCE,
                 kind=Kind.RECTIFICATION,
                 level=services.LEVEL_OF_SEVERITY[worst],
                 title=(

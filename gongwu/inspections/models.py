@@ -502,6 +502,10 @@ class Finding(ProjectChild):
             raise ValidationError(errors)
 
 
+# The source of the cases this app opens (a notice's, a 重大 finding's), registered with alerts in apps.py.
+CASE_SOURCE = "inspection"
+
+
 class NoticeKind(models.TextChoices):
     SAFETY = "safety", _("Safety supervision notice (安全督导通知书)")
     QUALITY = "quality", _("Quality supervision notice (质量督导通知书)")

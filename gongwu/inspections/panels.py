@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from gongwu.core.models import Action, user_may
 from gongwu.inspections.models import Finding, FindingStatus, Inspection, RectificationNotice
-from gongwu.projects.models import Project
 
 
 def project_inspections_panel(obj: models.Model, request: HttpRequest) -> dict[str, Any] | None:
-    if not isinstance(obj, Project) or not user_may(request.user, Inspection, Action.VIEW):
+    if not user_may(request.user, Inspection, Action.VIEW):
         return None
     inspections = Inspection.objects.for_user(request.user).filter(project=obj, voided_at__isnull=True)
     counts = inspections.aggregate(total=Count("pk"))

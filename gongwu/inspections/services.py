@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongwu.alerts import services as alerts
-from gongwu.alerts.models import DONE_STATUSES, FINISHED_STATUSES, Case, Kind, Source, Status
+from gongwu.alerts.models import DONE_STATUSES, FINISHED_STATUSES, Case, Kind, Status
 from gongwu.alerts.models import Level as AlertLevel
 from gongwu.core import images
 from gongwu.core import services as core_services
@@ -34,6 +34,7 @@ from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Attachment, user_may
 from gongwu.inspections import jgj59, scoring
 from gongwu.inspections.models import (
+    CASE_SOURCE,
     MAX_PHOTO_BYTES,
     SEVERITY_RANK,
     CheckItem,
@@ -362,7 +363,7 @@ def finding_saved(finding: Finding, actor: Any, photos: list[tuple[UploadedFile,
 def open_major_hazard_case(finding: Finding, actor: Any) -> Case:
     case = Case(
         agency_id=finding.project.agency_id,
-        source=Source.INSPECTION,
+        source=CASE_SOURCE,
         kind=Kind.RECTIFICATION,
         level=AlertLevel.RED,
         title=(
@@ -461,7 +462,7 @@ def open_rectification_notice(
         worst = max((f.severity for f in locked), key=SEVERITY_RANK.get)
         case = Case(
             agency_id=project.agency_id,
-            source=Source.INSPECTION,
+            source=CASE_SOURCE,
             kind=Kind.RECTIFICATION,
             level=LEVEL_OF_SEVERITY[worst],
             title=(

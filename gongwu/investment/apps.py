@@ -8,8 +8,14 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from gongwu.investment import rollup, rules, views
+        from gongwu.alerts.rules import register_rules
+        from gongwu.core.demo import register_demo
+        from gongwu.core.generic.panels import register_panel
+        from gongwu.investment import panels, rollup, rules, views
+        from gongwu.projects.models import Project
 
         rollup.connect()
         views.register()
-        rules.register()
+        register_rules(rules.behind_schedule)
+        register_panel(Project, panels.project_investment_panel)
+        register_demo("gongwu.investment.demo")

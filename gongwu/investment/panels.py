@@ -11,11 +11,10 @@ from django.urls import reverse
 from gongwu.core.models import Action, user_may
 from gongwu.investment import services
 from gongwu.investment.models import AnnualPlan
-from gongwu.projects.models import Project
 
 
 def project_investment_panel(obj: models.Model, request: HttpRequest) -> dict[str, Any] | None:
-    if not isinstance(obj, Project) or not user_may(request.user, AnnualPlan, Action.VIEW):
+    if not user_may(request.user, AnnualPlan, Action.VIEW):
         return None
     plans = AnnualPlan.objects.for_user(request.user).filter(project=obj)
     years = sorted(plans.values_list("year", flat=True), reverse=True)

@@ -76,7 +76,3 @@ def behind_schedule(agency_id: int, params: dict[str, int], today: datetime.date
             department_id=row.department_id,
             responsible_person_id=row.director_id,
         )
-
-
-def register() -> None:
-    """Nothing to do: importing this module registered the rule (called so the import is explicit)."""

@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core import navigation, search
-from gongwu.core.generic.views import DETAIL_PANELS, ObjectViewSet
-from gongwu.investment import filters, forms, pages, panels, services, tables
+from gongwu.core.generic.views import ObjectViewSet
+from gongwu.investment import filters, forms, pages, services, tables
 from gongwu.investment.imports import AnnualPlanLedger, MonthlyActualLedger, PaymentLedger
 from gongwu.investment.models import (
     AnnualPlan,
@@ -117,5 +117,3 @@ def register() -> None:
         MenuItem(_("Investment settings"), "investment:investmentsettings_list", InvestmentSettings, "ti-settings"),
     )
     search.register(PaymentViews)
-    if panels.project_investment_panel not in DETAIL_PANELS:
-        DETAIL_PANELS.append(panels.project_investment_panel)

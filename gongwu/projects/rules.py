@@ -196,7 +196,3 @@ def lead_time_over_target(agency_id: int, params: dict[str, int], today: datetim
             department_id=project.department_id,
             responsible_person_id=project.director_id,
         )
-
-
-def register() -> None:
-    """Nothing to do: importing this module registered the rules (called so the import is explicit)."""

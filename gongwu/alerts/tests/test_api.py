@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from gongwu.alerts import sources
 from gongwu.alerts.models import (
     Case,
     CaseEvent,
@@ -19,7 +20,6 @@ from gongwu.alerts.models import (
     Level,
     Notification,
     RuleSetting,
-    Source,
     Status,
 )
 from gongwu.alerts.rules import RULES, Match, Param, Rule
@@ -204,7 +204,7 @@ def test_creating_a_case_numbers_it_assigns_it_and_tells_the_responsible_person(
     body = response.json()
     case = Case.objects.get(pk=body["id"])
     assert (body["number"], body["status"], body["agency_id"]) == ("2026-0001", "assigned", w.agency.pk)
-    assert (case.responsible_org, case.source, case.created_by) == (w.company, Source.MANUAL, w.staff)
+    assert (case.responsible_org, case.source, case.created_by) == (w.company, sources.MANUAL, w.staff)
     # 10 working days from Monday 28 September 2026: 29, 30 September; 1–7 October is the National Day
     # holiday; 8, 9, Saturday 10 October (调休 make-up day), 12–16 October.
     assert body["deadline"] == "2026-10-16"
@@ -603,7 +603,7 @@ def board_cases(w) -> None:
         deadline=day(2025, 3, 15),
         status=Status.CLOSED,
         closed_on=day(2025, 3, 11),
-        source=Source.TOUR,
+        source=sources.TOUR,
     )
     # B: opened in April, closed late in May, 30 days.
     CaseFactory(
@@ -612,7 +612,7 @@ def board_cases(w) -> None:
         deadline=day(2025, 4, 10),
         status=Status.ARCHIVED,
         closed_on=day(2025, 5, 1),
-        source=Source.TOUR,
+        source=sources.TOUR,
     )
     # C: open and overdue, red, supervised.
     CaseFactory(
@@ -622,7 +622,7 @@ def board_cases(w) -> None:
         status=Status.IN_PROGRESS,
         level=Level.RED,
         kind=Kind.SUPERVISION,
-        source=Source.MEETING,
+        source=sources.MEETING,
         subject_label="市民中心",
         subject_id="1",
     )
@@ -634,7 +634,7 @@ def board_cases(w) -> None:
         status=Status.ASSIGNED,
         level=Level.BLUE,
         kind=Kind.ATTENTION,
-        source=Source.MANUAL,
+        source=sources.MANUAL,
         subject_label="滨江学校",
         subject_id="2",
     )

@@ -11,8 +11,8 @@ import os
 import pytest
 from django.utils import timezone
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, Kind, Level, Source, Status
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, Kind, Level, Status
 from gongwu.core.models import Organization, OrganizationKind, Role, User
 from gongwu.core.tests.test_browser import PASSWORD, Watch, browser, credit_code  # noqa: F401 (the Chromium fixture)
 
@@ -49,7 +49,7 @@ def supervision(transactional_db):
     for n, width in enumerate(("desk", "phone")):
         case = Case(
             agency=agency,
-            source=Source.TOUR,
+            source=sources.TOUR,
             kind=Kind.RECTIFICATION,
             level=Level.ORANGE,
             title=f"巡察发现：测试市儿童医院扩建工程（住院楼、门诊医技楼及地下车库）施工现场临边防护缺失（{width}）",
@@ -63,10 +63,10 @@ def supervision(transactional_db):
         to_answer.append(services.open_case(case, staff, notify_people=True))
     for n, (level, source, kind) in enumerate(
         [
-            (Level.RED, Source.RULE, Kind.SUPERVISION),
-            (Level.YELLOW, Source.MEETING, Kind.ACTION_ITEM),
-            (Level.BLUE, Source.MANUAL, Kind.WARNING),
-            (Level.ORANGE, Source.RULE, Kind.ATTENTION),
+            (Level.RED, sources.RULE, Kind.SUPERVISION),
+            (Level.YELLOW, sources.MEETING, Kind.ACTION_ITEM),
+            (Level.BLUE, sources.MANUAL, Kind.WARNING),
+            (Level.ORANGE, sources.RULE, Kind.ATTENTION),
         ]
     ):
         case = Case(

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Level, Source, Status
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Level, Status
 from gongwu.alerts.rules import RULES
 from gongwu.alerts.testing import CaseFactory, staff_of
 from gongwu.core.models import ChangeLogEntry, Role
@@ -255,6 +255,6 @@ def test_two_scans_at_once_open_one_case_per_subject(people):
     assert (a.error, b.error) == (None, None)
     assert (a.result.opened, b.result.opened) == (1, 0)
     case = Case.objects.get()
-    assert (case.source, case.rule_code, case.subject) == (Source.RULE, code, milestone)
+    assert (case.source, case.rule_code, case.subject) == (sources.RULE, code, milestone)
     assert [t[0] for t in timeline(case)] == [EventAction.OPENED]
     assert RULES[code].code == code

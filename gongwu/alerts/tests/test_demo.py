@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from gongwu.alerts import demo as alerts_demo
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.figures import board
 from gongwu.alerts.filters import CaseFilterSet
 from gongwu.alerts.models import (
@@ -29,7 +29,6 @@ from gongwu.alerts.models import (
     Meeting,
     MeetingKind,
     Notification,
-    Source,
     Status,
 )
 from gongwu.alerts.rules import RULES
@@ -96,7 +95,7 @@ def test_the_year_of_meetings_assigned_47_action_items_and_raised_21_coordinatio
 
 
 def test_the_year_has_cases_closed_on_time_closed_late_sent_back_and_archived_with_feedback(leader):
-    cases = Case.objects.for_user(leader).filter(source__in=[Source.MEETING, Source.TOUR])
+    cases = Case.objects.for_user(leader).filter(source__in=[sources.MEETING, sources.TOUR])
     done = cases.filter(status__in=DONE_STATUSES)
 
     assert done.filter(closed_on__lte=F("deadline")).count() >= 40
@@ -116,7 +115,7 @@ def test_open_cases_past_their_deadline_were_escalated_by_the_scheduled_job(lead
     assert overdue.count() >= 20
     assert not overdue.filter(escalation_step=0).exists()  # the monthly job caught up with every one
     assert figures["subjects"]["supervision"] >= 5  # 督办
-    assert Case.objects.filter(source=Source.MEETING, kind=Kind.SUPERVISION).exists()  # 提请关注 turned 督办
+    assert Case.objects.filter(source=sources.MEETING, kind=Kind.SUPERVISION).exists()  # 提请关注 turned 督办
     told = Notification.objects.filter(user=leader)
     with translation.override("zh-hans"):  # the demo command writes in the default language
         chinese = gettext("Overdue case of your team: %(case)s").split("%(case)s")[0]
@@ -124,7 +123,7 @@ def test_open_cases_past_their_deadline_were_escalated_by_the_scheduled_job(lead
 
 
 def test_rule_cases_come_from_the_rules_over_the_demo_projects_and_a_scan_now_finds_nothing_new(city):
-    rule_cases = Case.objects.filter(source=Source.RULE, agency=city)
+    rule_cases = Case.objects.filter(source=sources.RULE, agency=city)
 
     assert rule_cases.count() >= 50
     assert set(rule_cases.values_list("rule_code", flat=True)) <= set(RULES)
@@ -166,7 +165,7 @@ def test_the_director_has_cases_to_do_in_the_inbox(city):
     to_do = services.inbox(director)["to_do"]
     assert to_do.count() >= 5
     assert set(to_do.values_list("responsible_person", flat=True)) == {director.pk}
-    assert to_do.filter(source=Source.MEETING).exists() and to_do.filter(source=Source.RULE).exists()
+    assert to_do.filter(source=sources.MEETING).exists() and to_do.filter(source=sources.RULE).exists()
 
 
 def test_running_the_demo_a_second_time_adds_nothing(city):

@@ -11,8 +11,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
+from gongwu.alerts import sources
 from gongwu.alerts.imports import CaseLedger
-from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Source, Status
+from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Status
 from gongwu.alerts.testing import CaseFactory, opened_case, staff_of
 from gongwu.core import context
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Role
@@ -86,7 +87,7 @@ def portfolio(agency, department, company, staff) -> list[Case]:
         measures="设置防护栏杆",
         responsible_org=company,
         responsible_person=person,
-        source=Source.TOUR,
+        source=sources.TOUR,
         kind=Kind.RECTIFICATION,
         level=Level.ORANGE,
         deadline=LATER,
@@ -105,7 +106,7 @@ def portfolio(agency, department, company, staff) -> list[Case]:
         agency=agency,
         number="2024-0008",
         title="扬尘在线监测超标",
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code="sites.dust",
         kind=Kind.WARNING,
         level=Level.RED,
@@ -246,9 +247,9 @@ def test_a_list_of_findings_opens_numbered_cases_on_the_timeline(
     year = TODAY.year
     made = list(Case.objects.exclude(title="已有事项").order_by("number"))
     assert [(c.number, c.title, c.status, c.source, c.kind, c.level) for c in made] == [
-        (f"{year}-0002", "安全教育培训记录不全", Status.ASSIGNED, Source.TOUR, Kind.RECTIFICATION, Level.YELLOW),
-        (f"{year}-0003", "施工日志填写不规范", Status.OPEN, Source.TOUR, Kind.RECTIFICATION, Level.BLUE),
-        (f"{year}-0004", "加快施工许可办理", Status.ASSIGNED, Source.MEETING, Kind.ACTION_ITEM, Level.YELLOW),
+        (f"{year}-0002", "安全教育培训记录不全", Status.ASSIGNED, sources.TOUR, Kind.RECTIFICATION, Level.YELLOW),
+        (f"{year}-0003", "施工日志填写不规范", Status.OPEN, sources.TOUR, Kind.RECTIFICATION, Level.BLUE),
+        (f"{year}-0004", "加快施工许可办理", Status.ASSIGNED, sources.MEETING, Kind.ACTION_ITEM, Level.YELLOW),
     ]
     assert all((c.agency, c.created_by, c.opened_on, c.deadline) == (agency, staff, TODAY, LATER) for c in made)
     timelines = [list(c.events.order_by("id").values_list("action", flat=True)) for c in made]

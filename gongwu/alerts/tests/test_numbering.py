@@ -18,8 +18,8 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import translation
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, CaseCounter, Source
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, CaseCounter
 from gongwu.alerts.testing import CaseFactory, opened_case, staff_of
 from gongwu.core.testing import AgencyFactory, Worker, postgresql_only, waiting_for_a_lock
 from gongwu.projects.models import ApprovalRole
@@ -110,7 +110,7 @@ def test_a_first_case_of_the_year_counts_on_from_the_plain_numbers_already_there
 def test_a_chunk_takes_consecutive_numbers_and_the_next_case_follows_it():
     agency = AgencyFactory()
     assert opened(agency) == "2026-0001"
-    chunk = [Case(agency=agency, title=f"批量事项{n}", source=Source.RULE, opened_on=SPRING) for n in range(4)]
+    chunk = [Case(agency=agency, title=f"批量事项{n}", source=sources.RULE, opened_on=SPRING) for n in range(4)]
     services.open_chunk(chunk, agency.pk, 2026)
     assert [c.number for c in chunk] == ["2026-0002", "2026-0003", "2026-0004", "2026-0005"]
     assert opened(agency) == "2026-0006"
@@ -148,7 +148,7 @@ def test_the_scan_skips_a_number_taken_by_hand_and_opens_its_chunk_whole():
         SPRING + datetime.timedelta(days=12), agency_ids=[agency.pk], codes=["projects.approval_late"]
     )
     assert report.opened == 3
-    rule_cases = Case.objects.filter(source=Source.RULE).order_by("number")
+    rule_cases = Case.objects.filter(source=sources.RULE).order_by("number")
     assert [c.number for c in rule_cases] == ["2026-0004", "2026-0005", "2026-0006"]
     assert [c.events.count() for c in rule_cases] == [1, 1, 1]
 

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Source, Status
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Status
 from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
 from gongwu.core.figures import Selection, Unit, compute, number
 from gongwu.core.models import Attachment, CalendarDay, DayKind, OrganizationKind, Role
@@ -107,7 +107,7 @@ def test_case_page_shows_what_triggered_it_and_where_the_deadline_stands(world, 
     case = opened_case(
         None,
         agency=world["agency"],
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code="projects.milestone_overdue",
         title="测试项目: 主体封顶 45 days overdue",
         trigger={"project": "T-00001", "milestone": "主体封顶", "days_late": 45, "severity": 45},
@@ -315,7 +315,7 @@ def year_of_cases(world):
         opened = D(2025, 1, 6) + datetime.timedelta(days=9 * n)
         CaseFactory(
             agency=agency,
-            source=Source.TOUR if n % 3 else Source.MEETING,
+            source=sources.TOUR if n % 3 else sources.MEETING,
             kind=Kind.RECTIFICATION,
             level=Level.YELLOW,
             opened_on=opened,
@@ -328,7 +328,7 @@ def year_of_cases(world):
         )
     CaseFactory(
         agency=agency,
-        source=Source.RULE,
+        source=sources.RULE,
         opened_on=D(2024, 12, 20),
         closed_on=D(2025, 1, 10),
         deadline=D(2025, 1, 31),
@@ -336,7 +336,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.RULE,
+        source=sources.RULE,
         kind=Kind.SUPERVISION,
         level=Level.RED,
         opened_on=D(2024, 6, 1),
@@ -347,7 +347,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.MANUAL,
+        source=sources.MANUAL,
         kind=Kind.ATTENTION,
         level=Level.ORANGE,
         opened_on=D(2024, 3, 1),
@@ -357,7 +357,7 @@ def year_of_cases(world):
     )
     CaseFactory(
         agency=agency,
-        source=Source.MEETING,
+        source=sources.MEETING,
         kind=Kind.ACTION_ITEM,
         level=Level.BLUE,
         opened_on=timezone.localdate(),
@@ -444,7 +444,7 @@ def district(world, year_of_cases):
         opened = D(2025, 2, 3) + datetime.timedelta(days=30 * n)
         CaseFactory(
             agency=district,
-            source=Source.TOUR,
+            source=sources.TOUR,
             kind=Kind.SUPERVISION if n == 4 else Kind.RECTIFICATION,
             level=Level.RED,
             opened_on=opened,
@@ -457,7 +457,7 @@ def district(world, year_of_cases):
         )
     CaseFactory(
         agency=district,
-        source=Source.MEETING,
+        source=sources.MEETING,
         kind=Kind.ACTION_ITEM,
         opened_on=D(2025, 8, 1),
         deadline=D(2099, 1, 1),
@@ -553,8 +553,8 @@ def test_the_registered_figures_are_the_boards_numbers_with_the_same_lists(world
 
 def test_rules_page_shows_each_rule_with_its_parameters_and_live_cases(world):
     leader = UserFactory(organization=world["agency"], role=Role.LEADER)
-    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue")
-    CaseFactory(agency=world["agency"], source=Source.RULE, rule_code="projects.milestone_overdue", status="closed")
+    CaseFactory(agency=world["agency"], source=sources.RULE, rule_code="projects.milestone_overdue")
+    CaseFactory(agency=world["agency"], source=sources.RULE, rule_code="projects.milestone_overdue", status="closed")
 
     leader_page = english_client(leader).get(reverse("alerts:rules")).content.decode()
     staff_page = english_client(world["staff"]).get(reverse("alerts:rules")).content.decode()
@@ -569,7 +569,7 @@ def test_rules_page_shows_each_rule_with_its_parameters_and_live_cases(world):
 
 def test_meeting_page_lists_its_decisions_and_offers_to_add_an_action_item(world):
     meeting = MeetingFactory(agency=world["agency"], title="项目推进协调会")
-    decision = assigned_case(world, title="加快办理施工许可", meeting=meeting, source=Source.MEETING)
+    decision = assigned_case(world, title="加快办理施工许可", meeting=meeting, source=sources.MEETING)
 
     content = english_client(world["staff"]).get(meeting.get_absolute_url()).content.decode()
 

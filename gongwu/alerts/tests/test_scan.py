@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from gongwu.alerts import services
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, RuleSetting, Source, Status
+from gongwu.alerts import services, sources
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, RuleSetting, Status
 from gongwu.alerts.rules import RULES
 from gongwu.alerts.testing import CaseFactory, RuleSettingFactory, staff_of
 from gongwu.core.calendar import add_working_days
@@ -37,7 +37,7 @@ def days_ago(n: int) -> datetime.date:
 
 
 def live_cases(agency: Organization | None = None) -> list[Case]:
-    cases = Case.objects.filter(source=Source.RULE).exclude(status__in=[Status.CLOSED, Status.ARCHIVED])
+    cases = Case.objects.filter(source=sources.RULE).exclude(status__in=[Status.CLOSED, Status.ARCHIVED])
     if agency is not None:
         cases = cases.filter(agency=agency)
     return list(cases.order_by("rule_code", "subject_label"))
@@ -81,7 +81,7 @@ def test_a_late_approval_opens_a_case_with_what_triggered_it(agency):
     case = Case.objects.get()
     assert case.subject == approval
     assert (case.source, case.rule_code, case.level, case.kind) == (
-        Source.RULE,
+        sources.RULE,
         "projects.approval_late",
         Level.YELLOW,
         Kind.WARNING,
@@ -422,7 +422,7 @@ def test_the_database_refuses_a_second_live_case_for_a_rule_and_subject(agency):
     first = Case.objects.get()
     twin = {
         "agency": agency,
-        "source": Source.RULE,
+        "source": sources.RULE,
         "rule_code": first.rule_code,
         "subject_type": first.subject_type,
         "subject_id": first.subject_id,
@@ -431,7 +431,7 @@ def test_the_database_refuses_a_second_live_case_for_a_rule_and_subject(agency):
         CaseFactory(**twin)
     # A closed one, a manual one, another rule's or another agency's may exist beside it.
     CaseFactory(**twin, status=Status.CLOSED)
-    CaseFactory(**{**twin, "source": Source.MANUAL})
+    CaseFactory(**{**twin, "source": sources.MANUAL})
     CaseFactory(**{**twin, "rule_code": "projects.approval_late"})
     CaseFactory(**{**twin, "agency": AgencyFactory()})
     assert Case.objects.filter(subject_id=str(milestone.pk)).count() == 5

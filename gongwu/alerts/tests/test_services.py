@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.figures import board
 from gongwu.alerts.models import (
     Case,
@@ -26,7 +26,6 @@ from gongwu.alerts.models import (
     Kind,
     Level,
     Notification,
-    Source,
     Status,
 )
 from gongwu.alerts.services import TRANSITIONS
@@ -148,12 +147,12 @@ def test_the_status_machine_is_the_one_agencies_run():
 @pytest.mark.parametrize("status", Status.values)
 @pytest.mark.parametrize("name", list(TRANSITIONS))
 def test_each_transition_is_taken_from_its_statuses_only(loop, name, status, via):
-    sources, target, who = TRANSITIONS[name]
+    from_statuses, target, who = TRANSITIONS[name]
     case, responsible = responsible_case(loop, status, via)
     actor = loop.owner if who == "owner" else responsible
     before = state(case)
 
-    if status not in sources:
+    if status not in from_statuses:
         with pytest.raises(ValidationError) as refused:
             services.transition(case, name, actor, **step_kwargs(name, loop))
         assert f"A case that is “{Status(status).label}” cannot be" in refused.value.messages[0]
@@ -180,8 +179,8 @@ def test_each_transition_is_taken_from_its_statuses_only(loop, name, status, via
 
 @pytest.mark.parametrize("name", list(TRANSITIONS))
 def test_the_wrong_actor_is_refused_and_nothing_changes(loop, name):
-    sources, _target, who = TRANSITIONS[name]
-    case, responsible = responsible_case(loop, sources[0], "company")
+    from_statuses, _target, who = TRANSITIONS[name]
+    case, responsible = responsible_case(loop, from_statuses[0], "company")
     if who == "owner":
         # The responsible company, a regulator of the agency and a department's director are not its staff.
         regulator = staff_of(Organization.objects.create(name="测试住建局", kind="regulator"), Role.REGULATOR)
@@ -573,7 +572,7 @@ def test_board_period_edges_and_groupings(loop):
         closed_on=last,
         status=Status.CLOSED,
         deadline=last - datetime.timedelta(days=2),
-        source=Source.RULE,
+        source=sources.RULE,
     )
     # Opened on the last day, still open and overdue.
     CaseFactory(
@@ -596,7 +595,7 @@ def test_board_period_edges_and_groupings(loop):
         department=other_department,
         subject_label="一号楼",
         kind=Kind.ATTENTION,
-        source=Source.TOUR,
+        source=sources.TOUR,
     )
     CaseFactory(agency=loop.agency, opened_on=day_after, level=Level.YELLOW, department=loop.department)
 
@@ -625,8 +624,8 @@ def test_board_period_edges_and_groupings(loop):
     ]
     assert [(g["subject_label"], g["n"], g["overdue"]) for g in figures["by_subject"]] == [("一号楼", 2, 1)]
     assert sorted((g["source"], g["n"], g["closed"]) for g in figures["opened_by_source"]) == [
-        (Source.MANUAL, 1, 0),
-        (Source.RULE, 1, 1),
+        (sources.MANUAL, 1, 0),
+        (sources.RULE, 1, 1),
     ]
 
 
@@ -679,7 +678,7 @@ def test_the_inbox_lists_what_each_user_has_to_do_and_to_verify(loop):
         agency=loop.agency,
         status=Status.SUBMITTED,
         responsible_org=loop.company,
-        source=Source.RULE,
+        source=sources.RULE,
         responded_on=TODAY - datetime.timedelta(days=1),
     )
     someone_elses = CaseFactory(

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 
-from gongwu.alerts import tasks
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Notification, Source, Status
+from gongwu.alerts import sources, tasks
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Notification, Status
 from gongwu.alerts.rules import RULES, Match, Rule
 from gongwu.alerts.testing import CaseFactory
 from gongwu.core.models import ChangeLogEntry, Job, JobStatus, Organization, Role
@@ -66,7 +66,7 @@ def overdue_case(agency: Organization) -> Case:
     """Assigned, 15 days past its deadline on DAY: all three default escalation steps are due."""
     return CaseFactory(
         agency=agency,
-        source=Source.MANUAL,
+        source=sources.MANUAL,
         kind=Kind.ATTENTION,
         level=Level.YELLOW,
         status=Status.ASSIGNED,
@@ -106,7 +106,7 @@ def test_the_daily_scan_task_records_a_job_with_the_figures(admin, agency, laggi
         "escalated": 3,
     }
     assert job.finished is not None
-    opened = Case.objects.get(source=Source.RULE)
+    opened = Case.objects.get(source=sources.RULE)
     assert (opened.rule_code, opened.opened_on, opened.agency) == ("tests.lagging", DAY, agency)
     late.refresh_from_db()
     assert (late.level, late.kind, late.escalation_step) == (Level.ORANGE, Kind.SUPERVISION, 3)
@@ -185,7 +185,7 @@ def test_the_command_scans_or_escalates_alone(admin, agency, lagging):
 
     call_command("alerts", "scan", "--date", "2026-06-15", stdout=StringIO())
     late.refresh_from_db()
-    assert Case.objects.filter(source=Source.RULE).count() == 1
+    assert Case.objects.filter(source=sources.RULE).count() == 1
     assert late.escalation_step == 0
 
     call_command("alerts", "escalate", "--date", "2026-06-15", stdout=StringIO())
@@ -202,7 +202,7 @@ def test_the_command_scans_only_the_agency_asked_for(admin, agency, lagging):
 
     call_command("alerts", "daily", "--agency", str(agency.pk), "--date", "2026-06-15", stdout=StringIO())
 
-    assert list(Case.objects.filter(source=Source.RULE).values_list("agency", flat=True)) == [agency.pk]
+    assert list(Case.objects.filter(source=sources.RULE).values_list("agency", flat=True)) == [agency.pk]
     late_elsewhere.refresh_from_db()
     assert late_elsewhere.escalation_step == 0
     assert Job.objects.get().agency == agency

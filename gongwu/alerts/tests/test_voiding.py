@@ -16,10 +16,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-from gongwu.alerts import services
+from gongwu.alerts import services, sources
 from gongwu.alerts.figures import board
 from gongwu.alerts.imports import CaseLedger
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Source, Status
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Status
 from gongwu.alerts.testing import opened_case, staff_of
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Role
 from gongwu.core.periods import Period
@@ -59,7 +59,7 @@ def supervision(w: dict[str, Any], **fields: Any) -> Case:
     project = ProjectFactory(agency=w["agency"])
     case = Case(
         agency=w["agency"],
-        source=Source.RULE,
+        source=sources.RULE,
         rule_code="projects.milestone_overdue",
         kind=Kind.SUPERVISION,
         level=Level.RED,

@@ -32,21 +32,12 @@ from django_tables2 import RequestConfig
 from gongwu.core import autocomplete, services
 from gongwu.core.generic import writes
 from gongwu.core.generic.forms import save_form
+from gongwu.core.generic.panels import panels_for
 from gongwu.core.generic.tables import IdFirstPaginator
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, VoidableModel, user_may
 from gongwu.core.money import format_money
 
 PER_PAGE_CHOICES = (25, 50, 100)
-
-# Panels any app adds to every object page (e.g. "the cases about it"), without core importing that app:
-# a function (obj, request) -> a dict with the "template" to include and its context, or None for no panel.
-# Apps append to it in their AppConfig.ready(); the templates render them as `panels`.
-DetailPanel = Callable[[models.Model, HttpRequest], "dict[str, Any] | None"]
-DETAIL_PANELS: list[DetailPanel] = []
-
-
-def detail_panels(obj: models.Model, request: HttpRequest) -> list[dict[str, Any]]:
-    return [panel for panel in (function(obj, request) for function in DETAIL_PANELS) if panel]
 
 
 class ObjectViewSet:
@@ -279,7 +270,7 @@ class ObjectDetailView(ViewSetView):
             "may_void": may_void,
             "void_url": reverse(self.viewset.url_name("void"), args=[obj.pk]) if may_void else "",
             "field_labels": {f.attname: f.verbose_name for f in self.meta.concrete_fields},
-            "panels": detail_panels(obj, self.request),
+            "panels": panels_for(obj, self.request),  # what other apps add to this model's page
             **self.viewset.extra_detail_context(obj, self.request),
         }
 

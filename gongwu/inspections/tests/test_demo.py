@@ -13,13 +13,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from gongwu.alerts import services as alerts_services
-from gongwu.alerts.models import DONE_STATUSES, Case, CaseEvent, Level, Source, Status
+from gongwu.alerts.models import DONE_STATUSES, Case, CaseEvent, Level, Status
 from gongwu.core.demo import DemoBuilder
 from gongwu.core.management.commands.demo import app_demo_modules, quiet
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, User
 from gongwu.inspections import demo, services
 from gongwu.inspections.figures import PeriodFigures, period_figures, score_trend
 from gongwu.inspections.models import (
+    CASE_SOURCE,
     Accident,
     Finding,
     FindingStatus,
@@ -104,10 +105,10 @@ def test_2026_has_open_answered_and_overdue_notices_with_their_cases(orgs):
     assert [n.case.status for n in live].count(Status.SUBMITTED) == 1
     for notice in RectificationNotice.objects.select_related("case"):
         assert notice.case.subject == notice
-        assert notice.case.source == Source.INSPECTION
+        assert notice.case.source == CASE_SOURCE
         assert notice.case.opened_on == notice.issued_on <= AS_OF
     assert not Inspection.objects.filter(started_at__date__gt=AS_OF).exists()
-    times = CaseEvent.objects.filter(case__source=Source.INSPECTION).values_list("time", flat=True)
+    times = CaseEvent.objects.filter(case__source=CASE_SOURCE).values_list("time", flat=True)
     assert max(timezone.localtime(t).date() for t in times) == AS_OF
 
 

@@ -392,3 +392,20 @@ def test_the_hazardous_work_page_starts_an_inspection_targeting_it(project, sect
     )
     assert response.status_code == 302
     assert work.inspections.count() == 2
+
+
+def test_the_quality_and_safety_panel_shows_on_the_project_page_and_not_on_its_sections_page(
+    inspector, project, section, inspection
+):
+    """The panel is registered for projects (apps.py): a section, though it has the project's inspections, has none."""
+    FindingFactory(inspection=inspection, project=project, severity=Severity.GENERAL)
+    client = english_client(inspector)
+
+    project_page = client.get(project.get_absolute_url())
+    section_page = client.get(section.get_absolute_url())
+
+    assert (project_page.status_code, section_page.status_code) == (200, 200)
+    [panel] = [p for p in project_page.context["panels"] if p["template"] == "inspections/project_panel.html"]
+    assert (panel["inspections"], panel["findings"]["open"]) == (1, 1)
+    assert 'id="project-inspections"' in project_page.content.decode()
+    assert 'id="project-inspections"' not in section_page.content.decode()

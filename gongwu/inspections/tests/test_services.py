@@ -21,13 +21,14 @@ from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
 from gongwu.alerts import services as alerts
-from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Source, Status
+from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Status
 from gongwu.alerts.models import Level as AlertLevel
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, RegulatorFactory, UserFactory, gps_exif, image_bytes
 from gongwu.inspections import services
 from gongwu.inspections.figures import period_figures, score_trend
 from gongwu.inspections.models import (
+    CASE_SOURCE,
     Accident,
     AccidentKind,
     CheckItem,
@@ -389,7 +390,7 @@ def test_a_serious_finding_opens_a_red_case_at_once(inspection, inspector, compa
     case = case_of_finding(finding)
     assert case is not None
     assert (case.source, case.kind, case.level, case.responsible_org, case.status, case.subject) == (
-        Source.INSPECTION,
+        CASE_SOURCE,
         Kind.RECTIFICATION,
         AlertLevel.RED,
         company,
@@ -501,7 +502,7 @@ def test_a_notice_opens_its_case_and_marks_its_findings_notified(today, inspecti
     )
     case = notice.case
     assert (case.source, case.kind, case.level, case.responsible_org, case.deadline, case.status) == (
-        Source.INSPECTION,
+        CASE_SOURCE,
         Kind.RECTIFICATION,
         AlertLevel.ORANGE,  # the worst finding is 较大
         company,

@@ -15,7 +15,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from gongwu.alerts.models import Case, CaseEvent, Kind, Source
+from gongwu.alerts import sources
+from gongwu.alerts.models import Case, CaseEvent, Kind
 from gongwu.core.demo import DemoBuilder
 from gongwu.core.management.commands.demo import app_demo_modules, quiet
 from gongwu.core.models import ChangeLogEntry, Organization, User
@@ -173,7 +174,7 @@ def test_some_reviews_went_through_the_services_and_are_in_the_change_log(orgs):
 
 
 def test_the_rule_opened_the_lagging_projects_cases_on_the_leaders_board(orgs):
-    cases = Case.objects.filter(source=Source.RULE, rule_code=demo.RULE)
+    cases = Case.objects.filter(source=sources.RULE, rule_code=demo.RULE)
 
     city = cases.filter(agency=orgs["city"])
     assert sorted(city.values_list("kind", flat=True)) == [Kind.ATTENTION] * 4 + [Kind.SUPERVISION] * 2

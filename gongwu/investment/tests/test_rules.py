@@ -9,7 +9,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from gongwu.alerts import services as alerts
-from gongwu.alerts.models import Case, EventAction, Kind, Level, Source, Status
+from gongwu.alerts import sources
+from gongwu.alerts.models import Case, EventAction, Kind, Level, Status
 from gongwu.alerts.rules import RULES
 from gongwu.alerts.testing import RuleSettingFactory
 from gongwu.core.models import Role
@@ -74,7 +75,12 @@ def test_behind_opens_raises_then_clears_one_case(agency, plan):
 
     assert counts(scan(agency, D(2026, 5, 12))) == (1, 0, 0)
     (case,) = cases(agency)
-    assert (case.kind, case.level, case.status, case.source) == (Kind.ATTENTION, Level.ORANGE, Status.OPEN, Source.RULE)
+    assert (case.kind, case.level, case.status, case.source) == (
+        Kind.ATTENTION,
+        Level.ORANGE,
+        Status.OPEN,
+        sources.RULE,
+    )
     assert case.subject == plan
     assert (case.subject_type, case.subject_id) == (ContentType.objects.get_for_model(AnnualPlan), str(plan.pk))
     assert "80.00% of its schedule to 2026-04" in case.title

@@ -1,38 +1,32 @@
-"""`gongwu demo`: the core demo (agencies, companies, users), then each installed app's demo data.
+"""`gongwu demo`: the core demo (agencies, companies, users), then each app's demo data.
 
-Core imports no domain app: an app takes part by having a `demo` module with
+Core imports no domain app: an app takes part by registering its `demo` module from its `ready()`
+(`gongwu.core.demo.register_demo`), a module with
 
     def build(*, orgs: dict[str, Organization], actor: User, progress: Callable[[int, int, str], None]) -> None
 
 where `orgs` is what `DemoBuilder.build()` returns, `actor` the demo administrator and `progress` a
-progress reporter (done, total, label). Apps run in INSTALLED_APPS order, so an app's demo can use the
-data of the apps it depends on. Each build must be deterministic and safe to run twice.
+progress reporter (done, total, label). They run in the order registered (INSTALLED_APPS order), so an
+app's demo can use the data of the apps it depends on. Each build must be deterministic and safe to run twice.
 """
 
 import importlib
-import importlib.util
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gongwu.core import services
-from gongwu.core.demo import DEMO_PASSWORD, USERS, DemoBuilder, progress_bar
-
-PACKAGE = "gongwu."
+from gongwu.core.demo import DEMO_PASSWORD, DEMOS, USERS, DemoBuilder, progress_bar
 
 
 def app_demo_modules() -> Iterator[ModuleType]:
-    """The `demo` module of every installed Gongwu app except core, in INSTALLED_APPS order."""
-    for config in apps.get_app_configs():
-        if not config.name.startswith(PACKAGE) or config.name == "gongwu.core":
-            continue
-        if importlib.util.find_spec(f"{config.name}.demo") is not None:
-            yield importlib.import_module(f"{config.name}.demo")
+    """The demo modules the apps registered, in the order they registered them."""
+    for module in DEMOS:
+        yield importlib.import_module(module)
 
 
 def quiet(done: int, total: int, label: str) -> None:
