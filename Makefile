@@ -10,7 +10,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gongwu
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets messages demo serve test lint check pytest pytest-pg pytest-days browser-deps bench bench-list bench-projects bench-alerts bench-investment bench-inspections clean format
+.PHONY: install assets messages demo serve test lint check typecheck pytest pytest-pg pytest-days browser-deps bench bench-list bench-projects bench-alerts bench-investment bench-inspections clean format
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -64,6 +64,10 @@ check: install
 	GONGWU_TESTING=1 $(GONGWU) check
 	GONGWU_TESTING=1 $(GONGWU) makemigrations --check --dry-run -v 1
 
+# mypy with django-stubs over core and alerts ([tool.mypy] in pyproject.toml); its cache is .mypy_cache/
+typecheck: install
+	GONGWU_TESTING=1 $(VENV)/bin/mypy
+
 # The suite's clock (gongwu/conftest.py): an ordinary Wednesday by default; the PostgreSQL pass runs on the
 # Monday after New Year's Day in a year the holiday package does not know; CI adds a Saturday and the eve of
 # New Year's Day for the suites that count days, so a test that passes only on some days fails here. (The demo
@@ -85,7 +89,7 @@ pytest-days: install assets messages
 	  GONGWU_TEST_NOW=$$now $(VENV)/bin/pytest -q -n 2 --dist loadfile -m "not browser" $(DAY_SUITES) || exit 1; \
 	done
 
-test: lint check pytest
+test: lint check typecheck pytest
 	@if [ "$${CI:-}" = "true" ] || [ -n "$${GONGWU_TEST_DATABASE_URL:-}" ]; then \
 	  echo "== again on PostgreSQL"; $(MAKE) --no-print-directory pytest-pg; fi
 	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory pytest-days; fi

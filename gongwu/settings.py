@@ -6,6 +6,7 @@ start without a secret key and allowed hosts.
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -207,7 +208,7 @@ GONGWU_MAX_UPLOAD_MB = env.integer("GONGWU_MAX_UPLOAD_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (GONGWU_MAX_UPLOAD_MB + 1) * 1024 * 1024
 
 S3_BUCKET = env.text("GONGWU_S3_BUCKET")
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -23,7 +23,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -57,7 +56,8 @@ from gongwu.core.generic.paging import (
     page_schema,
     plain_columns,
 )
-from gongwu.core.models import Action, Attachment, Organization, OrganizationKind
+from gongwu.core.http import SignedInRequest
+from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User
 
 # ---- schemas ------------------------------------------------------------------------------------
 
@@ -139,15 +139,15 @@ class CaseDetailOut(CaseOut):
     attachments: list[AttachmentOut] = Field(description="Evidence and other files on the case.")
 
     @staticmethod
-    def resolve_events(obj: Case) -> list[Any]:
+    def resolve_events(obj: Any) -> list[Any]:  # (a case as `detail()` prepares it, and so below)
         return obj.timeline
 
     @staticmethod
-    def resolve_transitions(obj: Case) -> list[str]:
+    def resolve_transitions(obj: Any) -> list[str]:
         return obj.allowed
 
     @staticmethod
-    def resolve_attachments(obj: Case) -> list[Any]:
+    def resolve_attachments(obj: Any) -> list[Any]:
         return obj.files
 
 
@@ -351,8 +351,8 @@ def error(loc: str, message: str) -> dict[str, Any]:
     return {"detail": [{"loc": ["body", loc], "msg": message}]}
 
 
-def detail(case: Case, user: Any) -> Case:
-    """`case` with what `CaseDetailOut` shows besides its fields."""
+def detail(case: Any, user: User) -> Case:
+    """`case` with what `CaseDetailOut` shows besides its fields (attributes of its own, hence `Any`)."""
     case.timeline = list(case.events.select_related("actor").order_by("time", "id"))
     case.allowed = services.allowed_transitions(case, user)
     case.files = list(
@@ -391,8 +391,8 @@ SORTABLE = {f.name for f in Case._meta.concrete_fields}
     + LIST_DESCRIPTION,
 )
 def list_cases(
-    request: HttpRequest,
-    filters: Query[CaseFilters],
+    request: SignedInRequest,
+    filters: Query[CaseFilters],  # type: ignore[valid-type]  # a schema made at run time
     limit: int = 50,
     offset: int = 0,
     order_by: str = "",
@@ -419,7 +419,7 @@ def list_cases(
     operation_id="case_retrieve",
     summary="A case with its timeline and the actions you may take",
 )
-def retrieve_case(request: HttpRequest, pk: int) -> Any:
+def retrieve_case(request: SignedInRequest, pk: int) -> Any:
     require(request.user, Case, Action.VIEW)
     case = CaseViews.get_queryset(request.user).filter(pk=pk).first()
     if case is None:
@@ -435,7 +435,7 @@ def retrieve_case(request: HttpRequest, pk: int) -> Any:
     description="Validated by the case form of the page: numbered, on the timeline (opened, and assigned when "
     "someone is responsible), and the responsible people are notified.",
 )
-def create_case(request: HttpRequest, payload: CaseIn) -> Any:
+def create_case(request: SignedInRequest, payload: CaseIn) -> Any:
     require(request.user, Case, Action.ADD)
     data = form_data(payload.dict())
     data["opened_on"] = data["opened_on"] or timezone.localdate()
@@ -453,7 +453,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Any:
     description="Title, description, measures, kind, level, department, deadline, evidence, meeting. Who is "
     "responsible and the status change only through the actions (`assign`, `respond`, `close` …).",
 )
-def update_case(request: HttpRequest, pk: int, payload: CasePatch) -> Any:
+def update_case(request: SignedInRequest, pk: int, payload: CasePatch) -> Any:
     user = request.user
     require(user, Case, Action.CHANGE)
     changes = payload.dict(exclude_unset=True)
@@ -497,7 +497,7 @@ def update_case(request: HttpRequest, pk: int, payload: CasePatch) -> Any:
     operation_id="case_delete",
     summary="Refused: a case is never deleted (409); void it with a reason (`POST …/void/`)",
 )
-def delete_case(request: HttpRequest, pk: int) -> Any:
+def delete_case(request: SignedInRequest, pk: int) -> Any:
     require(request.user, Case, Action.DELETE)
     if not CaseViews.get_queryset(request.user).filter(pk=pk).exists():
         return not_found()
@@ -513,7 +513,7 @@ def delete_case(request: HttpRequest, pk: int) -> Any:
     return 204, None
 
 
-def transition_input(request: HttpRequest) -> tuple[TransitionIn, list[Any]]:
+def transition_input(request: SignedInRequest) -> tuple[TransitionIn, list[Any]]:
     """The action's body: JSON, or a multipart form whose `evidence` files are the response's evidence."""
     if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         values = {key: (value if value != "" else None) for key, value in request.POST.items()}
@@ -525,14 +525,16 @@ def transition_input(request: HttpRequest) -> tuple[TransitionIn, list[Any]]:
     return TransitionIn.model_validate(values), []
 
 
-def evidence_attachments(uploads: list[Any], user: Any, agency: Any = None) -> tuple[list[Attachment], str | None]:
+def evidence_attachments(
+    uploads: list[Any], user: User, agency: Organization | None = None
+) -> tuple[list[Attachment], str | None]:
     from gongwu.core.forms import AttachmentForm
 
     attachments = []
     for upload in uploads:
         form = AttachmentForm(files={"file": upload}, agency=agency)
         if not form.is_valid():
-            return [], f"{upload.name}: {' '.join(form.errors['file'])}"
+            return [], f"{upload.name}: {' '.join(map(str, form.errors['file']))}"
         stored = form.cleaned_data["file"]
         attachments.append(
             Attachment(
@@ -542,7 +544,7 @@ def evidence_attachments(uploads: list[Any], user: Any, agency: Any = None) -> t
     return attachments, None
 
 
-def take_transition(request: HttpRequest, pk: int, name: str) -> Any:
+def take_transition(request: SignedInRequest, pk: int, name: str) -> Any:
     user = request.user
     case = Case.objects.for_user(user, Action.VIEW).filter(pk=pk).first()
     if case is None:
@@ -585,7 +587,7 @@ def take_transition(request: HttpRequest, pk: int, name: str) -> Any:
 
 
 def add_transition(name: str) -> None:
-    def act(request: HttpRequest, pk: int) -> Any:
+    def act(request: SignedInRequest, pk: int) -> Any:
         return take_transition(request, pk, name)
 
     act.__name__ = f"case_{name}"
@@ -630,7 +632,7 @@ OWNER_STEP_RESPONSES = {200: CaseDetailOut, 403: Message, 404: Message, 422: Val
     operation_id="case_reschedule",
     summary="Move a live case's deadline with a reason (the case's owners)",
 )
-def reschedule_case(request: HttpRequest, pk: int, payload: RescheduleIn) -> Any:
+def reschedule_case(request: SignedInRequest, pk: int, payload: RescheduleIn) -> Any:
     return owner_step(
         request,
         pk,
@@ -646,7 +648,7 @@ def reschedule_case(request: HttpRequest, pk: int, payload: RescheduleIn) -> Any
     operation_id="case_reassign",
     summary="Give a live case to another organization or person with a reason (the case's owners)",
 )
-def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
+def reassign_case(request: SignedInRequest, pk: int, payload: ReassignIn) -> Any:
     user = request.user
 
     def reassign(case: Case) -> None:
@@ -673,7 +675,7 @@ def reassign_case(request: HttpRequest, pk: int, payload: ReassignIn) -> Any:
     operation_id="case_void",
     summary="Void a case with a reason (cases are never deleted; a voided case leaves the board's figures)",
 )
-def void_case(request: HttpRequest, pk: int, payload: CaseVoidIn) -> Any:
+def void_case(request: SignedInRequest, pk: int, payload: CaseVoidIn) -> Any:
     def void(case: Case) -> None:
         if owners.owns(case, "void"):
             raise PermissionDenied(owners.refusal(case))
@@ -684,7 +686,7 @@ def void_case(request: HttpRequest, pk: int, payload: CaseVoidIn) -> Any:
     return owner_step(request, pk, void)
 
 
-def owner_step(request: HttpRequest, pk: int, step: Callable[[Case], Any]) -> Any:
+def owner_step(request: SignedInRequest, pk: int, step: Callable[[Case], Any]) -> Any:
     """An owner's step on a visible case: 404 when not visible, 422 with the service's reasons, else the case."""
     case = Case.objects.for_user(request.user, Action.VIEW).filter(pk=pk).first()
     if case is None:
@@ -706,7 +708,7 @@ meetings = crud_router(MeetingViews, MeetingOut, tag="meetings")
 rules = Router(tags=["rules"], auth=AUTH)
 
 
-def rules_agency(request: HttpRequest, agency: int | None) -> Organization | None:
+def rules_agency(request: SignedInRequest, agency: int | None) -> Organization | None:
     if agency is None:
         return request.user.agency
     return Organization.objects.for_user(request.user).filter(pk=agency, kind=OrganizationKind.AGENCY).first()
@@ -742,7 +744,7 @@ def rule_json(rule: Rule, setting: RuleSetting | None, agency: Organization | No
     }
 
 
-def settings_of(user: Any, agency: Organization | None) -> dict[str, RuleSetting]:
+def settings_of(user: User, agency: Organization | None) -> dict[str, RuleSetting]:
     if agency is None:
         return {}
     return {s.code: s for s in RuleSetting.objects.for_user(user).filter(agency=agency)}
@@ -754,7 +756,7 @@ def settings_of(user: Any, agency: Organization | None) -> dict[str, RuleSetting
     operation_id="rule_list",
     summary="The registered rules, their parameters and your agency's settings",
 )
-def list_rules(request: HttpRequest, agency: int | None = None) -> Any:
+def list_rules(request: SignedInRequest, agency: int | None = None) -> Any:
     require(request.user, RuleSetting, Action.VIEW)
     chosen = rules_agency(request, agency)
     if agency is not None and chosen is None:
@@ -766,7 +768,7 @@ def list_rules(request: HttpRequest, agency: int | None = None) -> Any:
 @rules.get(
     "/{code}/", response={200: RuleOut, 403: Message, 404: Message}, operation_id="rule_retrieve", summary="One rule"
 )
-def retrieve_rule(request: HttpRequest, code: str, agency: int | None = None) -> Any:
+def retrieve_rule(request: SignedInRequest, code: str, agency: int | None = None) -> Any:
     require(request.user, RuleSetting, Action.VIEW)
     chosen = rules_agency(request, agency)
     if code not in RULES or (agency is not None and chosen is None):
@@ -782,7 +784,7 @@ def retrieve_rule(request: HttpRequest, code: str, agency: int | None = None) ->
     description="A parameter out of its range answers 422 with the allowed range and changes nothing. "
     "The change is logged; the next scan uses it.",
 )
-def update_rule(request: HttpRequest, code: str, payload: RulePatch, agency: int | None = None) -> Any:
+def update_rule(request: SignedInRequest, code: str, payload: RulePatch, agency: int | None = None) -> Any:
     user = request.user
     require(user, RuleSetting, Action.CHANGE)
     chosen = rules_agency(request, agency)
@@ -869,7 +871,7 @@ def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str
     "counts the cases opened and closed in it; the open and overdue counts are as of today. The same numbers one "
     "by one, with the year before: `GET /api/figures/values/?key=alerts.opened&…`.",
 )
-def board_figures(request: HttpRequest, query: Query[SelectionQuery]) -> Any:
+def board_figures(request: SignedInRequest, query: Query[SelectionQuery]) -> Any:
     require(request.user, Case, Action.VIEW)
     sel = selection_from_api(request, query)
     counted = figures.board(figures.board_cases(request.user, sel), sel.period)
@@ -892,7 +894,7 @@ NOTIFICATION_COLUMNS = plain_columns(NotificationOut, Notification)
     description=LIST_DESCRIPTION,
 )
 def list_notifications(
-    request: HttpRequest,
+    request: SignedInRequest,
     unread: bool | None = None,
     limit: int = 50,
     offset: int = 0,
@@ -908,7 +910,7 @@ def list_notifications(
 
 
 @notifications.post("/read/", response=ReadOut, operation_id="notification_read", summary="Mark my notifications read")
-def read_notifications(request: HttpRequest, payload: ReadIn) -> Any:
+def read_notifications(request: SignedInRequest, payload: ReadIn) -> Any:
     queryset = Notification.objects.filter(user=request.user, read_at__isnull=True)
     if payload.ids is not None:
         queryset = queryset.filter(pk__in=payload.ids)

@@ -32,6 +32,7 @@ Deterministic (seeded); when the tour is already there, nothing is written.
 from __future__ import annotations
 
 import datetime
+import functools
 import heapq
 import itertools
 import random
@@ -186,7 +187,7 @@ TOUR_FINDINGS = [
     ("质量安全处", "安全生产检查发现问题整改复查不及时"),
     ("质量安全处", "危大工程专项方案论证管理不规范"),
 ]
-RESPONSES = {
+RESPONSES: dict[str, list[str]] = {
     sources.MEETING: [
         "已按会议要求落实，相关材料已报送。",
         "已完成，详见附件说明及现场照片。",
@@ -258,8 +259,8 @@ class Year:
 
     def contacts(self) -> None:
         contractors = list(Organization.objects.filter(kind=OrganizationKind.CONTRACTOR).order_by("name"))
-        company = self.users["company"].organization
-        others = [c for c in contractors if c.pk != company.pk]
+        company_id = self.users["company"].organization_id
+        others = [c for c in contractors if c.pk != company_id]
         self.orgs = {**self.orgs, "contractor2": others[0], "contractor3": others[1]}
         for username, name, key, role in CONTACTS:
             user = self.users.get(username)
@@ -290,7 +291,7 @@ class Year:
         day = START
         while day <= AS_OF:
             if day.day <= 7:
-                self.at(day, lambda d=day: self.job(d, scan=d >= RULES_FROM), order=0)
+                self.at(day, functools.partial(self.job, day, scan=day >= RULES_FROM), order=0)
             day += datetime.timedelta(days=7)
         self.at(AS_OF, lambda: self.job(AS_OF, scan=True), order=0)
         done = 0
@@ -376,7 +377,7 @@ class Year:
         rng, case = self.rng, plan.case
         opened, deadline = case.opened_on, case.deadline
         self.at(opened, lambda: self.open(plan))
-        if plan.doer is None:
+        if plan.doer is None or deadline is None:  # (every planned case has its deadline)
             return
         start = add_working_days(opened, rng.randint(1, 3))
         plan.steps.append((start, "start"))
@@ -411,7 +412,7 @@ class Year:
                 "close": "经核查，已落实到位。",
                 "archive": rng.choice(FEEDBACK),
             }.get(name, "")
-            self.at(day, lambda c=case, n=name, u=user, t=text: self.act(c, n, u, text=t))
+            self.at(day, functools.partial(self.act, case, name, user, text=text))
 
     def open(self, plan: Plan) -> None:
         services.open_case(plan.case, plan.opener, notify_people=False)

@@ -99,7 +99,7 @@ class CaseForm(AgencyForm):
                     setattr(self.instance, name, self.cleaned_data[name])
             services.prepare_new_case(self.instance, self.user)
             self.cleaned_data["responsible_org"] = self.instance.responsible_org
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's own hook, not in its stubs
 
 
 class MeetingForm(AgencyForm):

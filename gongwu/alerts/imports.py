@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from django import forms
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from gongwu.alerts import owners, sources
 from gongwu.alerts.forms import CaseForm
 from gongwu.alerts.models import Case, Kind, Level, Status
 from gongwu.core.generic.ledger import Column, ImportResult, Ledger
-from gongwu.core.models import Action
+from gongwu.core.models import Action, User
 
 ROW_ORDINAL = re.compile(r"^\d{1,6}$")
 # Cells that must match the stored case, with the way to change each instead.
@@ -114,7 +114,7 @@ class CaseLedger(Ledger):
     )
 
     def _related_pk(
-        self, column: Column, model_field: Any, name: str, data: dict, user: Any, cache: dict, errors: list[str]
+        self, column: Column, model_field: Any, name: str, data: dict, user: User, cache: dict, errors: list[str]
     ) -> Any:
         """责任单位 and 责任人 are found among the choices of the case form (any company, one's own agency)."""
         key = (column.field, name)
@@ -132,7 +132,7 @@ class CaseLedger(Ledger):
         errors.append(message % {"column": force_str(column.header), "value": name})
         return None
 
-    def form_data(self, values: dict[str, Any], user: Any, cache: dict) -> tuple[dict[str, Any], list[str]]:
+    def form_data(self, values: dict[str, Any], user: User, cache: dict) -> tuple[dict[str, Any], list[str]]:
         number = cell_text(values.get("number"))
         if ROW_ORDINAL.match(number):
             number = ""  # the ledger's own row number, not a case number: a new case
@@ -167,6 +167,7 @@ class CaseLedger(Ledger):
     def loop_changes(self, case: Case, data: dict[str, Any], values: dict[str, Any]) -> list[str]:
         """Errors for cells the loop owns that differ from the stored case."""
         errors = []
+        given: Any  # a cell's text, or the value the form made of it
         for name in LOOP_FIELDS:
             if name in RESPONSIBLE:
                 related = getattr(case, name)
@@ -179,7 +180,11 @@ class CaseLedger(Ledger):
             else:
                 field = Case._meta.get_field(name)
                 given, stored = data.get(name), getattr(case, name)
-                shown = getattr(case, f"get_{name}_display")() if field.choices else (stored or "—")
+                shown = (
+                    getattr(case, f"get_{name}_display")()
+                    if isinstance(field, models.Field) and field.choices
+                    else (stored or "—")
+                )
             if given in ("", None) or given == stored:
                 continue
             if name == "status":
@@ -223,7 +228,7 @@ class CaseLedger(Ledger):
             )
         return errors
 
-    def find_existing(self, data: dict[str, Any], user: Any) -> Case | None:
+    def find_existing(self, data: dict[str, Any], user: User) -> Case | None:
         if not data.get("number"):
             return None
         queryset = Case.objects.for_user(user, Action.VIEW).filter(number=data["number"]).order_by("pk")
@@ -233,7 +238,7 @@ class CaseLedger(Ledger):
             queryset = queryset.select_for_update()
         return queryset.first()
 
-    def check_rows(self, rows: list[tuple[int, dict[str, Any]]], user: Any, **kwargs: Any) -> ImportResult:
+    def check_rows(self, rows: list[tuple[int, dict[str, Any]]], user: User, **kwargs: Any) -> ImportResult:
         result = super().check_rows(rows, user, **kwargs)
         if not kwargs.get("write"):
             # A new case gets its number when it is saved; the preview would show every new row with the same one.

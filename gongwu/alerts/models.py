@@ -9,7 +9,7 @@ response submitted → closed, or is sent back; then it is archived with feedbac
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -34,6 +34,9 @@ from gongwu.core.models import (
 )
 from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 
 class Level(models.TextChoices):
     RED = "red", _("Red")
@@ -42,13 +45,13 @@ class Level(models.TextChoices):
     BLUE = "blue", _("Blue")
 
 
-LEVEL_RANK = {Level.BLUE: 1, Level.YELLOW: 2, Level.ORANGE: 3, Level.RED: 4}
-LEVEL_COLOUR = {Level.RED: "red", Level.ORANGE: "orange", Level.YELLOW: "yellow", Level.BLUE: "blue"}
+LEVEL_RANK: dict[str, int] = {Level.BLUE: 1, Level.YELLOW: 2, Level.ORANGE: 3, Level.RED: 4}
+LEVEL_COLOUR: dict[str, str] = {Level.RED: "red", Level.ORANGE: "orange", Level.YELLOW: "yellow", Level.BLUE: "blue"}
 
 
 def raised(level: str) -> str:
     """The next level up (blue → yellow → orange → red; red stays red)."""
-    order = sorted(LEVEL_RANK, key=LEVEL_RANK.get)
+    order = sorted(LEVEL_RANK, key=LEVEL_RANK.__getitem__)
     return order[min(order.index(level) + 1, len(order) - 1)]
 
 
@@ -86,7 +89,7 @@ def responsible_orgs_of(user: User) -> list[int]:
 
 
 class CaseQuerySet(ScopedQuerySet):
-    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def for_user(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         """Besides its agency's cases, a user sees (not changes) the cases another agency made their
         organization responsible for, e.g. a city's case assigned to a district agency."""
         queryset = super().for_user(user, action)
@@ -179,7 +182,7 @@ class Case(VoidableModel, ScopedModel):
     updated = models.DateTimeField(_("updated"), auto_now=True)
 
     party_path = "responsible_org"
-    objects = CaseQuerySet.as_manager()
+    objects: ClassVar = CaseQuerySet.as_manager()
     # Set by `services.prepare_new_case`: the case takes the agency's next number when it is saved, inside
     # the saving transaction (a form validated but not saved, e.g. an import's preview, takes none).
     number_on_save = False
@@ -238,7 +241,7 @@ class Case(VoidableModel, ScopedModel):
 
     @property
     def subject(self) -> Any:
-        if self.subject_type_id is None or not self.subject_id:
+        if not self.subject_id or self.subject_type is None:
             return None
         model = self.subject_type.model_class()
         return model._base_manager.filter(pk=self.subject_id).first() if model else None
@@ -256,9 +259,9 @@ class Case(VoidableModel, ScopedModel):
             self.deadline = add_working_days(self.opened_on, self.deadline_working_days)
         if self.deadline and self.opened_on and self.deadline < self.opened_on:
             errors["deadline"] = _("The deadline cannot be before the day the case is opened.")
-        if self.department_id and self.agency_id and self.department.parent_id != self.agency_id:
+        if self.agency_id and self.department is not None and self.department.parent_id != self.agency_id:
             errors["department"] = _("The department must belong to the case's agency.")
-        if self.responsible_person_id and self.responsible_org_id:
+        if self.responsible_org_id and self.responsible_person is not None:
             person_org = self.responsible_person.organization
             if person_org is not None and self.responsible_org_id not in (person_org.pk, person_org.parent_id):
                 errors["responsible_person"] = _("The responsible person works for another organization.")
@@ -312,7 +315,7 @@ class CaseEvent(ScopedModel):
     agency_path = "case__agency"
     party_path = "case__responsible_org"
     max_actions = frozenset({"view", "export"})
-    objects = CaseQuerySet.as_manager()
+    objects: ClassVar = CaseQuerySet.as_manager()
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
     time = models.DateTimeField(_("time"), default=timezone.now)
@@ -462,8 +465,8 @@ DEFAULT_ESCALATION = [
 ]
 
 
-class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user: Any, action: str = "view") -> models.QuerySet:
+class NotificationQuerySet(ScopedQuerySet):
+    def for_user(self, user: User | AnonymousUser | None, action: str = "view") -> Self:
         """A user's own notifications, and nobody else's (superusers included)."""
         if not getattr(user, "is_authenticated", False) or action != "view":
             return self.none()
@@ -473,7 +476,7 @@ class NotificationQuerySet(models.QuerySet):
 class Notification(ScopedModel):
     """An in-app message to one user (and an e-mail when configured)."""
 
-    objects = NotificationQuerySet.as_manager()
+    objects: ClassVar = NotificationQuerySet.as_manager()
 
     agency_path = None
     max_actions = frozenset({"view"})
@@ -496,7 +499,7 @@ class Notification(ScopedModel):
         return self.text
 
     def get_absolute_url(self) -> str:
-        return self.case.get_absolute_url() if self.case_id else reverse("alerts:notifications")
+        return self.case.get_absolute_url() if self.case is not None else reverse("alerts:notifications")
 
     @classmethod
     def scope_q(cls, user: User) -> Q:

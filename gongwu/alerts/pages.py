@@ -41,6 +41,7 @@ from gongwu.alerts.models import (
 from gongwu.alerts.rules import RULES
 from gongwu.core.calendar import working_days_between
 from gongwu.core.figures import Selection
+from gongwu.core.http import SignedInRequest
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User, user_may
 from gongwu.core.periods import percent
 
@@ -83,7 +84,7 @@ ACTION_BUTTONS = {
 }
 # The owners' reasoned steps that change no status (services.reschedule, services.reassign).
 OWNER_STEPS = ("reschedule", "reassign")
-STATUS_COLOUR = {
+STATUS_COLOUR: dict[str, str] = {
     Status.OPEN: "secondary",
     Status.ASSIGNED: "azure",
     Status.IN_PROGRESS: "blue",
@@ -118,7 +119,7 @@ def evidence_by_event(events: list[Any], attachments: list[Attachment]) -> dict[
     saves them in the step's own transaction) they are the files its actor uploaded right after it."""
     found: dict[int, list[Attachment]] = {}
     by_pk = {a.pk: a for a in attachments}
-    claimed = set()
+    claimed: set[int] = set()
     for event in events:
         ids = (event.data or {}).get("evidence") or []
         found[event.pk] = [by_pk[i] for i in ids if i in by_pk]
@@ -135,7 +136,7 @@ def evidence_by_event(events: list[Any], attachments: list[Attachment]) -> dict[
     return found
 
 
-def assignable_organizations(user: Any) -> QuerySet:
+def assignable_organizations(user: User) -> QuerySet:
     """Whom a case can be assigned to: the user's own agency and departments, and the companies."""
     return (
         (
@@ -150,7 +151,7 @@ def assignable_organizations(user: Any) -> QuerySet:
     )
 
 
-def subject_url(subject: Any, user: Any) -> str:
+def subject_url(subject: Any, user: User) -> str:
     """The subject's page, when the user may see it (a company often may not see the record a rule watched)."""
     if subject is None or not hasattr(subject, "get_absolute_url"):
         return ""
@@ -160,7 +161,7 @@ def subject_url(subject: Any, user: Any) -> str:
     return subject.get_absolute_url()
 
 
-def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
+def case_context(case: Case, request: SignedInRequest) -> dict[str, Any]:
     """What a case page shows besides its fields: the timeline, the trigger, the actions the user may take."""
     user = request.user
     today = timezone.localdate()
@@ -203,7 +204,7 @@ def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
         "status_colour": STATUS_COLOUR.get(case.status, "secondary"),
         "working_days_left": days_left,
         "working_days_late": -days_left if days_left is not None and days_left < 0 else 0,
-        "overdue_days": (today - case.deadline).days if case.is_overdue(today) else 0,
+        "overdue_days": (today - case.deadline).days if case.deadline and case.is_overdue(today) else 0,
     }
     if "assign" in transitions or "reassign" in transitions:
         context["organizations"] = list(assignable_organizations(user)[:500])
@@ -216,7 +217,7 @@ def case_context(case: Case, request: HttpRequest) -> dict[str, Any]:
     return context
 
 
-def meeting_context(meeting: Meeting, request: HttpRequest) -> dict[str, Any]:
+def meeting_context(meeting: Meeting, request: SignedInRequest) -> dict[str, Any]:
     """A meeting's decisions: the cases it opened, and a link to add an action item."""
     user = request.user
     cases = list(
@@ -247,7 +248,8 @@ def subject_q(obj: models.Model) -> Q:
     for relation in type(obj)._meta.related_objects:
         model = relation.related_model
         if (
-            not (relation.one_to_many or relation.one_to_one)
+            isinstance(model, str)  # ("self", resolved once the models are loaded)
+            or not (relation.one_to_many or relation.one_to_one)
             or relation.on_delete is not models.CASCADE
             or model._meta.app_label == Case._meta.app_label
             or not hasattr(model, "get_absolute_url")
@@ -295,7 +297,7 @@ def subject_cases_panel(obj: models.Model, request: HttpRequest) -> dict[str, An
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def case_action(request: SignedInRequest, pk: int, name: str) -> HttpResponse:
     case = get_object_or_404(Case.objects.for_user(request.user), pk=pk)
     data = request.POST
     try:
@@ -312,7 +314,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
         form = AttachmentForm(files={"file": upload}, agency=case.agency)
         if not form.is_valid():
-            messages.error(request, " ".join(form.errors["file"]))
+            messages.error(request, " ".join(map(str, form.errors["file"])))
             return HttpResponseRedirect(case.get_absolute_url())
         stored = form.cleaned_data["file"]
         evidence.append(
@@ -359,7 +361,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: SignedInRequest) -> HttpResponse:
     if not user_may(request.user, Case, Action.VIEW):
         raise PermissionDenied(_("You may not view cases."))
     today = timezone.localdate()
@@ -497,7 +499,7 @@ def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> d
 
 
 @login_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: SignedInRequest) -> HttpResponse:
     """The leader's board: over one agency or all those the user may see (a company's user: the cases addressed
     to its company), the cases opened and closed in a period and the live ones as of today."""
     if not user_may(request.user, Case, Action.VIEW):
@@ -514,7 +516,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: SignedInRequest) -> HttpResponse:
     if not user_may(request.user, RuleSetting, Action.VIEW):
         raise PermissionDenied(_("You may not view rules."))
     user = request.user
@@ -564,7 +566,7 @@ def rules(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: SignedInRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user=request.user).select_related("case")[:200])
     unread = sum(1 for n in items if n.read_at is None)
     return render(request, "alerts/notifications.html", {"items": items, "unread": unread})
@@ -572,7 +574,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: SignedInRequest) -> HttpResponse:
     Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, _("All notifications marked as read."))
     target = request.POST.get("next") or ""

@@ -11,7 +11,7 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -48,17 +48,20 @@ from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, User
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 log = logging.getLogger(__name__)
 
 # ---- who may act --------------------------------------------------------------------------------
 
 
-def is_owner(user: Any, case: Case) -> bool:
+def is_owner(user: User, case: Case) -> bool:
     """Staff of the case's agency who may change it (open, assign, verify, send back, archive)."""
     return user.role != Role.COMPANY and Case.objects.for_user(user, Action.CHANGE).filter(pk=case.pk).exists()
 
 
-def is_responsible(user: Any, case: Case) -> bool:
+def is_responsible(user: User, case: Case) -> bool:
     """The responsible person, or anyone of the responsible organization (or its parent agency's staff)."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -68,7 +71,7 @@ def is_responsible(user: Any, case: Case) -> bool:
     return (
         org is not None
         and user.organization_id is not None
-        and (user.organization_id == org or user.organization.parent_id == org)
+        and (user.organization_id == org or (user.organization is not None and user.organization.parent_id == org))
     )
 
 
@@ -91,7 +94,7 @@ EVENT_OF = {
 }
 
 
-def allowed_transitions(case: Case, user: Any) -> list[str]:
+def allowed_transitions(case: Case, user: User) -> list[str]:
     """The transitions `user` may take on `case` now (for the buttons a page shows); none of those its
     subject owns (a notice's case is answered on the notice)."""
     owner, responsible = is_owner(user, case), is_responsible(user, case)
@@ -106,7 +109,7 @@ def allowed_transitions(case: Case, user: Any) -> list[str]:
 
 
 def record_event(
-    case: Case, action: str, actor: Any, *, before: str = "", text: str = "", data: dict | None = None
+    case: Case, action: str, actor: User | None, *, before: str = "", text: str = "", data: dict | None = None
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case,
@@ -207,7 +210,7 @@ def save_numbered(case: Case, save: Callable[[], None], attempts: int = 3) -> No
             case._state.adding = True
 
 
-def prepare_new_case(case: Case, actor: Any) -> None:
+def prepare_new_case(case: Case, actor: User | None) -> None:
     """Default a new case's agency, mark it assigned when someone is already responsible, and have it take
     the agency's next number when it is saved."""
     if case.agency_id is None and getattr(actor, "agency", None) is not None:
@@ -216,7 +219,7 @@ def prepare_new_case(case: Case, actor: Any) -> None:
         case.number_on_save = True
     if case.meeting_id and case.source == sources.MANUAL:
         case.source = sources.MEETING
-    if case.responsible_person_id and not case.responsible_org_id:
+    if not case.responsible_org_id and case.responsible_person is not None:
         case.responsible_org_id = case.responsible_person.organization_id
     if case.responsible_org_id and case.status == Status.OPEN:
         case.status = Status.ASSIGNED
@@ -224,7 +227,7 @@ def prepare_new_case(case: Case, actor: Any) -> None:
         case.created_by = actor
 
 
-def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> None:
+def record_opening(case: Case, actor: User | None, *, notify_people: bool = True) -> None:
     """The first steps of a new case's timeline (logged), and word to whoever is responsible."""
     opened = record_event(case, EventAction.OPENED, actor, data={"trigger": case.trigger} if case.trigger else None)
     core_services.log_created(opened, actor)
@@ -235,7 +238,7 @@ def record_opening(case: Case, actor: Any, *, notify_people: bool = True) -> Non
             transaction.on_commit(lambda: notify_responsible(case, _("New case for you: %(case)s") % {"case": case}))
 
 
-def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
+def open_case(case: Case, actor: User | None, *, notify_people: bool = True) -> Case:
     """Validate and save a new case through the change log (`actor` None: the system, e.g. the scan).
 
     The case takes the agency's next number as it is saved (`save_numbered`), in this transaction."""
@@ -256,7 +259,7 @@ def open_case(case: Case, actor: Any, *, notify_people: bool = True) -> Case:
     return case
 
 
-def create_case(*, instance: Case, actor: Any, data: dict[str, Any] | None = None) -> Case:
+def create_case(*, instance: Case, actor: User, data: dict[str, Any] | None = None) -> Case:
     """A case opened by hand (its page, the API, an import, the admin): numbered, logged, its opening recorded."""
     prepare_new_case(instance, actor)
     return core_services.create_object(
@@ -267,7 +270,7 @@ def create_case(*, instance: Case, actor: Any, data: dict[str, Any] | None = Non
 def transition(
     case: Case,
     name: str,
-    actor: Any,
+    actor: User,
     *,
     text: str = "",
     version: int | None = None,
@@ -317,7 +320,9 @@ def transition(
         if name == "assign":
             if responsible_org is None and responsible_person is None:
                 raise ValidationError({"responsible_org": _("Choose who is responsible.")})
-            new_org = responsible_org.pk if responsible_org else responsible_person.organization_id
+            if responsible_org is None and responsible_person is not None:
+                responsible_org = responsible_person.organization
+            new_org = responsible_org.pk if responsible_org else None
             moves_deadline = deadline is not None and locked.deadline is not None and deadline != locked.deadline
             gives_away = locked.responsible_org_id is not None and new_org != locked.responsible_org_id
             if (moves_deadline or gives_away) and not may_reschedule(actor, locked):
@@ -325,7 +330,7 @@ def transition(
             # The first assignment of an open case sets its terms; a later change needs its reason.
             if (moves_deadline or gives_away) and locked.status != Status.OPEN and not text:
                 raise ValidationError({"text": _("Give the reason for the change.")})
-            locked.responsible_org = responsible_org or responsible_person.organization
+            locked.responsible_org = responsible_org
             locked.responsible_person = responsible_person
             if deadline is not None:
                 locked.deadline = deadline
@@ -376,7 +381,7 @@ def transition(
 # ---- deadline, responsibility and voiding: by the case's owners, with a reason ---------------------
 
 
-def may_reschedule(user: Any, case: Case) -> bool:
+def may_reschedule(user: User, case: Case) -> bool:
     """Who may move a case's deadline or give it to someone else: its agency's leaders and administrators;
     for a case that is not a supervision order (督办) also department staff and whoever opened it."""
     if not is_owner(user, case):
@@ -387,7 +392,7 @@ def may_reschedule(user: Any, case: Case) -> bool:
 
 
 def _owned_step(
-    case: Case, actor: Any, step: str, reason: str, version: int | None, *, by_subject: bool = False
+    case: Case, actor: User, step: str, reason: str, version: int | None, *, by_subject: bool = False
 ) -> tuple[Case, dict]:
     """Lock a live case for a reasoned owner's step; check the subject, the version, who acts and the reason."""
     locked = Case.objects.for_user(actor, Action.VIEW).select_for_update().filter(pk=case.pk).first()
@@ -416,7 +421,7 @@ def _owned_step(
     return locked, core_services.snapshot(locked)
 
 
-def _finish_owned_step(locked: Case, actor: Any, before: dict, action: str, reason: str, data: dict) -> Case:
+def _finish_owned_step(locked: Case, actor: User, before: dict, action: str, reason: str, data: dict) -> Case:
     locked.version = F("version") + 1
     locked.full_clean(exclude=["version"])
     locked.save()
@@ -429,7 +434,7 @@ def _finish_owned_step(locked: Case, actor: Any, before: dict, action: str, reas
 
 
 def reschedule(
-    case: Case, actor: Any, *, deadline: datetime.date | None, reason: str, version: int | None = None
+    case: Case, actor: User, *, deadline: datetime.date | None, reason: str, version: int | None = None
 ) -> Case:
     """Move a live case's deadline, with the reason on its timeline (by its owners only)."""
     if deadline is None:
@@ -446,7 +451,7 @@ def reschedule(
 
 def reassign(
     case: Case,
-    actor: Any,
+    actor: User,
     *,
     reason: str,
     responsible_org: Organization | None = None,
@@ -459,7 +464,9 @@ def reassign(
     with transaction.atomic():
         locked, before = _owned_step(case, actor, "reassign", reason, version)
         old = (locked.responsible_org_id, locked.responsible_person_id)
-        locked.responsible_org = responsible_org or responsible_person.organization
+        if responsible_org is None and responsible_person is not None:
+            responsible_org = responsible_person.organization
+        locked.responsible_org = responsible_org
         locked.responsible_person = responsible_person
         data = {"from": list(old), "to": [locked.responsible_org_id, locked.responsible_person_id]}
         case = _finish_owned_step(locked, actor, before, EventAction.REASSIGNED, reason, data)
@@ -467,7 +474,7 @@ def reassign(
     return case
 
 
-def void_case(*, instance: Case, actor: Any, reason: str, by_subject: bool = False) -> Case:
+def void_case(*, instance: Case, actor: User, reason: str, by_subject: bool = False) -> Case:
     """Void a case (never deleted): it leaves the board's open and closed figures, keeps its timeline, and
     says why. A case its subject owns (a notice's) is voided with its subject."""
     if not by_subject and owners.owns(instance, "void"):
@@ -700,7 +707,7 @@ def open_rule_cases(
     at once; a number found taken (written by hand) makes it try once more past the largest, a case opened
     meanwhile (a parallel scan) makes it fall back to one by one; a chunk is all or nothing, so an
     interrupted scan run again converges."""
-    people = {
+    people: dict[int | None, User] = {
         user.pk: user
         for user in User.objects.filter(
             pk__in={m.responsible_person_id for m, _level in chunk if m.responsible_person_id}
@@ -792,7 +799,7 @@ def worsen(case: Case, match: Match, level: str, report: ScanReport) -> None:
         before = core_services.snapshot(locked)
         old_level = locked.get_level_display()
         supervise = match.kind == Kind.SUPERVISION and locked.kind != Kind.SUPERVISION
-        locked.level = max(level, locked.level, key=LEVEL_RANK.get)
+        locked.level = max(level, locked.level, key=LEVEL_RANK.__getitem__)
         if supervise:
             locked.kind = Kind.SUPERVISION
         locked.trigger = {**match.data, "severity": match.severity}
@@ -823,7 +830,7 @@ def clear(case: Case, report: ScanReport, today: datetime.date | None = None) ->
         report.cleared += 1
 
 
-def resolve(case: Case, actor: Any, resolution: str, today: datetime.date | None = None) -> bool:
+def resolve(case: Case, actor: User | None, resolution: str, today: datetime.date | None = None) -> bool:
     """Close a live case whose subject has been dealt with elsewhere (a rule no longer matching, a finding
     closed on re-inspection), whatever step it is at; False when it was already done."""
     with transaction.atomic():
@@ -853,11 +860,11 @@ def level_rank() -> Case_:
     return Case_(*(When(level=level, then=Value(rank)) for level, rank in LEVEL_RANK.items()), default=Value(0))
 
 
-def inbox(user: Any) -> dict[str, QuerySet]:
+def inbox(user: User) -> dict[str, QuerySet]:
     """ "My cases": assigned to me or my organization and still to do; and responses waiting for my verification."""
     visible = Case.objects.for_user(user).select_related("responsible_org", "responsible_person", "agency")
     mine = Q(responsible_person=user)
-    if user.organization_id:
+    if user.organization is not None:
         mine |= Q(responsible_org=user.organization_id)
         if user.organization.parent_id:
             mine |= Q(responsible_org=user.organization.parent_id)
@@ -876,8 +883,8 @@ def inbox(user: Any) -> dict[str, QuerySet]:
     return {"to_do": to_do, "to_verify": to_verify}
 
 
-def unread_count(user: Any) -> int:
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: User | AnonymousUser) -> int:
+    if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,7 @@ from gongwu.core.generic.tables import DayColumn, LinkColumn, ObjectTable
 
 
 class LevelColumn(tables.Column):
-    def render(self, value, record):
+    def render(self, value: Any, record: Any) -> str:
         return format_html(
             '<span class="badge bg-{}-lt text-nowrap"><span class="badge bg-{} me-1 p-1"></span>{}</span>',
             LEVEL_COLOUR.get(value, "secondary"),
@@ -30,7 +32,7 @@ class CaseTable(ObjectTable):
         fields = ("number", "level", "title", "subject_label", "responsible_org", "deadline", "status")
         row_attrs = {"class": lambda record: "gw-overdue" if record.overdue else ""}
 
-    def render_status(self, value, record):
+    def render_status(self, value: Any, record: Any) -> Any:
         if record.overdue:
             return format_html('{} <span class="badge bg-red-lt">{}</span>', value, _("Overdue"))
         return value

@@ -89,7 +89,7 @@ class EscalationStepFactory(factory.django.DjangoModelFactory):
 
 def staff_of(agency: Any, role: str = Role.STAFF, **fields: Any) -> User:
     """A user of `agency` (staff by default)."""
-    return UserFactory(organization=agency, role=role, **fields)
+    return UserFactory.create(organization=agency, role=role, **fields)
 
 
 def opened_case(actor: User | None, **fields: Any) -> Case:

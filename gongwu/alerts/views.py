@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts import filters, forms, pages, services, tables
@@ -12,6 +11,7 @@ from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, EscalationStep, Meeting, RuleSetting
 from gongwu.core import navigation, search
 from gongwu.core.generic.views import ObjectViewSet
+from gongwu.core.http import SignedInRequest
 
 
 class CaseViews(ObjectViewSet):
@@ -27,7 +27,7 @@ class CaseViews(ObjectViewSet):
     create_service = services.create_case
 
     @classmethod
-    def extra_detail_context(cls, obj: Case, request: HttpRequest) -> dict[str, Any]:
+    def extra_detail_context(cls, obj: Case, request: SignedInRequest) -> dict[str, Any]:
         return pages.case_context(obj, request)
 
 
@@ -41,7 +41,7 @@ class MeetingViews(ObjectViewSet):
     detail_template = "alerts/meeting_detail.html"
 
     @classmethod
-    def extra_detail_context(cls, obj: Meeting, request: HttpRequest) -> dict[str, Any]:
+    def extra_detail_context(cls, obj: Meeting, request: SignedInRequest) -> dict[str, Any]:
         return pages.meeting_context(obj, request)
 
 

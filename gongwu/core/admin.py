@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from gongwu.core.generic import writes
+from gongwu.core.http import signed_in_user
 from gongwu.core.models import APIToken, Attachment, CalendarDay, ChangeLogEntry, Job, Organization, User, VoidableModel
 
 
@@ -18,7 +19,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Through the services the model's viewset names (with the form's many-to-many data)."""
-        writes.write_instance(instance=obj, actor=request.user, data=form.cleaned_data)
+        writes.write_instance(instance=obj, actor=signed_in_user(request), data=form.cleaned_data)
 
     def __init__(self, model: Any, admin_site: Any) -> None:
         if self.inlines:  # refused when the site starts, not when someone first saves
@@ -37,12 +38,12 @@ class ServiceAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        writes.delete_record(instance=obj, actor=request.user)
+        writes.delete_record(instance=obj, actor=signed_in_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         with transaction.atomic():
             for obj in queryset:
-                writes.delete_record(instance=obj, actor=request.user)
+                writes.delete_record(instance=obj, actor=signed_in_user(request))
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         """A record the model refuses to delete (the last administrator) is shown as protected, with the reason:
@@ -70,7 +71,7 @@ class GongwuUserAdmin(UserAdmin, ServiceAdmin):
     list_filter = ("role", "is_active", "is_superuser")
     raw_id_fields = ("organization",)
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Gongwu", {"fields": ("display_name", "organization", "role", "phone")}),
     )
 
@@ -105,7 +106,7 @@ class FormAdmin(ServiceAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
-        class WithUser(form_class):
+        class WithUser(form_class):  # type: ignore[misc,valid-type]  # a subclass of the form made at run time
             def __init__(self, *args: Any, **inner: Any) -> None:
                 inner.setdefault("user", request.user)
                 super().__init__(*args, **inner)

@@ -28,7 +28,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,6 +36,9 @@ from django.db import connections, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from gongwu.core.models import ChangeLogEntry
 
 GENESIS_HASH = "0" * 64
 REDACTED_PREFIX = "[redacted:"
@@ -119,12 +122,16 @@ def redaction_mark(label: str, object_id: Any, key: str, value: Any) -> Any:
     return f"{REDACTED_PREFIX}{fingerprint.hexdigest()[:16]}]"
 
 
+@overload
+def redact(model: type[models.Model], object_id: Any, data: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def redact(model: type[models.Model], object_id: Any, data: dict[str, Any] | None) -> dict[str, Any] | None: ...
 def redact(model: type[models.Model], object_id: Any, data: dict[str, Any] | None) -> dict[str, Any] | None:
     """`data` (a snapshot of one object) with the model's secret fields replaced by redaction marks."""
     keys = secret_keys(model)
     if not data or not keys:
         return data
-    label = model._meta.concrete_model._meta.label_lower
+    label = (model._meta.concrete_model or model)._meta.label_lower
     return {k: redaction_mark(label, object_id, k, v) if k in keys else v for k, v in data.items()}
 
 
@@ -172,7 +179,7 @@ class Checkpoint:
             raise CheckpointError(text) from exc
 
 
-def checkpoint_of(entry_model: type[models.Model]) -> Checkpoint:
+def checkpoint_of(entry_model: type[ChangeLogEntry]) -> Checkpoint:
     """A signed checkpoint of the chain as committed now: its last entry, hash and number of entries."""
     head = entry_model.objects.order_by("-id").values_list("id", "hash").first()
     last_id, head_hash = head or (0, GENESIS_HASH)
@@ -220,7 +227,7 @@ def publish(checkpoint: Checkpoint) -> list[str]:
 
 def read_checkpoints(paths: Iterable[str | Path]) -> list[Checkpoint]:
     """The checkpoints in these files (lines without the mark are skipped: a syslog copy holds others)."""
-    found = []
+    found: list[Checkpoint] = []
     for path in paths:
         path = Path(path)
         if not path.exists():
@@ -272,7 +279,7 @@ def reseal_chain(
     broken_at, count, last_id = None, 0, 0
     redacted: dict[str, list[int]] = defaultdict(list)
     while batch := list(entry_model.objects.filter(id__gt=last_id).order_by("id")[:batch_size]):
-        changed = []
+        changed: list[Any] = []
         for entry in batch:
             if broken_at is None and (entry.prev_hash != prev_old or old_hash(chain_payload(entry)) != entry.hash):
                 broken_at = entry.pk

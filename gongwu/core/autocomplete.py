@@ -29,7 +29,7 @@ from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.urls import get_resolver, reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from gongwu.core.models import Action
@@ -105,7 +105,7 @@ def scoped_matches(user: Any, label: str, text: str, scope: str = "") -> list[di
     return [{"id": row.pk, "label": str(row)} for row in rows]
 
 
-def render_select(widget: forms.Select, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+def render_select(widget: forms.Select, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
     """The HTML Django's select templates write, written in Python: the templates cost a template render per
     option, a third of a list page's time (bench/projects.py)."""
     context = widget.get_context(name, value, attrs)["widget"]
@@ -128,7 +128,7 @@ def render_select(widget: forms.Select, name: str, value: Any, attrs: Any = None
 def fast_select(widget: forms.Widget) -> None:
     """Render this select (single or multiple) with `render_select`."""
     if isinstance(widget, forms.Select) and not isinstance(widget, AutocompleteSelect):
-        widget.render = types.MethodType(render_select, widget)
+        widget.render = types.MethodType(render_select, widget)  # type: ignore[method-assign]  # this widget's own
 
 
 class CachedChoices(ModelChoiceIterator):
@@ -151,18 +151,18 @@ class CachedChoices(ModelChoiceIterator):
 class AutocompleteSelect(forms.Select):
     """A `<select>` for a small choice list; a search-as-you-type input for a large one (see the module)."""
 
-    def small_choices(self) -> CachedChoices | None:
+    def small_choices(self, choices: ModelChoiceIterator) -> CachedChoices | None:
         """The choices, read once, when there are at most SELECT_MAX (or the model has no search); else None."""
-        queryset = self.choices.queryset
+        queryset = choices.queryset
         if not search_fields(queryset.model):
-            return CachedChoices(self.choices.field, list(queryset))
+            return CachedChoices(choices.field, list(queryset))
         rows = list(queryset[: SELECT_MAX + 1])
-        return CachedChoices(self.choices.field, rows) if len(rows) <= SELECT_MAX else None
+        return CachedChoices(choices.field, rows) if len(rows) <= SELECT_MAX else None
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         if not isinstance(self.choices, ModelChoiceIterator) or isinstance(self.choices, CachedChoices):
             return render_select(self, name, value, attrs, renderer)
-        small = self.small_choices()
+        small = self.small_choices(self.choices)
         if small is not None:
             self.choices = small
             return render_select(self, name, value, attrs, renderer)
@@ -210,4 +210,4 @@ def use_autocomplete(field: forms.Field) -> None:
     widget = AutocompleteSelect(attrs=field.widget.attrs)  # small choices render as a select
     widget.is_required = field.widget.is_required
     field.widget = widget
-    widget.choices = field.choices
+    widget.choices = field.choices  # type: ignore[assignment]  # a ModelChoiceField's choices: its iterator

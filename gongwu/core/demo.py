@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Callable
+from typing import TextIO
 
 from django.db import transaction
 
@@ -84,7 +85,7 @@ def credit_code(rng: random.Random, kind_char: str = "1") -> str:
     return body + credit_code_check_character(body)
 
 
-def progress_bar(done: int, total: int, label: str, stream=sys.stdout) -> None:
+def progress_bar(done: int, total: int, label: str, stream: TextIO = sys.stdout) -> None:
     width = 30
     filled = int(width * done / total) if total else width
     stream.write(f"\r{label:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
@@ -94,10 +95,11 @@ def progress_bar(done: int, total: int, label: str, stream=sys.stdout) -> None:
 
 
 class DemoBuilder:
+    actor: User  # the administrator `build` finds or makes first; every demo record is written by them
+
     def __init__(self, progress: Callable[[int, int, str], None] = progress_bar) -> None:
         self.rng = random.Random(20261122)
         self.progress = progress
-        self.actor: User | None = None
 
     def org(self, **fields: object) -> Organization:
         lookup = {"name": fields["name"], "parent": fields.get("parent")}

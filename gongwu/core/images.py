@@ -71,7 +71,7 @@ def decoded_image(upload: Any) -> Image.Image:
 def stored_image(upload: Any, *, keep_metadata: bool) -> StoredImage:
     """The upload as it is stored: decoded, written again, upright, with or without its metadata."""
     image = decoded_image(upload)
-    source_format = image.format
+    source_format = image.format or ""  # (`decoded_image` refused an image of no stored format)
     exif = image.getexif()
     name = PurePosixPath(upload.name).name
     options: dict[str, Any] = {}

@@ -57,7 +57,7 @@ class ChangeLogLedger(Ledger):
     never imported (nobody may). Secret fields come out as the words the page shows, never a value."""
 
     model = ChangeLogEntry
-    form = None
+    form = None  # type: ignore[assignment]  # export only: no row is read into a form
     sheet_title = _("Change log")
     columns = (
         Column("time", _("time"), width=20),
@@ -73,7 +73,7 @@ class ChangeLogLedger(Ledger):
     )
 
     def export_value(self, obj: models.Model, column: Column) -> Any:
-        if column.field == "changes":
+        if column.field == "changes" and isinstance(obj, ChangeLogEntry):
             return "\n".join(
                 f"{name}: {_cell_text(old)} → {_cell_text(new)}" for name, old, new in obj.changed_fields()
             )

@@ -1,10 +1,16 @@
+from __future__ import annotations
+
 import ipaddress
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeGuard
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from gongwu.core import context
+
+if TYPE_CHECKING:
+    from gongwu.core.http import Request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -15,7 +21,7 @@ class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: Request) -> HttpResponse:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         rid = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else context.new_request_id()
         request.request_id = rid
@@ -100,7 +106,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return hops[0] if hops else remote
 
 
-def is_ip(value: str | None) -> bool:
+def is_ip(value: str | None) -> TypeGuard[str]:
     try:
         ipaddress.ip_address(value or "")
     except ValueError:

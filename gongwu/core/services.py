@@ -11,7 +11,7 @@ import contextvars
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +25,11 @@ from gongwu.core import audit, context
 from gongwu.core.audit import GENESIS_HASH, Checkpoint
 from gongwu.core.models import Action, ChangeAction, ChangeLogEntry, VoidableModel, user_may
 
-M = TypeVar("M", bound=models.Model)
+if TYPE_CHECKING:
+    from gongwu.core.models import User
+    from gongwu.core.models.scoping import ScopedRow
+
+M = TypeVar("M", bound="ScopedRow")
 
 CHAIN_LOCK_KEY = 7_312_001  # advisory lock serialising appends to the hash chain on PostgreSQL
 
@@ -70,7 +74,13 @@ def _lock_chain() -> str:
 
 
 def _entry(
-    *, instance: models.Model, action: str, actor: Any, before: dict | None, after: dict | None, object_id: str | None
+    *,
+    instance: models.Model,
+    action: str,
+    actor: User | None,
+    before: dict | None,
+    after: dict | None,
+    object_id: str | None,
 ) -> ChangeLogEntry:
     actor_obj = actor if getattr(actor, "pk", None) else None
     object_id = object_id or str(instance.pk)
@@ -99,7 +109,7 @@ def log_change(
     *,
     instance: models.Model,
     action: str,
-    actor: Any,
+    actor: User | None,
     before: dict | None,
     after: dict | None,
     object_id: str | None = None,
@@ -113,7 +123,7 @@ def log_change(
     return entry
 
 
-def log_changes(changes: list[tuple[models.Model, str, dict | None, dict | None]], actor: Any) -> None:
+def log_changes(changes: list[tuple[models.Model, str, dict | None, dict | None]], actor: User | None) -> None:
     """Append many entries at once, chained in order: (instance, action, before, after) each.
     For bulk writes (the alert scan); call inside the transaction that made the changes."""
     prev = _lock_chain()
@@ -126,7 +136,7 @@ def log_changes(changes: list[tuple[models.Model, str, dict | None, dict | None]
     ChangeLogEntry.objects.bulk_create(entries)
 
 
-def _require(actor: Any, model: type[models.Model], action: str) -> None:
+def _require(actor: User, model: type[models.Model], action: str) -> None:
     if not user_may(actor, model, action):
         raise PermissionDenied(
             _("You may not %(action)s %(things)s.")
@@ -134,18 +144,18 @@ def _require(actor: Any, model: type[models.Model], action: str) -> None:
         )
 
 
-def _recheck_visible(actor: Any, instance: models.Model) -> None:
+def _recheck_visible(actor: User, instance: ScopedRow) -> None:
     model = type(instance)
     if not model.objects.for_user(actor, Action.VIEW).filter(pk=instance.pk).exists():
         raise PermissionDenied(_("The change would put this record outside what you may see; nothing was saved."))
 
 
-def default_agency(instance: models.Model, actor: Any) -> None:
+def default_agency(instance: models.Model, actor: User) -> None:
     """Objects hanging directly on an agency get the actor's agency when none was chosen."""
     if getattr(type(instance), "agency_path", None) == "agency" and getattr(instance, "agency_id", 1) is None:
         agency = getattr(actor, "agency", None)
         if agency is not None:
-            instance.agency = agency
+            instance.agency = agency  # type: ignore[attr-defined]  # its agency_path says it has one
 
 
 # Files stored inside a `files_removed_on_failure` block (photos, attachments), removed if the block fails.
@@ -196,7 +206,7 @@ def save_relations(instance: models.Model, data: Mapping[str, Any] | None) -> No
 def create_object(
     *,
     instance: M,
-    actor: Any,
+    actor: User,
     data: Mapping[str, Any] | None = None,
     after_save: Callable[[M], None] | None = None,
 ) -> M:
@@ -219,7 +229,7 @@ def create_object(
 def update_object(
     *,
     instance: M,
-    actor: Any,
+    actor: User,
     data: Mapping[str, Any] | None = None,
     after_save: Callable[[M], None] | None = None,
 ) -> M:
@@ -244,7 +254,7 @@ def update_object(
     return instance
 
 
-def log_created(instance: models.Model, actor: Any) -> None:
+def log_created(instance: models.Model, actor: User | None) -> None:
     """Log a row a domain service created alongside its main object (a milestone from a key date, a photo)."""
     log_change(instance=instance, action=ChangeAction.CREATE, actor=actor, before=None, after=snapshot(instance))
 
@@ -265,7 +275,7 @@ def refuse_delete(instance: models.Model) -> None:
         raise VoidInstead(void_instead_message(instance))
 
 
-def delete_object(*, instance: models.Model, actor: Any) -> None:
+def delete_object(*, instance: ScopedRow, actor: User) -> None:
     model = type(instance)
     refuse_delete(instance)
     with transaction.atomic():
@@ -289,7 +299,7 @@ def delete_object(*, instance: models.Model, actor: Any) -> None:
         original.delete()
 
 
-def may_void(actor: Any, instance: models.Model) -> bool:
+def may_void(actor: User, instance: ScopedRow) -> bool:
     """Who may void: whoever may delete such records and change this one (a voiding replaces a delete)."""
     model = type(instance)
     return (
@@ -300,7 +310,7 @@ def may_void(actor: Any, instance: models.Model) -> bool:
     )
 
 
-def void_object(*, instance: M, actor: Any, reason: str, apply: Callable[[M], None] | None = None) -> M:
+def void_object(*, instance: M, actor: User, reason: str, apply: Callable[[M], None] | None = None) -> M:
     """Void a record with a reason: locked, checked, logged; it stays in its list and drops out of figures.
 
     `apply` makes the record's own changes that go with voiding (a case's status), on the locked row,

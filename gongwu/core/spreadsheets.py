@@ -43,7 +43,7 @@ def append_text_row(sheet: Worksheet, values: Iterable[Any]) -> None:
     values = list(values)
     sheet.append(values)
     # the row just written (`max_row` would scan every cell of the sheet: quadratic over a large report)
-    row = sheet._current_row
+    row = sheet._current_row  # type: ignore[attr-defined]  # openpyxl's own counter, not in its stubs
     for column, value in enumerate(values, start=1):
-        if isinstance(value, str):
-            text_cell(sheet.cell(row=row, column=column))
+        if isinstance(value, str) and isinstance(cell := sheet.cell(row=row, column=column), Cell):
+            text_cell(cell)  # (a row just appended has no merged cells)

@@ -1,4 +1,8 @@
+import datetime
+from typing import Any
+
 import django_tables2 as tables
+from django.contrib.contenttypes.models import ContentType
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -45,10 +49,11 @@ class ChangeLogTable(ObjectTable):
         model = ChangeLogEntry
         fields = ("time", "actor_name", "action", "content_type", "object_repr", "source", "request_id")
 
-    def render_content_type(self, value):
-        return value.model_class()._meta.verbose_name if value.model_class() else value.model
+    def render_content_type(self, value: ContentType) -> Any:
+        model = value.model_class()
+        return model._meta.verbose_name if model else value.model
 
-    def render_request_id(self, value):
+    def render_request_id(self, value: str) -> str:
         return value[:8]
 
 
@@ -75,5 +80,5 @@ class CalendarDayTable(ObjectTable):
         model = CalendarDay
         fields = ("date", "weekday", "kind", "name", "notice")
 
-    def render_weekday(self, value):
+    def render_weekday(self, value: datetime.date) -> str:
         return formats.date_format(value, "l")

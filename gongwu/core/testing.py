@@ -23,14 +23,14 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import factory
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, models
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -52,6 +52,9 @@ from gongwu.core.models import (
 )
 from gongwu.core.validators import credit_code_check_character
 
+if TYPE_CHECKING:
+    from gongwu.core.generic.views import ObjectViewSet
+
 # ---- factories ----------------------------------------------------------------------------------
 
 
@@ -61,7 +64,7 @@ def credit_code(number: int, division: str = "350100") -> str:
     return first17 + credit_code_check_character(first17)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
         skip_postgeneration_save = True
@@ -94,7 +97,7 @@ class CompanyFactory(OrganizationFactory):
     contact_phone = "0591-87654321"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -216,7 +219,7 @@ def ledger_xlsx(ledger: Any, rows: Iterable[dict[str, Any]], language: str = "en
     with translation.override(language):
         headers = ledger.headers()
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]
     sheet.append(headers)
     for row in rows:
         sheet.append([row.get(column.field, "") for column in ledger.columns])
@@ -269,21 +272,21 @@ class World:
 # ---- the change log records every row a write touches ---------------------------------------------
 
 
-def database_rows() -> dict[type, dict[Any, tuple]]:
+def database_rows() -> dict[type[models.Model], dict[Any, tuple]]:
     """Every row of Gongwu's own models, by model and id, as its stored values (the change log's own rows and
     models that say why they are not logged, `not_logged_because`, left out)."""
-    rows: dict[type, dict[Any, tuple]] = {}
+    rows: dict[type[models.Model], dict[Any, tuple]] = {}
     for model in apps.get_models():
         if not model.__module__.startswith("gongwu.") or model is ChangeLogEntry:
             continue
         if getattr(model, "not_logged_because", None):
             continue
         names = [f.attname for f in model._meta.concrete_fields]
-        rows[model] = {values[0]: values for values in model.objects.values_list("pk", *names)}
+        rows[model] = {values[0]: values for values in model._default_manager.values_list("pk", *names)}
     return rows
 
 
-def unlogged_rows(before: dict[type, dict[Any, tuple]], last_entry_id: int) -> list[str]:
+def unlogged_rows(before: dict[type[models.Model], dict[Any, tuple]], last_entry_id: int) -> list[str]:
     """The rows created, changed or deleted since `before` that no change-log entry after `last_entry_id`
     records, as "model id" strings (empty when every row written was logged)."""
     after = database_rows()
@@ -303,7 +306,7 @@ def unlogged_rows(before: dict[type, dict[Any, tuple]], last_entry_id: int) -> l
 class ModelTestData(ABC):
     """What a model's test class declares. Subclasses override the methods that return data."""
 
-    viewset: ClassVar[type]
+    viewset: ClassVar[type[ObjectViewSet]]
     url_prefix: ClassVar[str]  # "/organizations/"
     api_prefix: ClassVar[str | None] = None  # "/api/organizations/"
     natural_key: ClassVar[str] = "name"  # a unique field of form data that finds the created object
@@ -365,16 +368,18 @@ class ModelTestData(ABC):
     # ---- fixtures -------------------------------------------------------------------------------
     @pytest.fixture
     def world(self, db: Any) -> World:
-        agency = AgencyFactory(name="鼓楼区建设工务署")
-        other_agency = AgencyFactory(name="仓山区建设工务署")
-        company = CompanyFactory(name="闽江建设工程有限公司")
+        agency = AgencyFactory.create(name="鼓楼区建设工务署")
+        other_agency = AgencyFactory.create(name="仓山区建设工务署")
+        company = CompanyFactory.create(name="闽江建设工程有限公司")
         return World(
             agency=agency,
             other_agency=other_agency,
             company=company,
-            actor=UserFactory(username="actor", display_name="林处长", organization=agency, role=self.actor_role),
-            outsider=UserFactory(username="outsider", organization=other_agency, role=self.actor_role),
-            company_user=UserFactory(username="company", organization=company, role=Role.COMPANY),
+            actor=UserFactory.create(
+                username="actor", display_name="林处长", organization=agency, role=self.actor_role
+            ),
+            outsider=UserFactory.create(username="outsider", organization=other_agency, role=self.actor_role),
+            company_user=UserFactory.create(username="company", organization=company, role=Role.COMPANY),
         )
 
     @pytest.fixture
@@ -461,6 +466,7 @@ class ObjectViewTests(ModelTestData):
         assert response["Location"] == obj.get_absolute_url()
         [entry] = self.entries(obj, ChangeAction.CREATE)
         assert (entry.actor, entry.source, entry.request_id) == (world.actor, "web", "req00000create01")
+        assert entry.after is not None
         assert entry.after[self.natural_key] == data[self.natural_key]
         assert entry.before is None
 
@@ -473,6 +479,7 @@ class ObjectViewTests(ModelTestData):
         assert getattr(obj, self.edited_field) == data[self.edited_field]
         [entry] = self.entries(obj, ChangeAction.UPDATE)
         assert entry.actor == world.actor
+        assert entry.before is not None and entry.after is not None and before is not None
         assert entry.before[self.edited_field] == before[self.edited_field]
         assert entry.after[self.edited_field] == data[self.edited_field]
 
@@ -542,12 +549,14 @@ class ObjectViewTests(ModelTestData):
         assert 'id="voided"' in page and "重复录入" in page
         listed = client.get(self.url(), {"per_page": 100}).content.decode()
         assert self.shown(obj, listed)  # still in its list, marked
-        assert self.shown(obj, client.get(self.url(), {"voided": "voided", "per_page": 100}).content.decode())
-        assert not self.shown(obj, client.get(self.url(), {"voided": "live", "per_page": 100}).content.decode())
+        assert self.shown(obj, client.get(self.url(), {"voided": "voided", "per_page": "100"}).content.decode())
+        assert not self.shown(obj, client.get(self.url(), {"voided": "live", "per_page": "100"}).content.decode())
 
     # ---- denial -----------------------------------------------------------------------------
     @pytest.mark.parametrize("who", ["outsider", "company_user"])
-    def test_user_outside_the_agency_does_not_see_the_object_in_the_list(self, world: World, obj: Any, who: str):
+    def test_user_outside_the_agency_does_not_see_the_object_in_the_list(
+        self, world: World, obj: Any, who: str
+    ) -> None:
         response = english_client(getattr(world, who)).get(self.url(), {"per_page": 100})
         assert response.status_code in (200, 403)
         assert not self.shown(obj, response.content.decode())
@@ -587,10 +596,13 @@ class ImportExportTests(ModelTestData):
     def upload(self, client: Client, content: bytes, name: str = "ledger.xlsx") -> Any:
         return upload_ledger(client, self.url("import/"), content, name)
 
-    def test_export_opens_in_excel_with_ledger_headers_and_one_row_per_visible_object(self, world, obj) -> None:
+    def test_export_opens_in_excel_with_ledger_headers_and_one_row_per_visible_object(
+        self, world: World, obj: Any
+    ) -> None:
         response = english_client(world.actor).get(self.url("export/"))
         assert response.status_code == 200
         rows = xlsx_rows(response.content)
+        assert self.viewset.ledger is not None
         ledger = self.viewset.ledger()
         with translation.override("en"):
             assert rows[0] == ledger.headers()
@@ -604,6 +616,7 @@ class ImportExportTests(ModelTestData):
         response = english_client(getattr(world, who)).get(self.url("export/"))
         assert response.status_code in (200, 403)
         if response.status_code == 200:
+            assert self.viewset.ledger is not None
             key_column = [c.field for c in self.viewset.ledger.columns].index(self.natural_key)
             assert getattr(obj, self.natural_key) not in [r[key_column] for r in xlsx_rows(response.content)]
 
@@ -647,6 +660,7 @@ class ImportExportTests(ModelTestData):
         assert self.viewset.model.objects.count() == count
 
     def test_applying_rows_with_one_bad_row_rolls_back_the_good_ones(self, world: World) -> None:
+        assert self.viewset.ledger is not None
         ledger = self.viewset.ledger()
         bad, _message = self.bad_import_row(world.agency)
         good = [self.import_row(world.agency), self.import_row(world.agency)]
@@ -733,7 +747,7 @@ class APITests(ModelTestData):
         assert response.status_code == 200, response.content
         obj.refresh_from_db()
         assert (obj.is_voided, obj.voided_by, obj.void_reason) == (True, world.actor, "重复录入")
-        assert self.entries(obj, ChangeAction.UPDATE)[-1].after["void_reason"] == "重复录入"
+        assert (self.entries(obj, ChangeAction.UPDATE)[-1].after or {}).get("void_reason") == "重复录入"
         again = client.post(self.api_url(f"{obj.pk}/void/"), {"reason": "再次"}, content_type="application/json")
         assert again.status_code == 422
 
@@ -800,7 +814,9 @@ class APITests(ModelTestData):
         assert response.status_code == 401
 
     @pytest.mark.parametrize("who", ["outsider", "company_user"])
-    def test_user_outside_the_agency_does_not_get_the_object_from_the_api(self, world, obj, who) -> None:
+    def test_user_outside_the_agency_does_not_get_the_object_from_the_api(
+        self, world: World, obj: Any, who: str
+    ) -> None:
         before = stored(obj)
         client = api_client(getattr(world, who))
         listed = client.get(self.api_url(), {"limit": 1000})

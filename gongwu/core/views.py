@@ -24,6 +24,7 @@ from gongwu.core.autocomplete import scoped_matches
 from gongwu.core.filters import CalendarDayFilterSet, ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
 from gongwu.core.forms import AttachmentForm, CalendarDayForm, OrganizationForm, TokenForm, UserForm
 from gongwu.core.generic.views import ObjectViewSet, confirm_import
+from gongwu.core.http import SignedInRequest
 from gongwu.core.imports import CalendarDayLedger, ChangeLogLedger, OrganizationLedger
 from gongwu.core.models import (
     Action,
@@ -85,7 +86,7 @@ class ChangeLogViews(ObjectViewSet):
     model = ChangeLogEntry
     table = ChangeLogTable
     filterset = ChangeLogFilterSet
-    form = None
+    form = None  # type: ignore[assignment]  # read only: no add or edit page
     ledger = ChangeLogLedger  # export only: nobody may import into the change log
     read_only = True
     select_related = ("content_type",)
@@ -108,7 +109,7 @@ def register_search() -> None:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     user = request.user
     counts = [
         (
@@ -127,14 +128,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def global_search(request: HttpRequest) -> HttpResponse:
+def global_search(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     results = search.run(query, request.user) if query else []
     return render(request, "core/search.html", {"query": query, "results": results})
 
 
 @login_required
-def job_list(request: HttpRequest) -> HttpResponse:
+def job_list(request: SignedInRequest) -> HttpResponse:
     table = JobTable(Job.objects.for_user(request.user))
     from django_tables2 import RequestConfig
 
@@ -143,14 +144,14 @@ def job_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk)
     template = "core/job_detail.html#progress" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @login_required
-def job_file(request: HttpRequest, pk: int) -> FileResponse:
+def job_file(request: SignedInRequest, pk: int) -> FileResponse:
     """The file a finished job produced (a report), for the person who started it."""
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk, status=JobStatus.DONE)
     if job.kind == "import" or not job.file:
@@ -160,19 +161,19 @@ def job_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def job_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def job_confirm(request: SignedInRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.for_user(request.user), pk=pk, kind="import")
     confirm_import(request, job)
     return HttpResponseRedirect(job.get_absolute_url())
 
 
-def _attachment_parent(request: HttpRequest, target: str, action: str) -> Any:
+def _attachment_parent(request: SignedInRequest, target: str, action: str) -> Any:
     try:
         content_type_id, object_id = target.split(":", 1)
         content_type = ContentType.objects.get_for_id(int(content_type_id))
     except (ValueError, ContentType.DoesNotExist) as exc:
         raise Http404 from exc
-    model = content_type.model_class()
+    model: Any = content_type.model_class()  # any model; only a scoped one has attachments (below)
     if model is None or not hasattr(model.objects, "for_user"):
         raise Http404
     parent = model.objects.for_user(request.user, Action.VIEW).filter(pk=object_id).first()
@@ -185,7 +186,7 @@ def _attachment_parent(request: HttpRequest, target: str, action: str) -> Any:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
+def attachment_upload(request: SignedInRequest, target: str) -> HttpResponse:
     parent = _attachment_parent(request, target, Action.CHANGE)
     agency_id = services.owning_agency_id(parent) or getattr(request.user.agency, "pk", None)
     agency = Organization.objects.filter(pk=agency_id).first() if agency_id else None
@@ -193,7 +194,7 @@ def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return HttpResponseRedirect(parent.get_absolute_url())
     upload = form.cleaned_data["file"]
     attachment = Attachment(
@@ -221,14 +222,14 @@ def attachment_upload(request: HttpRequest, target: str) -> HttpResponse:
     return HttpResponseRedirect(parent.get_absolute_url())
 
 
-def _visible_attachment(request: HttpRequest, pk: int, action: str) -> tuple[Attachment, Any]:
+def _visible_attachment(request: SignedInRequest, pk: int, action: str) -> tuple[Attachment, Any]:
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
     parent = _attachment_parent(request, f"{attachment.content_type_id}:{attachment.object_id}", action)
     return attachment, parent
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: SignedInRequest, pk: int) -> FileResponse:
     attachment, _parent = _visible_attachment(request, pk, Action.VIEW)
     inline = attachment.is_image or attachment.mime_type == "application/pdf"
     response = FileResponse(
@@ -243,7 +244,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     attachment, parent = _visible_attachment(request, pk, Action.CHANGE)
     with transaction.atomic():
         services.log_change(
@@ -260,7 +261,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: SignedInRequest) -> HttpResponse:
     new_token = None
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -273,7 +274,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(APIToken, pk=pk, user=request.user)
     token.delete()
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
@@ -281,7 +282,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def autocomplete(request: HttpRequest, label: str) -> JsonResponse:
+def autocomplete(request: SignedInRequest, label: str) -> JsonResponse:
     """At most 20 rows of a model that the user may view, matching `q` (see gongwu/core/autocomplete.py)."""
     found = scoped_matches(request.user, label, request.GET.get("q", "")[:100], request.GET.get("scope", ""))
     if found is None:

@@ -11,12 +11,13 @@ import functools
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,7 +40,14 @@ from gongwu.core.generic.paging import (
     plain_columns,
 )
 from gongwu.core.generic.token_cache import token_user
+from gongwu.core.http import SignedInRequest
 from gongwu.core.models import Action, user_may
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from gongwu.core.generic.views import ObjectViewSet
+    from gongwu.core.models import User
 
 # The id of a record as a client sends it: an integer the database can hold.
 ObjectId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -72,7 +80,7 @@ class ValidationErrors(Schema):
     detail: list[FieldError]
 
 
-def require(user: Any, model: type, action: str) -> None:
+def require(user: "User | AnonymousUser", model: type[models.Model], action: str) -> None:
     """Refuse (403) an action the user's role may not take on such records."""
     if not user_may(user, model, action):
         raise PermissionDenied(
@@ -128,7 +136,7 @@ def id_list_fields(model: Any, names: list[str], *, required: set[str]) -> list[
 
     ninja's own many-to-many type calls `int()` on each item, so a `null` in the list was a 500.
     """
-    fields = []
+    fields: list[tuple[str, Any, Any]] = []
     for name in names:
         field = model._meta.get_field(name)
         if not field.many_to_many:
@@ -163,7 +171,7 @@ def body_is_object(request: HttpRequest) -> bool:
 
 
 def crud_router(
-    viewset: Any,
+    viewset: "type[ObjectViewSet]",
     out_schema: type[Schema] | None = None,
     tag: str | None = None,
     *,
@@ -177,7 +185,7 @@ def crud_router(
     Form fields that are not model fields (a project's key dates) are optional fields of the input.
     """
     model = viewset.model
-    name = model._meta.model_name
+    name = model._meta.model_name or ""
     router = Router(tags=[tag or name], auth=AUTH)
     fields_in = list(viewset.form.base_fields) if viewset.form is not None else []
     model_fields_in, form_only = split_form_fields(model, viewset.form)
@@ -187,14 +195,14 @@ def crud_router(
     plain = plain_columns(Out, model)
     out_names = list(Out.model_fields)
     flat_out = set(out_names) <= {f.attname for f in model._meta.concrete_fields}
-    filter_fields = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
+    filter_fields: dict[str, Any] = dict.fromkeys(viewset.filterset.base_filters, (str | None, None))
     Filters = create_model(f"{model.__name__}Filters", **filter_fields, __base__=Schema)
 
-    def queryset_for(user: Any) -> QuerySet:
+    def queryset_for(user: "User") -> QuerySet:
         queryset = viewset.get_queryset(user)
         return prepare(queryset) if prepare is not None else queryset
 
-    def check(request: HttpRequest, action: str) -> None:
+    def check(request: SignedInRequest, action: str) -> None:
         if not user_may(request.user, model, action):
             raise PermissionDenied(
                 _("You may not %(action)s %(things)s.")
@@ -209,8 +217,8 @@ def crud_router(
         description=LIST_DESCRIPTION,
     )
     def list_objects(
-        request: HttpRequest,
-        filters: Query[Filters],
+        request: SignedInRequest,
+        filters: Query[Filters],  # type: ignore[valid-type]  # (schemas made at run time, here and below)
         limit: int = 50,
         offset: int = 0,
         order_by: str = "",
@@ -238,7 +246,7 @@ def crud_router(
         return 200, page_of(request, rows, limit, offset, count=count)
 
     @router.get("/{int:pk}/", response={200: Out, 404: Message}, operation_id=f"{name}_retrieve")
-    def retrieve(request: HttpRequest, pk: int) -> Any:
+    def retrieve(request: SignedInRequest, pk: int) -> Any:
         check(request, Action.VIEW)
         obj = queryset_for(request.user).filter(pk=pk).first()
         if obj is None:
@@ -258,7 +266,7 @@ def crud_router(
         (
             n,
             form_field_type(f) | None,
-            FieldInfo(default=None, title=str(f.label or n), description=f.help_text or None),
+            FieldInfo(default=None, title=str(f.label or n), description=f.help_text or None),  # type: ignore[arg-type]  # (lazy)
         )
         for n, f in ((n, viewset.form.base_fields[n]) for n in form_only)
     ]
@@ -282,7 +290,7 @@ def crud_router(
         model,
         name=f"{model.__name__}Patch",
         fields=plain_in,
-        optional_fields="__all__",
+        optional_fields="__all__",  # type: ignore[arg-type]  # ninja takes it; its annotation leaves it out
         custom_fields=(extras + [(n, list[ObjectId] | None, FieldInfo(default=None)) for n, *_ in id_lists]) or None,
     )
 
@@ -293,7 +301,7 @@ def crud_router(
             for key, value in data.items()
         }
 
-    def save(request: HttpRequest, data: dict[str, Any], instance: Any) -> Any:
+    def save(request: SignedInRequest, data: dict[str, Any], instance: Any) -> Any:
         if not body_is_object(request):
             return 422, {"detail": [{"loc": ["body"], "msg": _("The body must be a JSON object.")}]}
         form = viewset.form(data=data, instance=instance, user=request.user)
@@ -306,11 +314,11 @@ def crud_router(
         return (201 if instance is None else 200), obj
 
     @router.post("/", response={201: Out, 422: ValidationErrors, 403: Message}, operation_id=f"{name}_create")
-    def create(request: HttpRequest, payload: In) -> Any:
+    def create(request: SignedInRequest, payload: In) -> Any:  # type: ignore[valid-type]
         check(request, Action.ADD)
-        return save(request, form_keys(payload.dict()), None)
+        return save(request, form_keys(payload.dict()), None)  # type: ignore[attr-defined]
 
-    def changeable(request: HttpRequest, pk: int, action: str) -> Any:
+    def changeable(request: SignedInRequest, pk: int, action: str) -> Any:
         check(request, action)
         if not viewset.get_queryset(request.user).filter(pk=pk).exists():
             return None
@@ -324,7 +332,7 @@ def crud_router(
         response={200: Out, 404: Message, 422: ValidationErrors, 403: Message},
         operation_id=f"{name}_update",
     )
-    def update(request: HttpRequest, pk: int, payload: Patch) -> Any:
+    def update(request: SignedInRequest, pk: int, payload: Patch) -> Any:  # type: ignore[valid-type]
         obj = changeable(request, pk, Action.CHANGE)
         if obj is None:
             return 404, {"detail": _("Not found.")}
@@ -336,7 +344,7 @@ def crud_router(
             # What the form shows for its own fields (a project's stored key dates) stays unless sent.
             initial = viewset.form(instance=obj, user=request.user).initial
             data.update({n: initial[n] for n in form_only if initial.get(n) is not None})
-        data.update(form_keys(payload.dict(exclude_unset=True)))
+        data.update(form_keys(payload.dict(exclude_unset=True)))  # type: ignore[attr-defined]
         return save(request, data, obj)
 
     @router.delete(
@@ -344,7 +352,7 @@ def crud_router(
         response={204: None, 404: Message, 409: Message, 403: Message},
         operation_id=f"{name}_delete",
     )
-    def delete(request: HttpRequest, pk: int) -> Any:
+    def delete(request: SignedInRequest, pk: int) -> Any:
         visible = viewset.get_queryset(request.user).filter(pk=pk).first()
         if visible is not None and user_may(request.user, model, Action.DELETE):
             try:
@@ -373,7 +381,7 @@ class VoidIn(Schema):
     reason: str = Field(description="Why the record is voided; kept in the change log.")
 
 
-def void_record(request: HttpRequest, viewset: Any, pk: int, reason: str) -> tuple[int, Any]:
+def void_record(request: SignedInRequest, viewset: "type[ObjectViewSet]", pk: int, reason: str) -> tuple[int, Any]:
     """The void action of any voidable model: 404 when not visible, 403 when not the caller's to void,
     422 without a reason or when already voided."""
     obj = viewset.get_queryset(request.user).filter(pk=pk).first()
@@ -395,7 +403,9 @@ def void_record(request: HttpRequest, viewset: Any, pk: int, reason: str) -> tup
     return 200, None
 
 
-def add_void_endpoint(router: Router, viewset: Any, queryset_for: Callable[[Any], QuerySet], out: Any) -> None:
+def add_void_endpoint(
+    router: Router, viewset: "type[ObjectViewSet]", queryset_for: Callable[["User"], QuerySet], out: Any
+) -> None:
     name = viewset.model._meta.model_name
 
     @router.post(
@@ -404,7 +414,7 @@ def add_void_endpoint(router: Router, viewset: Any, queryset_for: Callable[[Any]
         operation_id=f"{name}_void",
         summary=f"Void a {viewset.model._meta.verbose_name} with a reason (records of supervision are never deleted)",
     )
-    def void(request: HttpRequest, pk: int, payload: VoidIn) -> Any:
+    def void(request: SignedInRequest, pk: int, payload: VoidIn) -> Any:
         status, body = void_record(request, viewset, pk, payload.reason)
         if status != 200:
             return status, body

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action
+
+if TYPE_CHECKING:
+    from gongwu.core.models import User
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -22,9 +25,10 @@ class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     # Filters that links set (a summary figure's list): on the page only while they hold a value.
     link_filters: tuple[str, ...] = ()
+    base_filters: dict[str, Any]  # (django-filter's metaclass sets it)
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
-    def __init__(self, *args: Any, user: Any = None, given_only: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, given_only: bool = False, **kwargs: Any) -> None:
         """`given_only` (the API, which shows no form) leaves out the filters the data does not name: an
         absent filter filters nothing, and building and scoping every filter's choices cost more than the page."""
         if given_only:

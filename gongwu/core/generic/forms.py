@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.autocomplete import fast_select, use_autocomplete
 from gongwu.core.models import Action, OrganizationKind
+
+if TYPE_CHECKING:
+    from gongwu.core.models import User
 
 
 class ScopedModelForm(forms.ModelForm):
@@ -17,7 +20,10 @@ class ScopedModelForm(forms.ModelForm):
     gets the same field rules and messages.
     """
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    # Forms here set and read a field's own attributes (a choice field's `queryset`) by its name.
+    fields: dict[str, Any]
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         for field in self.fields.values():
@@ -49,7 +55,8 @@ class AgencyForm(ScopedModelForm):
         agency.help_text = _("Left empty: your own agency.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("agency") and self.user is not None and not self.instance.agency_id:
             data["agency"] = self.user.agency
             self.instance.agency = data["agency"]
@@ -68,7 +75,7 @@ def add_model_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def save_form(form: forms.ModelForm, actor: Any) -> Any | None:
+def save_form(form: forms.ModelForm, actor: User) -> Any | None:
     """Save a valid model form through its viewset's services (`writes.write_form`: create or update, with
     the m2m data, what goes with the object, and the change log).
 

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -39,6 +39,11 @@ from gongwu.core import context, services
 from gongwu.core.generic import writes
 from gongwu.core.models import Action, user_may
 from gongwu.core.spreadsheets import write_only_row
+
+if TYPE_CHECKING:
+    from gongwu.core.generic.forms import ScopedModelForm
+    from gongwu.core.models import User
+    from gongwu.core.models.scoping import ScopedRow
 
 YES_WORDS = {"是", "yes", "true", "1", "y", "√", "✓"}
 NO_WORDS = {"否", "no", "false", "0", "n", "", "×"}
@@ -136,8 +141,8 @@ class ImportResult:
 
 
 class Ledger:
-    model: type[models.Model]
-    form: type  # a ScopedModelForm subclass
+    model: type[ScopedRow]
+    form: type[ScopedModelForm]
     columns: tuple[Column, ...] = ()
     keys: tuple[tuple[str, ...], ...] = ()  # natural keys that find an existing row, tried in order
     sheet_title: Any = None
@@ -148,12 +153,15 @@ class Ledger:
         return [force_str(c.header) for c in self.columns]
 
     def _model_field(self, name: str) -> models.Field:
-        return self.model._meta.get_field(name)
+        field = self.model._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise FieldDoesNotExist(name)  # a reverse relation is no column
+        return field
 
     def _field_or_none(self, name: str) -> models.Field | None:
         """The model field of a column; None for a field only the form has."""
         try:
-            return self.model._meta.get_field(name)
+            return self._model_field(name)
         except FieldDoesNotExist:
             return None
 
@@ -175,7 +183,7 @@ class Ledger:
         if value in (None, ""):
             return ""
         if isinstance(form_field, forms.ChoiceField) and not isinstance(form_field, forms.ModelChoiceField):
-            return force_str(dict(form_field.choices).get(value, value))
+            return force_str(dict(form_field.choices).get(value, value))  # type: ignore[arg-type]  # (normalised to pairs)
         return value
 
     def export_value(self, obj: models.Model, column: Column) -> Any:
@@ -384,7 +392,7 @@ class Ledger:
             mapping[str(value).lower()] = value
         return mapping
 
-    def form_data(self, values: dict[str, Any], user: Any, cache: dict) -> tuple[dict[str, Any], list[str]]:
+    def form_data(self, values: dict[str, Any], user: User, cache: dict) -> tuple[dict[str, Any], list[str]]:
         data: dict[str, Any] = {}
         errors: list[str] = []
         for column in self.columns:
@@ -454,7 +462,7 @@ class Ledger:
         model_field: models.Field,
         name: str,
         data: dict[str, Any],
-        user: Any,
+        user: User,
         cache: dict,
         errors: list[str],
     ) -> Any:
@@ -462,7 +470,7 @@ class Ledger:
         within = data.get(column.within) if column.within else None
         key = (column.field, name, within)
         if key not in cache:
-            related = model_field.related_model
+            related: Any = model_field.related_model  # a model class by now ("self" is resolved as models load)
             queryset = (
                 related.objects.for_user(user, Action.VIEW)
                 if hasattr(related.objects, "for_user")
@@ -527,7 +535,7 @@ class Ledger:
                     return lookup
         return None
 
-    def find_existing(self, data: dict[str, Any], user: Any) -> models.Model | None:
+    def find_existing(self, data: dict[str, Any], user: User) -> models.Model | None:
         lookup = self.key_lookup(data)
         if lookup is None:
             return None
@@ -537,7 +545,7 @@ class Ledger:
         return found.first()
 
     # ---- preview and apply ----------------------------------------------------------------------
-    def _build_form(self, data: dict[str, Any], instance: models.Model | None, user: Any) -> Any:
+    def _build_form(self, data: dict[str, Any], instance: models.Model | None, user: User) -> Any:
         if instance is not None:
             # Columns absent from the file keep their stored values.
             merged = {k: v for k, v in model_to_dict(instance).items() if v is not None}
@@ -567,7 +575,7 @@ class Ledger:
     def check_rows(
         self,
         rows: list[tuple[int, dict[str, Any]]],
-        user: Any,
+        user: User,
         *,
         write: bool = False,
         progress: Callable[[int], None] | None = None,
@@ -647,12 +655,12 @@ class Ledger:
         return messages
 
     def preview(
-        self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None
+        self, rows: list[tuple[int, dict[str, Any]]], user: User, progress: Callable[[int], None] | None = None
     ) -> ImportResult:
         return self.check_rows(rows, user, progress=progress)
 
     def apply(
-        self, rows: list[tuple[int, dict[str, Any]]], user: Any, progress: Callable[[int], None] | None = None
+        self, rows: list[tuple[int, dict[str, Any]]], user: User, progress: Callable[[int], None] | None = None
     ) -> ImportResult:
         """Write every row in one transaction; if any row fails, nothing is written."""
 

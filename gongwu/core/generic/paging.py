@@ -103,7 +103,7 @@ PLAIN_TYPES: dict[str, type] = {
 
 def column_type(field: models.Field) -> type | None:
     if field.is_relation:
-        target = field.target_field if field.many_to_one or field.one_to_one else None
+        target = field.target_field if isinstance(field, models.ForeignKey) else None  # (a OneToOneField is one)
         return column_type(target) if target is not None else None
     return PLAIN_TYPES.get(field.get_internal_type())
 

@@ -153,7 +153,7 @@ def page_rows(page: QuerySet) -> list[Any]:
     ids = list(page.prefetch_related(None).values_list("pk", flat=True))
     if not ids:
         return []
-    rows = page._chain()
+    rows = page.all()
     rows.query.clear_limits()
     rows.query.clear_ordering(force=True)
     by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
@@ -164,7 +164,7 @@ class IdFirstPaginator(Paginator):
     """A paginator for django-tables2 over a queryset that fetches each page with `page_rows`."""
 
     def __init__(self, object_list: Any, *args: Any, **kwargs: Any) -> None:
-        data = getattr(object_list, "data", None)  # BoundRows → TableQuerysetData → the ordered queryset
+        data: Any = getattr(object_list, "data", None)  # BoundRows → TableQuerysetData → the ordered queryset
         if isinstance(getattr(data, "data", None), QuerySet):
             data.data = stable_order(data.data)
         super().__init__(object_list, *args, **kwargs)
@@ -172,4 +172,4 @@ class IdFirstPaginator(Paginator):
     def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Any:
         if isinstance(getattr(object_list, "data", None), QuerySet):
             object_list.data = page_rows(object_list.data)
-        return super()._get_page(object_list, number, paginator)
+        return super()._get_page(object_list, number, paginator)  # type: ignore[misc]  # Paginator's hook, not in its stubs

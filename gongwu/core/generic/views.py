@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -37,17 +37,25 @@ from gongwu.core.generic.tables import IdFirstPaginator
 from gongwu.core.models import Action, Attachment, ChangeLogEntry, Job, JobStatus, VoidableModel, user_may
 from gongwu.core.money import format_money
 
+if TYPE_CHECKING:
+    from gongwu.core.generic.filters import SearchFilterSet
+    from gongwu.core.generic.forms import ScopedModelForm
+    from gongwu.core.generic.ledger import Ledger
+    from gongwu.core.http import SignedInRequest
+    from gongwu.core.models import User
+    from gongwu.core.models.scoping import ScopedRow
+
 PER_PAGE_CHOICES = (25, 50, 100)
 
 
 class ObjectViewSet:
     """Declaration of a model's pages. Subclass and set the attributes; then call `urls(prefix)`."""
 
-    model: ClassVar[type[models.Model]]
+    model: ClassVar[type[ScopedRow]]
     table: ClassVar[type]
-    filterset: ClassVar[type]
-    form: ClassVar[type]
-    ledger: ClassVar[type | None] = None
+    filterset: ClassVar[type[SearchFilterSet]]
+    form: ClassVar[type[ScopedModelForm]]
+    ledger: ClassVar[type[Ledger] | None] = None
     select_related: ClassVar[tuple[str, ...]] = ()
     prefetch_related: ClassVar[tuple[str, ...]] = ()
     detail_fields: ClassVar[tuple[str, ...] | None] = None
@@ -78,14 +86,15 @@ class ObjectViewSet:
         return issubclass(cls.model, VoidableModel)
 
     @classmethod
-    def void(cls, *, instance: models.Model, actor: Any, reason: str) -> models.Model:
+    def void(cls, *, instance: ScopedRow, actor: User, reason: str) -> models.Model:
         if cls.void_service is not None:
             return cls.void_service(instance=instance, actor=actor, reason=reason)
         return services.void_object(instance=instance, actor=actor, reason=reason)
 
     @classmethod
-    def extra_detail_context(cls, obj: models.Model, request: HttpRequest) -> dict[str, Any]:
-        """More for the detail page's template (a project's timeline, a task list's results …)."""
+    def extra_detail_context(cls, obj: Any, request: SignedInRequest) -> dict[str, Any]:
+        """More for the detail page's template (a project's timeline, a task list's results …); `obj` is one of
+        `model`'s, which an override names."""
         return {}
 
     @classmethod
@@ -97,7 +106,7 @@ class ObjectViewSet:
         return f"{cls.namespace()}:{cls.model._meta.model_name}_{view}"
 
     @classmethod
-    def get_queryset(cls, user: Any, action: str = Action.VIEW) -> QuerySet:
+    def get_queryset(cls, user: User, action: str = Action.VIEW) -> QuerySet:
         queryset = cls.model.objects.for_user(user, action)
         if cls.select_related:
             queryset = queryset.select_related(*cls.select_related)
@@ -106,7 +115,7 @@ class ObjectViewSet:
         return queryset
 
     @classmethod
-    def filtered(cls, request: HttpRequest, action: str = Action.VIEW) -> Any:
+    def filtered(cls, request: SignedInRequest, action: str = Action.VIEW) -> Any:
         return cls.filterset(request.GET or None, queryset=cls.get_queryset(request.user, action), user=request.user)
 
     @classmethod
@@ -162,7 +171,9 @@ def configure_table(request: HttpRequest, table: Any, per_page: int) -> None:
 
 
 class ViewSetView(LoginRequiredMixin, View):
-    viewset: type[ObjectViewSet] = None  # set by as_view(viewset=…)
+    # as_view(viewset=…) sets it, and takes only the names the class already has
+    viewset: type[ObjectViewSet] = None  # type: ignore[assignment]
+    request: SignedInRequest
 
     def require(self, action: str) -> None:
         if not user_may(self.request.user, self.viewset.model, action):
@@ -187,7 +198,7 @@ class ViewSetView(LoginRequiredMixin, View):
 
 
 class ObjectListView(ViewSetView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         self.require(Action.VIEW)
         filterset = self.viewset.filtered(request)
         table = self.viewset.table(filterset.qs)
@@ -213,12 +224,12 @@ class ObjectListView(ViewSetView):
 
 
 class ObjectDetailView(ViewSetView):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: SignedInRequest, pk: int) -> HttpResponse:
         self.require(Action.VIEW)
         obj = get_object_or_404(self.viewset.get_queryset(request.user), pk=pk)
         return render(request, self.viewset.detail_template, self.detail_context(obj))
 
-    def detail_context(self, obj: models.Model) -> dict[str, Any]:
+    def detail_context(self, obj: ScopedRow) -> dict[str, Any]:
         user = self.request.user
         names = self.viewset.detail_fields or [
             f.name for f in self.meta.concrete_fields if not f.primary_key and f.editable
@@ -230,7 +241,7 @@ class ObjectDetailView(ViewSetView):
             )
             for n in names
         ]
-        related = []
+        related: list[tuple[Any, Any]] = []
         for title, getter, table_class in self.viewset.related:
             table = table_class(getter(obj, user), prefix=f"r{len(related)}-")
             configure_table(self.request, table, 10)
@@ -280,7 +291,7 @@ class ObjectEditView(ViewSetView):
     def template_name(self) -> str:
         return self.viewset.form_template
 
-    def get_object(self, pk: int | None) -> models.Model | None:
+    def get_object(self, pk: int | None) -> ScopedRow | None:
         if pk is None:
             self.require(Action.ADD)
             return None
@@ -290,13 +301,13 @@ class ObjectEditView(ViewSetView):
             raise PermissionDenied(_("You may not change this record."))
         return obj
 
-    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    def get(self, request: SignedInRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get_object(pk)
         initial = {k: v for k, v in request.GET.items() if k in self.viewset.form.base_fields} if obj is None else None
         form = self.viewset.form(instance=obj, initial=initial, user=request.user)
         return render(request, self.template_name, {**self.base_context(), "form": form, "object": obj})
 
-    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    def post(self, request: SignedInRequest, pk: int | None = None) -> HttpResponse:
         obj = self.get_object(pk)
         form = self.viewset.form(data=request.POST, files=request.FILES, instance=obj, user=request.user)
         if form.is_valid() and (instance := save_form(form, request.user)) is not None:
@@ -306,7 +317,7 @@ class ObjectEditView(ViewSetView):
 
 
 class ObjectDeleteView(ViewSetView):
-    def get_object(self, pk: int) -> models.Model:
+    def get_object(self, pk: int) -> ScopedRow:
         self.require(Action.DELETE)
         obj = get_object_or_404(self.viewset.get_queryset(self.request.user), pk=pk)
         services.refuse_delete(obj)  # a record of supervision: voided, never deleted
@@ -314,11 +325,11 @@ class ObjectDeleteView(ViewSetView):
             raise PermissionDenied(_("You may not delete this record."))
         return obj
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: SignedInRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
         return render(request, "core/object_confirm_delete.html", {**self.base_context(), "object": obj})
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: SignedInRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
         try:
             self.viewset.delete_service(instance=obj, actor=request.user)
@@ -329,10 +340,10 @@ class ObjectDeleteView(ViewSetView):
                 _("“%(object)s” cannot be deleted while other records refer to it (%(kinds)s).")
                 % {"object": obj, "kinds": names},
             )
-            return HttpResponseRedirect(obj.get_absolute_url())
+            return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[union-attr]  # a viewset's object has a page
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(obj.get_absolute_url())
+            return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[union-attr]
         messages.success(request, _("Deleted “%(object)s”.") % {"object": obj})
         return HttpResponseRedirect(reverse(self.viewset.url_name("list")))
 
@@ -342,17 +353,17 @@ class ObjectVoidView(ViewSetView):
 
     template_name = "core/object_confirm_void.html"
 
-    def get_object(self, pk: int) -> models.Model:
+    def get_object(self, pk: int) -> ScopedRow:
         obj = get_object_or_404(self.viewset.get_queryset(self.request.user), pk=pk)
         if not services.may_void(self.request.user, obj):
             raise PermissionDenied(_("You may not void this record."))
         return obj
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: SignedInRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
         return render(request, self.template_name, {**self.base_context(), "object": obj})
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: SignedInRequest, pk: int) -> HttpResponse:
         obj = self.get_object(pk)
         reason = request.POST.get("reason", "")
         try:
@@ -361,7 +372,7 @@ class ObjectVoidView(ViewSetView):
             context = {**self.base_context(), "object": obj, "errors": exc.messages, "reason": reason}
             return render(request, self.template_name, context, status=422)
         messages.success(request, _("Voided “%(object)s”.") % {"object": obj})
-        return HttpResponseRedirect(obj.get_absolute_url())
+        return HttpResponseRedirect(obj.get_absolute_url())  # type: ignore[union-attr]  # a viewset's object has a page
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -371,7 +382,7 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 
 class ObjectExportView(ViewSetView):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         self.require(Action.EXPORT)
         if self.viewset.ledger is None:
             raise Http404
@@ -393,26 +404,30 @@ class ObjectExportView(ViewSetView):
 class ObjectImportView(ViewSetView):
     template_name = "core/object_import.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: SignedInRequest) -> HttpResponse:
         self.require(Action.IMPORT)
+        if self.viewset.ledger is None:
+            raise Http404
         return render(request, self.template_name, {**self.base_context(), "headers": self.viewset.ledger().headers()})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: SignedInRequest) -> HttpResponse:
         """Keep the file and hand it to the worker, which checks every row (`tasks.check_import`); the
         person follows the check on the job's page, where the preview appears. The request itself reads
         nothing of the file, so it returns at once whatever the file holds."""
         from gongwu.core.tasks import check_import
 
         self.require(Action.IMPORT)
+        if self.viewset.ledger is None:
+            raise Http404
         context = {**self.base_context(), "headers": self.viewset.ledger().headers()}
         upload = request.FILES.get("file")
         if upload is None:
             context["error"] = _("Choose a file to import.")
             return render(request, self.template_name, context, status=422)
-        if upload.size > settings.GONGWU_MAX_UPLOAD_MB * 1024 * 1024:
+        if (upload.size or 0) > settings.GONGWU_MAX_UPLOAD_MB * 1024 * 1024:
             context["error"] = _("The file is larger than %(mb)d MB.") % {"mb": settings.GONGWU_MAX_UPLOAD_MB}
             return render(request, self.template_name, context, status=422)
-        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
+        if not (upload.name or "").lower().endswith((".xlsx", ".xlsm", ".csv")):
             context["error"] = _("Choose an Excel (.xlsx) or CSV (.csv) file.")
             return render(request, self.template_name, context, status=422)
         job = Job(

@@ -11,23 +11,28 @@ form's own fields, such as a project's key dates); ``delete_service(*, instance,
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db import models
 
 from gongwu.core import services
 
+if TYPE_CHECKING:
+    from gongwu.core.generic.views import ObjectViewSet
+    from gongwu.core.models import User
+    from gongwu.core.models.scoping import ScopedRow
+
 # Every declared viewset by its model (one per model), filled as the viewsets are defined
 # (`ObjectViewSet.__init_subclass__`), so a ledger or the admin finds the services of its model.
-VIEWSETS: dict[type[models.Model], Any] = {}
+VIEWSETS: dict[type[models.Model], type[ObjectViewSet]] = {}
 
 
-def viewset_for(model: type[models.Model]) -> Any | None:
+def viewset_for(model: type[models.Model]) -> type[ObjectViewSet] | None:
     return VIEWSETS.get(model)
 
 
-def write_instance(*, instance: models.Model, actor: Any, data: dict[str, Any]) -> Any:
+def write_instance(*, instance: ScopedRow, actor: User, data: dict[str, Any]) -> ScopedRow:
     """Create or update `instance` (built from a validated form) through its viewset's services."""
     viewset = viewset_for(type(instance))
     if instance._state.adding:
@@ -37,14 +42,14 @@ def write_instance(*, instance: models.Model, actor: Any, data: dict[str, Any]) 
     return update(instance=instance, actor=actor, data=data)
 
 
-def write_form(form: forms.ModelForm, actor: Any) -> Any:
+def write_form(form: forms.ModelForm, actor: User) -> ScopedRow:
     """Write a valid model form's object through the services. Raises the services' ValidationError or
     PermissionDenied. The form's own `save_m2m` is never called: the service sets the relations."""
     instance = form.save(commit=False)
     return write_instance(instance=instance, actor=actor, data=form.cleaned_data)
 
 
-def delete_record(*, instance: models.Model, actor: Any) -> None:
+def delete_record(*, instance: ScopedRow, actor: User) -> None:
     viewset = viewset_for(type(instance))
     delete = viewset.delete_service if viewset is not None else services.delete_object
     delete(instance=instance, actor=actor)

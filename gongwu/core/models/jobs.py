@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.models.scoping import Role, ScopedModel
+
+if TYPE_CHECKING:
+    from gongwu.core.models.users import User
 
 
 class JobStatus(models.TextChoices):
@@ -60,5 +65,5 @@ class Job(ScopedModel):
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
     @classmethod
-    def scope_q(cls, user):
+    def scope_q(cls, user: User) -> models.Q:
         return models.Q(user=user)

@@ -101,7 +101,7 @@ class Organization(ScopedModel):
         if self.kind in COMPANY_KINDS and not self.credit_code:
             errors["credit_code"] = _("A company must have its unified social credit code.")
         if self.kind == OrganizationKind.DEPARTMENT and (
-            not self.parent_id or self.parent.kind not in GOVERNMENT_KINDS
+            self.parent is None or self.parent.kind not in GOVERNMENT_KINDS
         ):
             errors["parent"] = _("A department belongs to an agency or a regulator.")
         if self.pk and self.parent_id:

@@ -7,13 +7,15 @@ where companies take part, on a company (`party_path`); the roles say which acti
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Self, TypeAlias, TypeGuard
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from gongwu.core.models.users import User
 
 
@@ -64,8 +66,8 @@ SETTINGS_ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
-def allowed_actions(user: Any, model: type[models.Model]) -> frozenset[str]:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def allowed_actions(user: User | AnonymousUser | None, model: type[models.Model]) -> frozenset[str]:
+    if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
     cap = getattr(model, "max_actions", None) or ALL_ACTIONS
     if user.is_superuser:
@@ -74,12 +76,13 @@ def allowed_actions(user: Any, model: type[models.Model]) -> frozenset[str]:
     return table.get(user.role, frozenset()) & cap
 
 
-def user_may(user: Any, model: type[models.Model], action: str) -> bool:
+def user_may(user: User | AnonymousUser | None, model: type[models.Model], action: str) -> TypeGuard[User]:
+    """Whether `user` may take `action` on `model`'s rows; only ever true of a signed-in, active user."""
     return action in allowed_actions(user, model)
 
 
 class ScopedQuerySet(models.QuerySet):
-    def for_user(self, user: User | Any, action: str = Action.VIEW) -> ScopedQuerySet:
+    def for_user(self, user: User | AnonymousUser | None, action: str = Action.VIEW) -> Self:
         """The rows `user` may take `action` on; none at all when the role may not take it."""
         if not user_may(user, self.model, action):
             return self.none()
@@ -110,3 +113,8 @@ class ScopedModel(models.Model):
         if not cls.agency_path:
             return Q()
         return Q(**{f"{cls.agency_path}__in": user.visible_agency_ids()})
+
+
+# A row reached through `Model.objects.for_user`: any scoped model's, or a user (User is an AbstractUser whose
+# manager has the same queryset).
+ScopedRow: TypeAlias = "ScopedModel | User"

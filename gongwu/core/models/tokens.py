@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from gongwu.core.models.users import User
 
 TOKEN_PREFIX = "gw_"  # noqa: S105 — a public marker, not a secret
 
@@ -39,7 +44,7 @@ class APIToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, *, user: models.Model, name: str, expires: timezone.datetime | None = None) -> tuple[APIToken, str]:
+    def issue(cls, *, user: User, name: str, expires: datetime.datetime | None = None) -> tuple[APIToken, str]:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, key_hash=hash_token(raw), prefix=raw[:10], expires=expires)
         return token, raw

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -12,7 +14,18 @@ from gongwu.core.models.scoping import Action, Role, ScopedQuerySet
 MAX_AGENCY_DEPTH = 6
 
 
-class GongwuUserManager(UserManager.from_queryset(ScopedQuerySet)):
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    # What `from_queryset` makes, spelled out: the type checker's Django plugin does not follow it on UserManager.
+    class _ScopedUserManager(UserManager["User"]):
+        def for_user(self, user: User | AnonymousUser | None, action: str = Action.VIEW) -> ScopedQuerySet: ...
+
+else:
+    _ScopedUserManager = UserManager.from_queryset(ScopedQuerySet)
+
+
+class GongwuUserManager(_ScopedUserManager):
     pass
 
 
@@ -45,7 +58,7 @@ class User(AbstractUser):
         Role.COMPANY: frozenset({Action.VIEW}),
     }
 
-    objects = GongwuUserManager()
+    objects: ClassVar[GongwuUserManager] = GongwuUserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -63,7 +76,7 @@ class User(AbstractUser):
     @property
     def agency(self) -> Organization | None:
         """The agency the user works for (None for company representatives)."""
-        if not self.organization_id:
+        if self.organization is None:
             return None
         return self.organization.home_agency()
 

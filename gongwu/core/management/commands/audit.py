@@ -19,7 +19,7 @@ def checkpoint_words(checkpoint: audit.Checkpoint) -> str:
 
 
 def failure(report: ChainReport) -> str:
-    if report.reason in ("link", "content"):
+    if report.reason in ("link", "content") or report.checkpoint is None:
         reason = _("its link to the previous entry") if report.reason == "link" else _("its content")
         return _(
             "Change log broken at entry %(id)d (%(reason)s does not match); %(count)d entries before it are intact."
