@@ -9,7 +9,7 @@ Prints figures, not pass/fail. See bench/README.md ("Alerts"). In short:
    first scan opens the cases, the second (same day, same data) should open nothing. Prints durations, queries,
    rows examined per second and where the time goes (queries by shape).
 3. The board: COPYs 1,000,000 cases of one more agency (realistic status, level, source, kind, dates,
-   departments, responsible organizations); checks that `services.board` and ONE hand-written SQL statement
+   departments, responsible organizations); checks that `figures.board` and ONE hand-written SQL statement
    (the limit) give the same figures; then times, interleaved, the service, the limit and the page
    `/alerts/board/` as a signed-in leader of that agency: median and p95.
 4. Drops the database unless `--keep-db`.
@@ -336,7 +336,7 @@ def load_cases(orgs: alerts_data.BoardOrgs, n: int, today: datetime.date) -> Non
 
 
 def board_by_sql(params: dict[str, Any]) -> dict[str, Any]:
-    """Run the limit and shape its result like `comparable(services.board(...))`."""
+    """Run the limit and shape its result like `comparable(figures.board(...))`."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -366,7 +366,7 @@ def board_by_sql(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def comparable(board: dict[str, Any]) -> dict[str, Any]:
-    """The figures of `services.board` in the shape `board_by_sql` gives."""
+    """The figures of `figures.board` in the shape `board_by_sql` gives."""
     figures = {
         key: board[key]
         for key in (
@@ -478,9 +478,11 @@ def time_numbering(leader: Any, agency_id: int, today: datetime.date, n: int, bu
 def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str, Any]) -> None:
     from django.test import Client
 
-    from gongwu.alerts import services
-    from gongwu.alerts.models import Case
+    from gongwu.alerts import figures
+    from gongwu.alerts.models import OPEN_STATUSES, Case
+    from gongwu.core.figures import Selection
     from gongwu.core.models import User
+    from gongwu.core.periods import Period
 
     if args.reuse_db:
         leader = User.objects.get(username="leader")
@@ -490,12 +492,13 @@ def run_board(args: argparse.Namespace, today: datetime.date, results: dict[str,
         load_cases(orgs, args.cases, today)
         print(f"loaded {args.cases:,} cases in {time.perf_counter() - t0:.1f} s (COPY, VACUUM ANALYZE)", flush=True)
     agency_id = leader.organization_id
-    period = services.Period(datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31))
+    period = Period(datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31))
     params = {"agency": agency_id, "start": period.start, "end": period.end, "today": today}
     results["board_cases"] = Case.objects.filter(agency_id=agency_id).count()
-    results["board_live"] = Case.objects.filter(agency_id=agency_id, status__in=services.OPEN_STATUSES).count()
+    results["board_live"] = Case.objects.filter(agency_id=agency_id, status__in=OPEN_STATUSES).count()
     results["numbering"] = time_numbering(leader, agency_id, today, args.requests, args.budget)
-    service = lambda: services.board(Case.objects.for_user(leader), period, today)  # noqa: E731
+    cases = figures.board_cases(leader, Selection.from_query(leader, {}))  # the leader's agency, as the page
+    service = lambda: figures.board(cases, period, today)  # noqa: E731
     results["board_mismatches"] = differences(comparable(service()), board_by_sql(params))
     results["board_figures"] = service()
 
@@ -619,7 +622,7 @@ def report(results: dict[str, Any]) -> None:
         for config, timings in results["board"].items():
             for key, label in (
                 ("page", "page /alerts/board/ (leader)"),
-                ("service", "services.board()"),
+                ("service", "figures.board()"),
                 ("limit", "SQL limit (one statement)"),
             ):
                 t = timings.get(key)
@@ -651,7 +654,7 @@ def report(results: dict[str, Any]) -> None:
             print("  figures: the service and the SQL limit agree on every count")
         print_numbering(results["numbering"])
         timings = results["board"]["as configured"]
-        print("  queries of one services.board() call (count, total ms):")
+        print("  queries of one figures.board() call (count, total ms):")
         for shape, count, seconds in timings["service"]["top"]:
             print(f"    {count:>3} {seconds * 1000:8.1f}  {shape[:140]}")
         for label, plan in results.get("plans", []):

@@ -149,7 +149,7 @@ CASE_COLUMNS = (
     "id, agency_id, number, source, kind, level, title, description, subject_type_id, subject_id, subject_label,"
     " department_id, responsible_org_id, responsible_person_id, opened_on, deadline, status, evidence_required,"
     " measures, response, responded_on, closed_on, resolution, feedback, rule_code, trigger, escalation_step,"
-    " created_by_id, version, created, updated"
+    " created_by_id, version, created, updated, void_reason"
 )
 # (source, weight %, [(kind, weight)])
 SOURCES = (
@@ -284,4 +284,5 @@ def cases(
             1 + (3 if closed else 1),
             now,
             now,
+            "",  # void_reason: NOT NULL without a database default (core's VoidableModel)
         )

@@ -6,12 +6,12 @@ Prints figures, not pass/fail. See bench/README.md ("Inspections"). In short:
 2. Loads by COPY one agency of 2,000 projects with 200,000 inspections, 1,000,000 findings and 100,000
    rectification notices with their alerts cases over three years (`bench/inspections_data.py`), and a second
    agency a fifth its size (so scoping matters); ~500 companies; then `VACUUM ANALYZE`.
-3. Checks that `services.figures([agency], start, end)` for this year and one hand-written SQL statement (the
+3. Checks that `figures.period_figures([agency], start, end)` for this year and one hand-written SQL statement (the
    limit) give the same figures (inspections by kind and level, notices issued/closed/overdue and by kind,
    findings by category and severity, closed, average days, recurring findings, companies, accidents); any
    difference is printed under FIGURES DIFFER and the run exits with status 1.
 4. Times, interleaved (A B C D, D C B A, …): the page `/inspections/?agency=..&year=..` as a signed-in staff user
-   of the agency, `services.figures` alone, and the SQL limit alone, with PostgreSQL's default `work_mem` and with
+   of the agency, `figures.period_figures` alone, and the SQL limit alone, with PostgreSQL's default `work_mem` and with
    the 64 MB the service sets for its findings statement. Median and p95, SQL time, queries. Profiles one service
    call (queries and Python functions) and EXPLAIN ANALYZEs each of its queries.
 5. Times scoring a full JGJ 59 summary sheet: a new inspection, `services.add_sheet` for each of the 19
@@ -54,10 +54,10 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gongwu_bench_inspections"
 DONE = "('closed', 'archived')"
 ANSWERED = "('closed', 'archived', 'submitted')"  # an answered notice (awaiting re-inspection) is not overdue
 
-# The limit: every figure of services.figures in ONE statement. The period's inspections, notices (with their
+# The limit: every figure of figures.period_figures in ONE statement. The period's inspections, notices (with their
 # case's status) and findings of the agencies are each read once; the findings are grouped once by GROUPING SETS
 # into the totals, the categories, the severities, the (project, category) pairs and the companies (the
-# statement services.finding_figures now runs on PostgreSQL). The inspections are bounded by local-midnight
+# statement figures.finding_figures now runs on PostgreSQL). The inspections are bounded by local-midnight
 # timestamps, so the (project, started_at) index can be used.
 LIMIT_SQL = f"""
 WITH ins AS (
@@ -277,7 +277,7 @@ def figures_by_sql(params: dict[str, Any], work_mem: str | None = None) -> dict[
 
 
 def comparable(figures: Any) -> dict[str, Any]:
-    """The figures of `services.figures(...)` in the shape `figures_by_sql` gives."""
+    """The figures of `figures.period_figures(...)` in the shape `figures_by_sql` gives."""
     return {
         "inspections": figures.inspections,
         "by_kind": dict(figures.by_kind),
@@ -353,7 +353,7 @@ def explain_service(agency_ids: list[int], start: datetime.date, end: datetime.d
     """EXPLAIN ANALYZE of the service's queries, first plan line and execution time of each."""
     from django.db import connection
 
-    from gongwu.inspections import services
+    from gongwu.inspections.figures import period_figures
 
     statements: list[tuple[str, Any]] = []
 
@@ -362,7 +362,7 @@ def explain_service(agency_ids: list[int], start: datetime.date, end: datetime.d
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(grab):
-        services.figures(agency_ids, start, end)
+        period_figures(agency_ids, start, end)
     lines = []
     with connection.cursor() as cursor:
         for sql, params in statements:
@@ -504,7 +504,7 @@ def main() -> None:
     from django.utils import timezone
 
     from gongwu.core.models import User
-    from gongwu.inspections import services
+    from gongwu.inspections.figures import period_figures
     from gongwu.inspections.models import Inspection
 
     today = timezone.localdate()
@@ -530,7 +530,7 @@ def main() -> None:
         agency_id = user.organization_id
         results["sizes"] = data_sizes(agency_id, start, end)
         params = limit_params([agency_id], start, end)
-        service = lambda: services.figures([agency_id], start, end)  # noqa: E731
+        service = lambda: period_figures([agency_id], start, end)  # noqa: E731
         limit = lambda: figures_by_sql(params)  # noqa: E731
         limit_wm = lambda: figures_by_sql(params, work_mem="64MB")  # noqa: E731
         figures = comparable(service())
@@ -615,7 +615,7 @@ def report(results: dict[str, Any]) -> None:
     timings = results["timings"]
     labels = {
         "page": "page (staff user, django.test.Client)",
-        "service": "services.figures()",
+        "service": "figures.period_figures()",
         "limit": "SQL limit (one statement, default work_mem)",
         "limit_wm": "SQL limit (one statement, work_mem 64MB)",
     }

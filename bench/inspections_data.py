@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 INSPECTION_COLUMNS = (
-    "id, project_id, kind, topic, level, inspectors, started_at, weather, result, status, score, grade, lead_id"
+    "id, project_id, kind, topic, level, inspectors, started_at, weather, result, status, score, grade, lead_id,"
+    " void_reason"
 )
 FINDING_COLUMNS = (
     "inspection_id, project_id, category, severity, description, location, responsible_org_id, regulation,"
@@ -36,11 +37,12 @@ FINDING_COLUMNS = (
 CASE_COLUMNS = (
     "id, agency_id, number, source, kind, level, title, description, subject_id, subject_label, opened_on,"
     " deadline, deadline_working_days, status, evidence_required, measures, response, responded_on, closed_on,"
-    " resolution, feedback, rule_code, trigger, escalation_step, version, created, updated, responsible_org_id"
+    " resolution, feedback, rule_code, trigger, escalation_step, version, created, updated, responsible_org_id,"
+    " void_reason"
 )
 NOTICE_COLUMNS = (
     "agency_id, project_id, kind, number, year, company_id, issued_on, working_days, deadline, requirements,"
-    " issued_by_id, case_id"
+    " issued_by_id, case_id, void_reason"
 )
 ACCIDENT_COLUMNS = "project_id, occurred_on, kind, severity, deaths, serious_injuries, minor_injuries, description"
 
@@ -161,6 +163,7 @@ def generate(
                     score,
                     grade,
                     agency.staff,
+                    "",  # void_reason: NOT NULL without a database default (core's VoidableModel)
                 ),
             )
         for _n in range(agency.findings):
@@ -243,6 +246,7 @@ def generate(
                     stamp,
                     now,
                     company,
+                    "",
                 ),
             )
             yield (
@@ -260,6 +264,7 @@ def generate(
                     "立即整改，并于期限内书面回复",
                     agency.staff,
                     case_id,
+                    "",
                 ),
             )
         for _n in range(agency.accidents):

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, create_model
 
-from gongwu.alerts import owners, services, sources
+from gongwu.alerts import figures, owners, services, sources
 from gongwu.alerts.forms import CaseForm, RuleSettingForm
 from gongwu.alerts.models import Case, Kind, Level, Notification, RuleSetting
 from gongwu.alerts.rules import RULES, Rule
@@ -38,11 +38,13 @@ from gongwu.core import services as core_services
 from gongwu.core.generic.api import (
     AUTH,
     Message,
+    SelectionQuery,
     ValidationErrors,
     crud_router,
     form_errors,
     not_found,
     require,
+    selection_from_api,
     validation_detail,
 )
 from gongwu.core.generic.forms import save_form
@@ -318,13 +320,6 @@ class BoardOut(Schema):
     by_subject: list[BoardGroupOut] = Field(description="The 20 subjects with most open cases.")
     opened_by_source: list[OpenedBySourceOut]
     subjects: SubjectsOut
-
-
-class BoardQuery(Schema):
-    year: int | None = Field(None, ge=1990, le=2100, description="A calendar year; this year by default.")
-    start: datetime.date | None = Field(None, alias="from", description="Period start (overrides the year's).")
-    end: datetime.date | None = Field(None, alias="to", description="Period end (overrides the year's).")
-    agency: int | None = Field(None, description="One agency's cases only.")
 
 
 class NotificationOut(Schema):
@@ -833,7 +828,7 @@ def number(value: Any) -> float | None:
 
 
 def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str, Any]:
-    """`services.board` as the stable JSON of `BoardOut`."""
+    """`figures.board` as the stable JSON of `BoardOut`."""
     levels, kinds = dict(Level.choices), dict(Kind.choices)
     return {
         "period": {"start": figures["period"].start, "end": figures["period"].end},
@@ -868,25 +863,16 @@ def board_json(figures: dict[str, Any], agency: Organization | None) -> dict[str
     response={200: BoardOut, 403: Message, 404: Message, 422: ValidationErrors},
     operation_id="alerts_board",
     summary="The leader's board: open cases by level, source, kind, department, subject; closure rate",
-    description="Over the cases you see, or one agency's (`agency`). The period (a calendar `year`, this year by "
-    "default, or `from`/`to`) counts the cases opened and closed in it; the open and overdue counts are as of "
-    "today.",
+    description="Over the cases you see, or one agency's (`agency`: an id, or `all`, the default; a user of one "
+    "agency always gets that agency's). The period (a calendar `year`, this year by default, or `from`/`to`) "
+    "counts the cases opened and closed in it; the open and overdue counts are as of today. The same numbers one "
+    "by one, with the year before: `GET /api/figures/values/?key=alerts.opened&…`.",
 )
-def board_figures(request: SignedInRequest, query: Query[BoardQuery]) -> Any:
+def board_figures(request: SignedInRequest, query: Query[SelectionQuery]) -> Any:
     require(request.user, Case, Action.VIEW)
-    year = query.year or timezone.localdate().year
-    period = services.Period(query.start or datetime.date(year, 1, 1), query.end or datetime.date(year, 12, 31))
-    if period.end < period.start:
-        return 422, {"detail": [{"loc": ["query", "to"], "msg": _("The period ends before it starts.")}]}
-    queryset = Case.objects.for_user(request.user)
-    chosen = None
-    if query.agency is not None:
-        agencies = Organization.objects.for_user(request.user).filter(pk=query.agency, kind=OrganizationKind.AGENCY)
-        chosen = agencies.first()
-        if chosen is None:
-            return not_found()
-        queryset = queryset.filter(agency=chosen)
-    return 200, board_json(services.board(queryset, period), chosen)
+    sel = selection_from_api(request, query)
+    counted = figures.board(figures.board_cases(request.user, sel), sel.period)
+    return 200, board_json(counted, sel.agency)
 
 
 # ---- notifications ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts and supervision")
 
     def ready(self) -> None:
+        import gongwu.alerts.figures  # noqa: F401  (registers the figures the reports ask for)
         from gongwu.alerts import pages, sources, views
         from gongwu.alerts.models import Kind
         from gongwu.core.demo import register_demo

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from gongwu.alerts import figures as read
 from gongwu.alerts import owners, services, sources
 from gongwu.alerts.models import (
     LEVEL_COLOUR,
@@ -39,9 +40,10 @@ from gongwu.alerts.models import (
 )
 from gongwu.alerts.rules import RULES
 from gongwu.core.calendar import working_days_between
+from gongwu.core.figures import Selection
 from gongwu.core.http import SignedInRequest
 from gongwu.core.models import Action, Attachment, Organization, OrganizationKind, User, user_may
-from gongwu.core.periods import Period, percent, period_from_query
+from gongwu.core.periods import percent
 
 # ---- a case's page ------------------------------------------------------------------------------
 
@@ -398,64 +400,15 @@ def inbox(request: SignedInRequest) -> HttpResponse:
     )
 
 
-def parse_period(request: HttpRequest) -> tuple[Period, list[str]]:
-    return period_from_query(request.GET)
-
-
 def case_list_url(**params: Any) -> str:
     """The case list filtered by `params` (a list value repeats the parameter)."""
     return reverse("alerts:case_list") + "?" + urlencode(params, doseq=True)
 
 
-def figure(value: Any, url: str | None, **extra: Any) -> dict[str, Any]:
-    return {"value": value, "url": url, **extra}
-
-
-def board_context(figures: dict[str, Any], period: services.Period, user: User) -> dict[str, Any]:
-    """The board's figures, each with the link to the list of exactly the cases it counts."""
-    start, end = period.start.isoformat(), period.end.isoformat()
-    in_period = {"opened_from": start, "opened_to": end, "voided": "live"}  # a voided case counts nowhere
-    done = [Status.CLOSED, Status.ARCHIVED]
-    live = {"live": "true"}
-    cards = [
-        figure(figures["opened"], case_list_url(**in_period), key="opened", label=_("Opened in the period")),
-        figure(figures["closed"], case_list_url(**in_period, status=done), key="closed", label=_("Of these, closed")),
-        figure(
-            figures["closure_rate"],
-            case_list_url(**in_period, status=done),
-            key="closure-rate",
-            label=_("Closure rate"),
-            note=_("%(closed)s of %(opened)s") % {"closed": figures["closed"], "opened": figures["opened"]},
-        ),
-        figure(
-            figures["average_days_to_close"],
-            case_list_url(closed_from=start, closed_to=end),
-            key="average",
-            label=_("Average days to close"),
-            count=figures["closed_in_period"],
-        ),
-        figure(figures["open"], case_list_url(**live), key="open", label=_("Open now")),
-        figure(figures["overdue"], case_list_url(overdue="true"), key="overdue", label=_("Overdue now")),
-    ]
-    visible = Case.objects.for_user(user).filter(status__in=OPEN_STATUSES)
-    on_time = figures["open"] - figures["overdue"]
-    supervision = [
-        figure(
-            figures["subjects"]["supervision"],
-            case_list_url(**live, kind=Kind.SUPERVISION),
-            key="supervision",
-            label=_("Under supervision (督办)"),
-            count=visible.filter(kind=Kind.SUPERVISION).count(),
-        ),
-        figure(
-            figures["subjects"]["attention"],
-            case_list_url(**live, kind=Kind.ATTENTION),
-            key="attention",
-            label=_("Brought to attention (提请关注)"),
-            count=visible.filter(kind=Kind.ATTENTION).count(),
-        ),
-        figure(on_time, case_list_url(**live, overdue="false"), key="on-time", label=_("Open and on schedule")),
-    ]
+def board_context(figures: dict[str, Any], sel: Selection, cases: QuerySet) -> dict[str, Any]:
+    """The board's figures, groups and charts, each number linked to the list of exactly the cases it counts
+    (narrowed to the chosen agency, as the figures are)."""
+    live = read.LIVE
 
     def rows(items: list[dict], field: str, label: Any, param: str | None, values: dict | None = None) -> list[dict]:
         out = []
@@ -464,8 +417,8 @@ def board_context(figures: dict[str, Any], period: services.Period, user: User) 
             value = (values or {}).get(key, key)
             url = overdue_url = None
             if param and value is not None:
-                url = case_list_url(**live, **{param: value})
-                overdue_url = case_list_url(overdue="true", **{param: value})
+                url = read.cases_url(sel, **live, **{param: value})
+                overdue_url = read.cases_url(sel, overdue="true", **{param: value})
             out.append(
                 {
                     "key": key,
@@ -482,10 +435,12 @@ def board_context(figures: dict[str, Any], period: services.Period, user: User) 
     levels, kinds = dict(Level.choices), dict(Kind.choices)
     department_names = [i["department__name"] for i in figures["by_department"] if i["department__name"]]
     departments: dict[str, int | None] = {}
-    for name, pk in Organization.objects.filter(
-        kind=OrganizationKind.DEPARTMENT, name__in=department_names, pk__in=visible.values("department")
-    ).values_list("name", "pk"):
-        departments[name] = None if name in departments else pk  # two departments of that name: no exact link
+    if department_names:
+        live_cases = cases.filter(status__in=OPEN_STATUSES)
+        for name, pk in Organization.objects.filter(
+            kind=OrganizationKind.DEPARTMENT, name__in=department_names, pk__in=live_cases.values("department")
+        ).values_list("name", "pk"):
+            departments[name] = None if name in departments else pk  # two departments of that name: no exact link
     groups = [
         (
             "by-level",
@@ -512,6 +467,7 @@ def board_context(figures: dict[str, Any], period: services.Period, user: User) 
             rows(figures["by_subject"], "subject_label", "", "subject_label"),
         ),
     ]
+    in_period, done = read.opened_in(sel), read.DONE  # a voided case counts nowhere
     charts = {
         "levels": {
             "kind": "pie",
@@ -526,45 +482,36 @@ def board_context(figures: dict[str, Any], period: services.Period, user: User) 
                 {
                     "name": _("Opened"),
                     "values": [r["n"] for r in figures["opened_by_source"]],
-                    "urls": [case_list_url(**in_period, source=r["source"]) for r in figures["opened_by_source"]],
+                    "urls": [read.cases_url(sel, **in_period, source=r["source"]) for r in figures["opened_by_source"]],
                 },
                 {
                     "name": _("Closed"),
                     "values": [r["closed"] for r in figures["opened_by_source"]],
                     "urls": [
-                        case_list_url(**in_period, source=r["source"], status=done) for r in figures["opened_by_source"]
+                        read.cases_url(sel, **in_period, source=r["source"], status=done)
+                        for r in figures["opened_by_source"]
                     ],
                 },
             ],
         },
     }
-    voided = figure(figures["voided"], case_list_url(opened_from=start, opened_to=end, voided="voided"), key="voided")
-    return {"cards": cards, "voided": voided, "supervision": supervision, "groups": groups, "charts": charts}
+    return {**read.board_figures(figures, sel), "groups": groups, "charts": charts}
 
 
 @login_required
 def board(request: SignedInRequest) -> HttpResponse:
+    """The leader's board: over one agency or all those the user may see (a company's user: the cases addressed
+    to its company), the cases opened and closed in a period and the live ones as of today."""
     if not user_may(request.user, Case, Action.VIEW):
         raise PermissionDenied(_("You may not view cases."))
-    period, errors = parse_period(request)
-    figures = services.board(Case.objects.for_user(request.user), period)
-    today = timezone.localdate()
-    whole_year = period.start == datetime.date(period.start.year, 1, 1) and period.end == datetime.date(
-        period.start.year, 12, 31
-    )
+    sel = Selection.from_request(request)
+    cases = read.board_cases(request.user, sel)
+    figures = read.board(cases, sel.period)
     return render(
         request,
         "alerts/board.html",
-        {
-            "figures": figures,
-            "period": period,
-            "errors": errors,
-            "whole_year": whole_year,
-            "year": period.start.year,
-            "years": list(range(today.year, today.year - 6, -1)),
-            **board_context(figures, period, request.user),
-        },
-        status=422 if errors else 200,
+        {"sel": sel, "figures": figures, **board_context(figures, sel, cases)},
+        status=422 if sel.errors else 200,
     )
 
 

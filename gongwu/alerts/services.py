@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -21,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case as Case_
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
+from django.db.models import F, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest, Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +27,6 @@ from django.utils.translation import gettext as _
 from gongwu.alerts import owners, sources
 from gongwu.alerts.models import (
     DEFAULT_ESCALATION,
-    DONE_STATUSES,
     FINISHED_STATUSES,
     LEVEL_RANK,
     OPEN_STATUSES,
@@ -50,7 +47,6 @@ from gongwu.alerts.rules import RULES, Match, Rule
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Organization, OrganizationKind, Role, User
-from gongwu.core.periods import Period, percent
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -856,97 +852,7 @@ def resolve(case: Case, actor: User | None, resolution: str, today: datetime.dat
     return True
 
 
-# ---- the leader's board -------------------------------------------------------------------------
-
-
-BOARD_GROUPS = ("level", "source", "kind", "department__name", "responsible_org__name", "subject_label")
-
-
-def board(cases: QuerySet, period: Period, today: datetime.date | None = None) -> dict[str, Any]:
-    """The figures of the leader's board over `cases` (already scoped) for `period`.
-
-    Closure rate = cases opened in the period that are closed (or archived) ÷ cases opened in the
-    period ("33 个问题, 已整改 32 个, 97%"); average time to close over cases closed in the period.
-    Two queries: the period's figures in one aggregate grouped by source, and the few columns of the
-    live cases, grouped here (bench/alerts.py: 1.1 × one hand-written SQL statement over 1,000,000 cases).
-    """
-    today = today or timezone.localdate()
-    in_period = Q(opened_on__gte=period.start, opened_on__lte=period.end)
-    voided = cases.filter(in_period, status=Status.VOIDED).count()
-    cases = cases.exclude(status=Status.VOIDED)  # a voided case counts neither as opened, open nor closed
-    closed_in_period = Q(closed_on__gte=period.start, closed_on__lte=period.end)
-    done = Q(status__in=DONE_STATUSES)
-    per_source = list(
-        cases.order_by()
-        .values("source")
-        .annotate(
-            opened=Count("pk", filter=in_period),
-            closed=Count("pk", filter=in_period & done),
-            closed_on_time=Count(
-                "pk", filter=in_period & done & (Q(deadline__isnull=True) | Q(closed_on__lte=F("deadline")))
-            ),
-            closed_in_period=Count("pk", filter=closed_in_period),
-            time_to_close=Sum(
-                ExpressionWrapper(F("closed_on") - F("opened_on"), output_field=DurationField()),
-                filter=closed_in_period,
-            ),
-        )
-    )
-
-    def total(key: str) -> int:
-        return sum(row[key] for row in per_source)
-
-    closed_count = total("closed_in_period")
-    days = sum(row["time_to_close"].days for row in per_source if row["time_to_close"] is not None)
-    live = list(
-        cases.filter(status__in=OPEN_STATUSES)
-        .order_by()
-        .values_list(*BOARD_GROUPS, "subject_type_id", "subject_id", "deadline")
-    )
-    counts: dict[str, Counter] = {name: Counter() for name in BOARD_GROUPS}
-    late: dict[str, Counter] = {name: Counter() for name in BOARD_GROUPS}
-    supervised: set[tuple[Any, str]] = set()
-    attention: set[tuple[Any, str]] = set()
-    overdue = 0
-    for row in live:
-        is_late = row[8] is not None and row[8] < today
-        overdue += is_late
-        for index, name in enumerate(BOARD_GROUPS):
-            counts[name][row[index]] += 1
-            late[name][row[index]] += is_late
-        if row[2] == Kind.SUPERVISION:
-            supervised.add((row[6], row[7]))
-        elif row[2] == Kind.ATTENTION:
-            attention.add((row[6], row[7]))
-
-    def grouped(name: str, top: int | None = None) -> list[dict[str, Any]]:
-        keys = [key for key in counts[name] if name != "subject_label" or key != ""]
-        keys.sort(key=lambda key: (-late[name][key], -counts[name][key], str(key)))
-        return [{name: key, "n": counts[name][key], "overdue": late[name][key]} for key in keys[:top]]
-
-    return {
-        "period": period,
-        "opened": total("opened"),
-        "closed": total("closed"),
-        "closed_on_time": total("closed_on_time"),
-        "closure_rate": percent(total("closed"), total("opened")),
-        "average_days_to_close": (Decimal(days) / closed_count).quantize(Decimal("0.1")) if closed_count else None,
-        "closed_in_period": closed_count,
-        "voided": voided,
-        "open": len(live),
-        "overdue": overdue,
-        "by_level": grouped("level"),
-        "by_source": grouped("source"),
-        "by_kind": grouped("kind"),
-        "by_department": grouped("department__name"),
-        "by_responsible": grouped("responsible_org__name"),
-        "by_subject": grouped("subject_label", 20),
-        "opened_by_source": sorted(
-            ({"source": r["source"], "n": r["opened"], "closed": r["closed"]} for r in per_source if r["opened"]),
-            key=lambda r: (-r["n"], r["source"]),
-        ),
-        "subjects": {"supervision": len(supervised), "attention": len(attention - supervised)},
-    }
+# ---- reading cases (the board's figures are in figures.py) -------------------------------------------
 
 
 def level_rank() -> Case_:
@@ -986,7 +892,6 @@ def unread_count(user: User | AnonymousUser) -> int:
 __all__ = [
     "Level",
     "allowed_transitions",
-    "board",
     "escalate",
     "inbox",
     "open_case",

@@ -23,24 +23,27 @@ from django.db.models import ProtectedError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
 from gongwu.core import services as core_services
+from gongwu.core.figures import require_agencies
 from gongwu.core.generic.api import (
     AUTH,
     Message,
+    SelectionQuery,
     ValidationErrors,
     crud_router,
     form_errors,
     not_found,
     require,
+    selection_from_api,
     validation_detail,
 )
 from gongwu.core.generic.forms import save_form
-from gongwu.core.models import Action, Organization, OrganizationKind, Role
-from gongwu.inspections import services
+from gongwu.core.models import Action, Role
+from gongwu.inspections import figures, services
 from gongwu.inspections.models import (
     ChecklistTemplate,
     Finding,
@@ -435,13 +438,6 @@ def record_results(request: HttpRequest, pk: int, payload: ResultsIn) -> Any:
 # ---- figures ------------------------------------------------------------------------------------
 
 
-class FiguresQuery(Schema):
-    agency: int | None = Field(None, description="One agency you oversee; all of them by default.")
-    year: int | None = Field(None, ge=2000, le=2100, description="A calendar year; this year by default.")
-    start: datetime.date | None = Field(None, alias="from", description="Period start (overrides the year's).")
-    end: datetime.date | None = Field(None, alias="to", description="Period end (overrides the year's).")
-
-
 class RecurringOut(Schema):
     project_id: int
     project_name: str
@@ -485,7 +481,7 @@ class FiguresOut(Schema):
     deaths: int = Field(description="Accidents with deaths.")
 
 
-def figures_json(agency_ids: list[int], fig: services.Figures) -> dict[str, Any]:
+def figures_json(agency_ids: list[int], fig: figures.PeriodFigures) -> dict[str, Any]:
     return {
         "agency_ids": agency_ids,
         **{
@@ -542,27 +538,24 @@ def figures_json(agency_ids: list[int], fig: services.Figures) -> dict[str, Any]
     response={200: FiguresOut, 403: Message, 422: ValidationErrors},
     operation_id="inspection_figures",
     summary="The figures of a period: inspections, notices, findings, closure rate, companies, accidents",
-    description="Query: `agency` (one you oversee; all of them by default), `year` (this year by default) or "
-    "`from` and `to`. An agency you do not oversee, or a period that ends before it starts, answers 422.",
+    description="Query: `agency` (one you oversee, or `all` of them, the default), `year` (this year by default) or "
+    "`from` and `to`. An agency you do not oversee, or a period that ends before it starts, answers 422. The same "
+    "numbers one by one, with the year before: `GET /api/figures/values/?key=inspections.count&…`.",
 )
-def inspection_figures(request: HttpRequest, query: Query[FiguresQuery]) -> Any:
+def inspection_figures(request: HttpRequest, query: Query[SelectionQuery]) -> Any:
     require(request.user, Inspection, Action.VIEW)
     if request.user.role == Role.COMPANY and not request.user.is_superuser:
         return 403, {"detail": _("The figures are for the agencies.")}
-    year = query.year or timezone.localdate().year
-    start = query.start or datetime.date(year, 1, 1)
-    end = query.end or datetime.date(year, 12, 31)
-    if end < start:
-        return 422, {"detail": [{"loc": ["query", "to"], "msg": _("The period ends before it starts.")}]}
-    agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
-    if not request.user.is_superuser:
-        agencies = agencies.filter(pk__in=request.user.visible_agency_ids())
-    agency_ids = list(agencies.values_list("pk", flat=True).order_by("pk"))
-    if query.agency is not None:
-        if query.agency not in agency_ids:
-            return 422, {"detail": [{"loc": ["query", "agency"], "msg": _("Not an agency you oversee.")}]}
-        agency_ids = [query.agency]
-    return 200, figures_json(agency_ids, services.figures(agency_ids, start, end))
+    try:
+        sel = selection_from_api(request, query)
+    except HttpError as exc:
+        if exc.status_code != 404:
+            raise
+        return 422, {"detail": [{"loc": ["query", "agency"], "msg": _("Not an agency you oversee.")}]}
+    require_agencies(sel, _("The figures are for the agencies."))
+    agency_ids = sorted(sel.agency_ids)
+    counted = figures.period_figures(agency_ids, sel.period.start, sel.period.end)
+    return 200, figures_json(agency_ids, counted)
 
 
 # ---- findings: create with photos, edit, delete, photos -----------------------------------------

@@ -8,6 +8,7 @@ class InspectionsConfig(AppConfig):
     verbose_name = _("Quality and safety")
 
     def ready(self) -> None:
+        import gongwu.inspections.figures  # noqa: F401  (registers the figures the reports ask for)
         from gongwu.alerts.owners import register_subject_owner
         from gongwu.alerts.sources import register_case_source
         from gongwu.core.demo import register_demo

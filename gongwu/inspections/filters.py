@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongwu.alerts.models import DONE_STATUSES
-from gongwu.core.generic.filters import SearchFilterSet, voided_filter
+from gongwu.core.generic.filters import VOIDED_CHOICES, SearchFilterSet, voided_filter
 from gongwu.inspections.models import (
     Accident,
     AccidentKind,
@@ -43,6 +43,7 @@ class InspectionFilterSet(ProjectChildFilterSet):
     date_to = django_filters.DateFilter(label=_("to"), field_name="started_at__date", lookup_expr="lte")
     grade = django_filters.CharFilter(label=_("grade"))
     hazardous_work = django_filters.NumberFilter(label=_("hazardous work"), widget=forms.HiddenInput)
+    scored = django_filters.BooleanFilter(label=_("scored to JGJ 59"), method="filter_scored")
     voided = voided_filter()
 
     class Meta:
@@ -62,6 +63,13 @@ class InspectionFilterSet(ProjectChildFilterSet):
             "hazardous_work",
         ]
 
+    def filter_scored(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """Scored on the JGJ 59 summary sheet (it gives a grade; an agency's own checklist gives a score only)."""
+        if value is None:
+            return queryset
+        scored = Q(score__isnull=False, grade__gt="")
+        return queryset.filter(scored) if value else queryset.exclude(scored)
+
 
 class FindingFilterSet(ProjectChildFilterSet):
     search_fields = ("project__name", "project__code", "description", "location")
@@ -77,6 +85,8 @@ class FindingFilterSet(ProjectChildFilterSet):
     kind_of_inspection = django_filters.MultipleChoiceFilter(
         label=_("kind of inspection"), field_name="inspection__kind", choices=InspectionKind.choices
     )
+    # A finding is voided with its inspection: the figures leave it out, and so does "Counted (not voided)".
+    voided = django_filters.ChoiceFilter(label=_("voided"), choices=VOIDED_CHOICES, method="filter_voided")
 
     class Meta:
         model = Finding
@@ -95,6 +105,13 @@ class FindingFilterSet(ProjectChildFilterSet):
             "inspection",
             "notice",
         ]
+
+    def filter_voided(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "live":
+            return queryset.filter(inspection__voided_at__isnull=True)
+        if value == "voided":
+            return queryset.filter(inspection__voided_at__isnull=False)
+        return queryset
 
 
 NOTICE_STATES = (

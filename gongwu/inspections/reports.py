@@ -1,6 +1,7 @@
 """The figures page, the weekly and quarterly summaries (周报告, 季小结) and the Word documents.
 
-Every number on the figures page links to the list of exactly what it counts, in the list filters of
+The figures are read in figures.py over a core `Selection` (the period and the agencies the user may see, one
+or all); every number on the figures page links to the list of exactly what it counts, in the list filters of
 `filters.py`; the summaries write the same figures as the sentences of an agency's report.
 """
 
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -22,26 +22,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongwu.alerts.models import DONE_STATUSES
-from gongwu.core.models import Action, Organization, OrganizationKind, Role, user_may
-from gongwu.core.periods import ListLinks, Period, period_from_query
-from gongwu.inspections import services
+from gongwu.core.figures import Selection, number, require_agencies
+from gongwu.core.models import Action, user_may
+from gongwu.core.periods import Period
+from gongwu.inspections import figures, services
 from gongwu.inspections.filters import NOTICE_STATES
 from gongwu.inspections.models import (
-    QUALITY_KINDS,
-    SAFETY_KINDS,
-    Accident,
     FindingCategory,
-    FindingStatus,
-    HazardousWork,
-    HazardStatus,
     Inspection,
-    InspectionKind,
     Level,
     NoticeKind,
     RectificationNotice,
     Severity,
 )
-from gongwu.projects.pages import number, year_choices
 
 NOTICE_TITLES = {
     NoticeKind.SAFETY: "安全督导通知书",
@@ -53,199 +46,23 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # ---- who sees what ------------------------------------------------------------------------------
 
 
-def visible_agencies(user: Any) -> QuerySet:
-    """The agencies whose figures `user` may see; companies see no agency's figures."""
-    if getattr(user, "role", None) == Role.COMPANY or not user_may(user, Inspection, Action.VIEW):
+def selection(request: HttpRequest, period: Period | None = None) -> Selection:
+    """The agencies whose figures the user may see and the one chosen (`?agency=`), over the page's period (the
+    summaries give theirs); a company's users and roles that may not view inspections see none (403)."""
+    if not user_may(request.user, Inspection, Action.VIEW):
         raise PermissionDenied(_("You may not view the inspection figures."))
-    agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
-    if not user.is_superuser:
-        agencies = agencies.filter(pk__in=user.visible_agency_ids())
-    return agencies.order_by("name")
-
-
-def chosen_agencies(request: HttpRequest) -> tuple[list[Organization], Organization | None, list[int]]:
-    """The agencies to choose from, the one chosen (`?agency=`) if any, and the ids the figures count."""
-    agencies = list(visible_agencies(request.user))
-    agency = None
-    wanted = request.GET.get("agency", "")
-    if wanted.isdigit():
-        agency = next((a for a in agencies if a.pk == int(wanted)), None)
-    return agencies, agency, [agency.pk] if agency else [a.pk for a in agencies]
+    if period is None:
+        sel = Selection.from_request(request)
+    else:
+        sel = replace(Selection.from_query(request.user, {"agency": request.GET.get("agency", "")}), period=period)
+    require_agencies(sel, _("You may not view the inspection figures."))
+    return sel
 
 
 # ---- the figures page ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One number and the address of the list behind it."""
-
-    label: str
-    value: Any
-    url: str
-    key: str
-
-    @property
-    def shown(self) -> str:
-        return self.value if isinstance(self.value, str) else number(self.value)
-
-
-class Links(ListLinks):
-    """Addresses of the lists behind the figures, in the filters of filters.py."""
-
-    def inspections(self, **params: Any) -> str:
-        # the figures leave voided records out, and so do the lists behind them
-        span = {"date_from": self.period.start.isoformat(), "date_to": self.period.end.isoformat(), "voided": "live"}
-        return self._url("inspections:inspection_list", {**span, **params})
-
-    def findings(self, **params: Any) -> str:
-        span = {"found_from": self.period.start.isoformat(), "found_to": self.period.end.isoformat()}
-        return self._url("inspections:finding_list", {**span, **params})
-
-    def notices(self, **params: Any) -> str:
-        span = {
-            "issued_from": self.period.start.isoformat(),
-            "issued_to": self.period.end.isoformat(),
-            "voided": "live",
-        }
-        return self._url("inspections:rectificationnotice_list", {**span, **params})
-
-    def accidents(self) -> str:
-        span = {"occurred_from": self.period.start.isoformat(), "occurred_to": self.period.end.isoformat()}
-        return self._url("inspections:accident_list", span)
-
-    def hazardous_works(self, **params: Any) -> str:
-        return self._url("inspections:hazardouswork_list", params)
-
-
-def casualties(agency_ids: list[int], period: Period) -> dict[str, int]:
-    totals = Accident.objects.filter(
-        project__agency__in=agency_ids, occurred_on__range=(period.start, period.end)
-    ).aggregate(deaths=Sum("deaths"), serious=Sum("serious_injuries"), minor=Sum("minor_injuries"))
-    return {k: v or 0 for k, v in totals.items()}
-
-
-def figure_sections(figures: services.Figures, links: Links, under_way: int) -> dict[str, Any]:
-    """The page's figures as (label, value, link) — every number points at the list behind it."""
-    kinds = dict(InspectionKind.choices)
-    levels = dict(Level.choices)
-    categories = dict(FindingCategory.choices)
-    inspections = [
-        Figure(_("Inspections"), figures.inspections, links.inspections(), "inspections"),
-        Figure(_("Safety inspections"), figures.safety, links.inspections(kind=list(SAFETY_KINDS)), "safety"),
-        Figure(_("Quality inspections"), figures.quality, links.inspections(kind=list(QUALITY_KINDS)), "quality"),
-    ]
-    notices = [
-        Figure(_("Notices issued"), figures.notices, links.notices(), "notices"),
-        Figure(_("Notices closed"), figures.notices_closed, links.notices(state="closed"), "notices-closed"),
-        Figure(_("Notices overdue"), figures.notices_overdue, links.notices(state="overdue"), "notices-overdue"),
-    ]
-    findings = [
-        Figure(_("Findings"), figures.findings, links.findings(), "findings"),
-        Figure(_("Findings closed"), figures.closed, links.findings(status=FindingStatus.CLOSED), "findings-closed"),
-        Figure(
-            _("Closure rate"),
-            f"{figures.closure_rate}%" if figures.closure_rate is not None else "—",
-            links.findings(status=FindingStatus.CLOSED),
-            "closure-rate",
-        ),
-        Figure(
-            _("Average days to rectify"),
-            number(figures.average_days),
-            links.findings(status=FindingStatus.CLOSED),
-            "average-days",
-        ),
-    ]
-    return {
-        "inspection_figures": inspections,
-        "by_kind": [
-            Figure(str(label), figures.by_kind.get(k, 0), links.inspections(kind=k), f"kind-{k}")
-            for k, label in InspectionKind.choices
-            if figures.by_kind.get(k)
-        ],
-        "by_level": [
-            Figure(str(levels[k]), figures.by_level.get(k, 0), links.inspections(level=k), f"level-{k}")
-            for k in Level.values
-        ],
-        "notice_figures": notices,
-        "notices_by_kind": [
-            Figure(str(label), figures.notices_by_kind.get(k, 0), links.notices(kind=k), f"notice-kind-{k}")
-            for k, label in NoticeKind.choices
-        ],
-        "finding_figures": findings,
-        "by_category": [
-            Figure(str(categories[k]), n, links.findings(category=k), f"category-{k}")
-            for k, n in sorted(figures.by_category.items(), key=lambda kv: (-kv[1], kv[0]))
-        ],
-        "by_severity": [
-            Figure(str(label), figures.by_severity.get(k, 0), links.findings(severity=k), f"severity-{k}")
-            for k, label in Severity.choices
-        ],
-        "recurring": [
-            {
-                "project": row["project__name"],
-                "category": categories.get(row["category"], row["category"]),
-                "last": row["last"],
-                "figure": Figure(
-                    "",
-                    row["n"],
-                    links.findings(project=row["project_id"], category=row["category"]),
-                    f"recurring-{row['project_id']}-{row['category']}",
-                ),
-            }
-            for row in figures.recurring
-        ],
-        "companies": [
-            {
-                "name": row["responsible_org__name"],
-                "findings": Figure(
-                    "",
-                    row["n"],
-                    links.findings(responsible_org=row["responsible_org_id"]),
-                    f"company-{row['responsible_org_id']}",
-                ),
-                "serious": Figure(
-                    "",
-                    row["serious"],
-                    links.findings(responsible_org=row["responsible_org_id"], severity=Severity.SERIOUS),
-                    f"company-{row['responsible_org_id']}-serious",
-                ),
-                "closed": Figure(
-                    "",
-                    row["closed"],
-                    links.findings(responsible_org=row["responsible_org_id"], status=FindingStatus.CLOSED),
-                    f"company-{row['responsible_org_id']}-closed",
-                ),
-                "closure_rate": row["closure_rate"],
-                "days": row["days"],
-            }
-            for row in ranked(figures.companies)
-        ],
-        "accidents": Figure(_("Accidents"), figures.accidents, links.accidents(), "accidents"),
-        "under_way": Figure(
-            _("Hazardous works under way"), under_way, links.hazardous_works(status=HazardStatus.UNDER_WAY), "under-way"
-        ),
-        "charts": {
-            "kinds": {
-                "kind": "bar",
-                "name": _("Inspections"),
-                "labels": [str(kinds[k]) for k in figures.by_kind],
-                "values": list(figures.by_kind.values()),
-                "urls": [links.inspections(kind=k) for k in figures.by_kind],
-            },
-        },
-    }
-
-
-def ranked(companies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Companies worst first: the most findings, then the lowest closure rate, then the slowest to rectify."""
-    return sorted(
-        companies,
-        key=lambda c: (-c["n"], c["closure_rate"] or 0, -(c["days"] or 0), c["responsible_org__name"]),
-    )
-
-
-def trend_chart(trend: dict[int, list], links: Links) -> dict[str, Any]:
+def trend_chart(trend: dict[int, list], sel: Selection) -> dict[str, Any]:
     """The JGJ 59 score trend: one line per project, the score of each scored inspection by its date."""
     return {
         "kind": "trend",
@@ -253,7 +70,7 @@ def trend_chart(trend: dict[int, list], links: Links) -> dict[str, Any]:
         "series": [
             {
                 "name": points[0][0],
-                "url": links.inspections(project=project_id),
+                "url": figures.inspections_url(sel, project=project_id),
                 "points": [[day.isoformat(), float(score)] for _name, day, score, _grade in points],
             }
             for project_id, points in trend.items()
@@ -262,32 +79,24 @@ def trend_chart(trend: dict[int, list], links: Links) -> dict[str, Any]:
 
 
 @login_required
-def figures(request: HttpRequest) -> HttpResponse:
-    agencies, agency, agency_ids = chosen_agencies(request)
-    period, errors = period_from_query(request.GET)
-    counted = services.figures(agency_ids, period.start, period.end)
-    under_way = HazardousWork.objects.filter(project__agency__in=agency_ids, status=HazardStatus.UNDER_WAY).count()
-    trend = services.score_trend(agency_ids, period.start, period.end)
-    links = Links(period, agency)
-    sections = figure_sections(counted, links, under_way)
-    sections["charts"]["trend"] = trend_chart(trend, links)
-    whole_year = period == Period.year(period.start.year)
+def figures_page(request: HttpRequest) -> HttpResponse:
+    sel = selection(request)
+    agency_ids, period = sel.agency_ids, sel.period
+    counted = figures.period_figures(agency_ids, period.start, period.end)
+    trend = figures.score_trend(agency_ids, period.start, period.end)
+    sections = figures.page_figures(counted, sel, figures.hazardous_works_under_way(agency_ids))
+    sections["charts"]["trend"] = trend_chart(trend, sel)
+    agency_query = "?" + urlencode({"agency": sel.agency.pk}) if sel.agency else ""
     context = {
+        "sel": sel,
         "figures": counted,
-        "period": period,
-        "whole_year": whole_year,
-        "year": period.start.year,
-        "years": year_choices(period.start.year),
-        "errors": errors,
-        "agency": agency,
-        "agencies": agencies,
-        "casualties": casualties(agency_ids, period),
+        "casualties": figures.casualties(agency_ids, period),
         "has_trend": bool(trend),
-        "week_url": reverse("inspections:summary", args=["week"]),
-        "quarter_url": reverse("inspections:summary", args=["quarter"]),
+        "week_url": reverse("inspections:summary", args=["week"]) + agency_query,
+        "quarter_url": reverse("inspections:summary", args=["quarter"]) + agency_query,
         **sections,
     }
-    return render(request, "inspections/figures.html", context, status=422 if errors else 200)
+    return render(request, "inspections/figures.html", context, status=422 if sel.errors else 200)
 
 
 # ---- the weekly and quarterly summaries ---------------------------------------------------------
@@ -354,10 +163,10 @@ def summary_period(kind: str, query: Any) -> tuple[SummaryPeriod, list[str]]:
     raise Http404
 
 
-def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list[str]:
+def summary_sentences(kind: str, counted: figures.PeriodFigures, deaths: int) -> list[str]:
     """The period's figures written the way the agencies' reports write them."""
     when = _("This week") if kind == "week" else _("This quarter")
-    levels, severities, notice_kinds = figures.by_level, figures.by_severity, figures.notices_by_kind
+    levels, severities, notice_kinds = counted.by_level, counted.by_severity, counted.notices_by_kind
     sentences = [
         _(
             "%(when)s %(safety)d safety inspections and %(quality)d quality inspections were carried out "
@@ -365,8 +174,8 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
         )
         % {
             "when": when,
-            "safety": figures.safety,
-            "quality": figures.quality,
+            "safety": counted.safety,
+            "quality": counted.quality,
             "self": levels.get(Level.SELF, 0),
             "spot": levels.get(Level.SPOT, 0),
             "supervision": levels.get(Level.SUPERVISION, 0),
@@ -376,12 +185,12 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
             "%(closed)d have been closed, a closure rate of %(rate)s."
         )
         % {
-            "findings": figures.findings,
+            "findings": counted.findings,
             "serious": severities.get(Severity.SERIOUS, 0),
             "major": severities.get(Severity.MAJOR, 0),
             "general": severities.get(Severity.GENERAL, 0),
-            "closed": figures.closed,
-            "rate": f"{figures.closure_rate}%" if figures.closure_rate is not None else "—",
+            "closed": counted.closed,
+            "rate": f"{counted.closure_rate}%" if counted.closure_rate is not None else "—",
         },
         _(
             "%(notices)d notices were issued (%(safety)d safety supervision notices, %(quality)d quality "
@@ -389,22 +198,22 @@ def summary_sentences(kind: str, figures: services.Figures, deaths: int) -> list
             "and %(overdue)d are overdue."
         )
         % {
-            "notices": figures.notices,
+            "notices": counted.notices,
             "safety": notice_kinds.get(NoticeKind.SAFETY, 0),
             "quality": notice_kinds.get(NoticeKind.QUALITY, 0),
             "rectification": notice_kinds.get(NoticeKind.RECTIFICATION, 0),
-            "closed": figures.notices_closed,
-            "overdue": figures.notices_overdue,
+            "closed": counted.notices_closed,
+            "overdue": counted.notices_overdue,
         },
     ]
-    if figures.average_days is not None:
+    if counted.average_days is not None:
         sentences.append(
-            _("Closed findings took %(days)s days on average to rectify.") % {"days": number(figures.average_days)}
+            _("Closed findings took %(days)s days on average to rectify.") % {"days": number(counted.average_days)}
         )
-    if figures.accidents:
+    if counted.accidents:
         sentences.append(
             _("%(n)d production-safety accidents occurred, with %(deaths)d deaths.")
-            % {"n": figures.accidents, "deaths": deaths}
+            % {"n": counted.accidents, "deaths": deaths}
         )
     else:
         sentences.append(_("No production-safety accident occurred."))
@@ -428,31 +237,29 @@ def open_notices(agency_ids: list[int], end: datetime.date) -> list[dict[str, An
 
 
 def summary_context(request: HttpRequest, kind: str) -> dict[str, Any]:
-    agencies, agency, agency_ids = chosen_agencies(request)
     chosen, errors = summary_period(kind, request.GET)
-    counted = services.figures(agency_ids, chosen.period.start, chosen.period.end)
-    deaths = casualties(agency_ids, chosen.period)["deaths"]
+    sel = selection(request, chosen.period)
+    agency_ids = sel.agency_ids
+    counted = figures.period_figures(agency_ids, chosen.period.start, chosen.period.end)
+    deaths = figures.casualties(agency_ids, chosen.period)["deaths"]
     categories = dict(FindingCategory.choices)
-    query = {**chosen.query, **({"agency": str(agency.pk)} if agency else {})}
+    query = {**chosen.query, **({"agency": str(sel.agency.pk)} if sel.agency else {})}
     return {
         "kind": kind,
         "title": chosen.title,
         "period": chosen.period,
-        "errors": errors,
-        "agency": agency,
-        "agencies": agencies,
-        "heading": str(agency) if agency else (str(agencies[0]) if len(agencies) == 1 else ""),
+        "errors": [*errors, *sel.errors],
+        "sel": sel,
+        "heading": str(sel.agency) if sel.agency else "",
         "sentences": summary_sentences(kind, counted, deaths),
         "open_notices": open_notices(agency_ids, chosen.period.end),
         "recurring": [
             {**row, "category_label": categories.get(row["category"], row["category"])} for row in counted.recurring
         ],
-        "worst": ranked(counted.companies)[:5],
+        "worst": figures.ranked(counted.companies)[:5],
         "period_query": chosen.query,
         "docx_url": reverse("inspections:summary_docx", args=[kind]) + "?" + urlencode(query),
-        "figures_url": reverse("inspections:figures")
-        + "?"
-        + urlencode({**chosen.period.query(), **({"agency": agency.pk} if agency else {})}),
+        "figures_url": reverse("inspections:figures") + "?" + sel.querystring(),
     }
 
 

@@ -1,6 +1,7 @@
 """Inspections in the domain's words: score a JGJ 59-2011 sheet and the summary (`score_jgj59_sheet`,
 `score_inspection`), record findings with photos, issue a rectification notice (`open_rectification_notice`),
-the company's answer, the re-inspection that closes (销项) or sends back, and the figures of a period.
+the company's answer, the re-inspection that closes (销项) or sends back. (The figures are read in
+figures.py.)
 
 A notice's loop is its alerts case's: the answer is the case's `respond`, the closing its `close`, a send-back
 its `send_back`; overdue notices escalate with the agency's escalation steps like every other case. A 重大
@@ -10,8 +11,7 @@ finding opens a red case of its own at once, so the leader's board shows it befo
 from __future__ import annotations
 
 import datetime
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,8 +20,8 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
-from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,15 +32,11 @@ from gongwu.core import images
 from gongwu.core import services as core_services
 from gongwu.core.calendar import add_working_days
 from gongwu.core.models import Action, Attachment, user_may
-from gongwu.core.periods import percent
 from gongwu.inspections import jgj59, scoring
 from gongwu.inspections.models import (
     CASE_SOURCE,
     MAX_PHOTO_BYTES,
-    QUALITY_KINDS,
-    SAFETY_KINDS,
     SEVERITY_RANK,
-    Accident,
     CheckItem,
     ChecklistKind,
     ChecklistTemplate,
@@ -573,234 +569,3 @@ def close_major_hazard_case(finding: Finding, actor: Any, today: datetime.date) 
         status__in=DONE_STATUSES
     ):
         alerts.resolve(case, actor, _("The finding was rectified and closed (销项) on re-inspection."), today)
-
-
-# ---- figures ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Figures:
-    start: datetime.date
-    end: datetime.date
-    inspections: int
-    by_kind: dict[str, int]
-    by_level: dict[str, int]
-    safety: int
-    quality: int
-    notices: int
-    notices_by_kind: dict[str, int]
-    notices_closed: int
-    notices_overdue: int
-    findings: int
-    by_category: dict[str, int]
-    by_severity: dict[str, int]
-    closed: int
-    average_days: Decimal | None
-    recurring: list[dict[str, Any]]
-    companies: list[dict[str, Any]]
-    accidents: int
-    deaths: int
-
-    @property
-    def closure_rate(self) -> Decimal | None:
-        return percent(self.closed, self.findings)
-
-
-def local_days(start: datetime.date, end: datetime.date) -> dict[str, datetime.datetime]:
-    """Inspections started from `start` to `end`, local days, as bounds the (project, started_at) index serves."""
-    zone = timezone.get_current_timezone()
-    return {
-        "started_at__gte": datetime.datetime.combine(start, datetime.time(0), zone),
-        "started_at__lt": datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(0), zone),
-    }
-
-
-def days_of(value: Any) -> Decimal | None:
-    """Average days to one decimal, from a database's interval (timedelta) or number."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        return Decimal(value.total_seconds() / 86400).quantize(Decimal("0.1"))
-    return Decimal(str(value)).quantize(Decimal("0.1"))
-
-
-# On PostgreSQL the period's findings are grouped once, by GROUPING SETS, into the totals, the categories, the
-# severities, the (project, category) pairs and the companies: one read of the findings instead of five
-# (bench/inspections.py: 1.4 s → under 0.5 s for 317,000 findings). Names are joined onto the grouped rows only.
-FINDING_FIGURES_SQL = """
-WITH fg AS (
-  SELECT grouping(f.category) AS g_cat, grouping(f.severity) AS g_sev, grouping(f.project_id) AS g_proj,
-         grouping(f.responsible_org_id) AS g_org,
-         f.category, f.severity, f.project_id, f.responsible_org_id, count(*) AS n,
-         count(*) FILTER (WHERE f.status = 'closed') AS closed,
-         count(*) FILTER (WHERE f.severity = 'serious') AS serious,
-         avg(f.closed_on - f.found_on) FILTER (WHERE f.status = 'closed') AS days, max(f.found_on) AS last
-  FROM inspections_finding f JOIN projects_project p ON p.id = f.project_id
-  JOIN inspections_inspection i ON i.id = f.inspection_id AND i.voided_at IS NULL
-  WHERE p.agency_id = ANY(%(agencies)s) AND f.found_on BETWEEN %(start)s AND %(end)s
-  GROUP BY GROUPING SETS ((), (f.category), (f.severity), (f.project_id, f.category), (f.responsible_org_id)))
-SELECT
-  (SELECT json_build_object('n', n, 'closed', closed, 'days', days) FROM fg
-   WHERE g_cat = 1 AND g_sev = 1 AND g_proj = 1 AND g_org = 1),
-  (SELECT json_object_agg(category, n) FROM fg WHERE g_cat = 0 AND g_proj = 1),
-  (SELECT json_object_agg(severity, n) FROM fg WHERE g_sev = 0),
-  (SELECT json_agg(t) FROM (
-     SELECT fg.project_id, p.name, fg.category, fg.n, fg.last FROM fg JOIN projects_project p ON p.id = fg.project_id
-     WHERE fg.g_proj = 0 AND fg.n >= 2 ORDER BY fg.n DESC, p.name, fg.category LIMIT 20) t),
-  (SELECT json_agg(t) FROM (
-     SELECT fg.responsible_org_id AS id, o.name, fg.n, fg.serious, fg.closed, fg.days
-     FROM fg JOIN core_organization o ON o.id = fg.responsible_org_id
-     WHERE fg.g_org = 0 ORDER BY fg.n DESC, o.name LIMIT 50) t)
-"""
-
-
-def finding_figures(agency_ids: list[int], start: datetime.date, end: datetime.date) -> dict[str, Any]:
-    """The period's findings: totals, by category and severity, recurring (project, category) pairs, companies."""
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Memory for the grouping sets to be hashed rather than sorted on disk (SET LOCAL: this statement only).
-            cursor.execute("SELECT set_config('work_mem', '64MB', true)")
-            cursor.execute(FINDING_FIGURES_SQL, {"agencies": list(agency_ids), "start": start, "end": end})
-            totals, categories, severities, recurring, companies = (
-                json.loads(value) if isinstance(value, str) else value for value in cursor.fetchone()
-            )
-        totals = totals or {"n": 0, "closed": 0, "days": None}
-        return {
-            "n": totals["n"],
-            "closed": totals["closed"],
-            "days": days_of(totals["days"]),
-            "by_category": categories or {},
-            "by_severity": severities or {},
-            "recurring": [
-                {
-                    "project_id": r["project_id"],
-                    "project__name": r["name"],
-                    "category": r["category"],
-                    "n": r["n"],
-                    "last": datetime.date.fromisoformat(r["last"]),
-                }
-                for r in recurring or []
-            ],
-            "companies": [
-                {
-                    "responsible_org_id": r["id"],
-                    "responsible_org__name": r["name"],
-                    "n": r["n"],
-                    "serious": r["serious"],
-                    "closed": r["closed"],
-                    "days": days_of(r["days"]),
-                }
-                for r in companies or []
-            ],
-        }
-    findings = Finding.objects.filter(
-        project__agency__in=agency_ids, found_on__range=(start, end), inspection__voided_at__isnull=True
-    )
-    closed = Q(status=FindingStatus.CLOSED)
-    totals = findings.aggregate(
-        n=Count("pk"), closed=Count("pk", filter=closed), days=Avg(F("closed_on") - F("found_on"), filter=closed)
-    )
-    companies = list(
-        findings.values("responsible_org_id", "responsible_org__name")
-        .annotate(
-            n=Count("pk"),
-            serious=Count("pk", filter=Q(severity=Severity.SERIOUS)),
-            closed=Count("pk", filter=closed),
-            days=Avg(F("closed_on") - F("found_on"), filter=closed),
-        )
-        .order_by("-n", "responsible_org__name")[:50]
-    )
-    for company in companies:
-        company["days"] = days_of(company["days"])
-    return {
-        "n": totals["n"],
-        "closed": totals["closed"],
-        "days": days_of(totals["days"]),
-        "by_category": dict(findings.values("category").annotate(n=Count("pk")).values_list("category", "n")),
-        "by_severity": dict(findings.values("severity").annotate(n=Count("pk")).values_list("severity", "n")),
-        "recurring": list(
-            findings.values("project_id", "project__name", "category")
-            .annotate(n=Count("pk"), last=Max("found_on"))
-            .filter(n__gte=2)
-            .order_by("-n", "project__name", "category")[:20]
-        ),
-        "companies": companies,
-    }
-
-
-def figures(agency_ids: list[int], start: datetime.date, end: datetime.date) -> Figures:
-    """What the reports count: inspections by kind and level, notices issued and closed, findings by category
-    and severity, closure rate, average days to rectify, recurring findings, companies, accidents."""
-    today = timezone.localdate()
-    inspections = Inspection.objects.filter(
-        project__agency__in=agency_ids, voided_at__isnull=True, **local_days(start, end)
-    )
-    by_kind: dict[str, int] = defaultdict(int)
-    by_level: dict[str, int] = defaultdict(int)
-    for kind, level, n in inspections.values_list("kind", "level").annotate(n=Count("pk")).order_by():
-        by_kind[kind] += n
-        by_level[level] += n
-    notices_by_kind: dict[str, int] = {}
-    notices_closed = notices_overdue = 0
-    notice_rows = (
-        RectificationNotice.objects.filter(agency__in=agency_ids, issued_on__range=(start, end), voided_at__isnull=True)
-        .values("kind")
-        .annotate(
-            n=Count("pk"),
-            closed=Count("pk", filter=Q(case__status__in=DONE_STATUSES)),
-            overdue=Count("pk", filter=~Q(case__status__in=(*DONE_STATUSES, Status.SUBMITTED)) & Q(deadline__lt=today)),
-        )
-        .order_by()
-    )
-    for row in notice_rows:
-        notices_by_kind[row["kind"]] = row["n"]
-        notices_closed += row["closed"]
-        notices_overdue += row["overdue"]
-    found = finding_figures(agency_ids, start, end)
-    for company in found["companies"]:
-        company["closure_rate"] = percent(company["closed"], company["n"])
-    accidents = Accident.objects.filter(project__agency__in=agency_ids, occurred_on__range=(start, end)).aggregate(
-        n=Count("pk"), deaths=Sum("deaths")
-    )
-    return Figures(
-        start=start,
-        end=end,
-        inspections=sum(by_kind.values()),
-        by_kind=dict(by_kind),
-        by_level=dict(by_level),
-        safety=sum(n for k, n in by_kind.items() if k in SAFETY_KINDS),
-        quality=sum(n for k, n in by_kind.items() if k in QUALITY_KINDS),
-        notices=sum(notices_by_kind.values()),
-        notices_by_kind=notices_by_kind,
-        notices_closed=notices_closed,
-        notices_overdue=notices_overdue,
-        findings=found["n"],
-        by_category=found["by_category"],
-        by_severity=found["by_severity"],
-        closed=found["closed"],
-        average_days=found["days"],
-        recurring=found["recurring"],
-        companies=found["companies"],
-        accidents=accidents["n"],
-        deaths=accidents["deaths"] or 0,
-    )
-
-
-def score_trend(agency_ids: list[int], start: datetime.date, end: datetime.date, limit: int = 20) -> dict[int, list]:
-    """The JGJ 59 scores of each project's scored inspections in the period, oldest first (for the trend chart)."""
-    rows = (
-        Inspection.objects.filter(
-            project__agency__in=agency_ids,
-            score__isnull=False,
-            grade__gt="",
-            voided_at__isnull=True,
-            **local_days(start, end),
-        )
-        .order_by("started_at")
-        .values_list("project_id", "project__name", "started_at", "score", "grade")
-    )
-    trend: dict[int, list] = defaultdict(list)
-    for project_id, name, started_at, score, grade in rows:
-        trend[project_id].append((name, timezone.localtime(started_at).date(), score, grade))
-    busiest = Counter({k: len(v) for k, v in trend.items()}).most_common(limit)
-    return {project_id: trend[project_id] for project_id, _n in busiest}

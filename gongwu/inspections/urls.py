@@ -5,7 +5,7 @@ from gongwu.inspections import pages, reports, views
 app_name = "inspections"
 
 urlpatterns = [
-    path("", reports.figures, name="figures"),
+    path("", reports.figures_page, name="figures"),
     path("summary/<str:period>/", reports.summary, name="summary"),
     path("summary/<str:period>/docx/", reports.summary_docx, name="summary_docx"),
     path("inspections/start/", pages.start_inspection, name="start"),

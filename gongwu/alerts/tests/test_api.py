@@ -757,3 +757,14 @@ def test_odd_values_answer_a_clear_4xx_and_change_nothing(w, value):
     ]
     assert [r.status_code // 100 for r in answers] == [4] * len(answers)
     assert (stored(case), Case.objects.count()) == (before, count)
+
+
+def test_an_agency_user_gets_their_agencys_board_and_another_agency_is_not_found(w, board_cases):
+    client = api_client(w.staff)
+    mine = client.get("/api/alerts/board/", {"year": 2025}).json()
+    assert (mine["agency_id"], mine["opened"]) == (w.agency.pk, 4)
+    assert client.get("/api/alerts/board/", {"year": 2025, "agency": "all"}).json()["opened"] == 4
+    assert client.get("/api/alerts/board/", {"year": 2025, "agency": w.other_agency.pk}).status_code == 404
+    assert client.get("/api/alerts/board/", {"year": 2025, "agency": "鼓楼"}).status_code == 422
+    values = client.get("/api/figures/values/", {"year": 2025, "key": ["alerts.opened", "alerts.closed"]}).json()
+    assert [(f["key"], f["value"]) for f in values] == [("alerts.opened", 4), ("alerts.closed", 2)]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from gongwu.alerts import demo as alerts_demo
 from gongwu.alerts import services, sources
+from gongwu.alerts.figures import board
 from gongwu.alerts.filters import CaseFilterSet
 from gongwu.alerts.models import (
     DONE_STATUSES,
@@ -33,6 +34,7 @@ from gongwu.alerts.models import (
 from gongwu.alerts.rules import RULES
 from gongwu.core.management.commands.demo import app_demo_modules
 from gongwu.core.models import ChangeLogEntry, Organization, User
+from gongwu.core.periods import Period
 from gongwu.core.testing import english_client
 from gongwu.projects import demo as projects_demo
 
@@ -40,7 +42,7 @@ from gongwu.projects import demo as projects_demo
 # flushes the database (which would drop the approval kinds the projects demo needs).
 pytestmark = pytest.mark.django_db
 
-YEAR = services.Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+YEAR = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 AS_OF = alerts_demo.AS_OF
 
 
@@ -69,7 +71,7 @@ def test_the_demo_command_runs_the_alerts_demo_after_the_projects_demo():
 
 
 def test_the_board_filtered_to_the_tour_shows_33_findings_32_rectified_97_percent(leader):
-    figures = services.board(cases_of(leader, source=["tour"]), YEAR, today=AS_OF)
+    figures = board(cases_of(leader, source=["tour"]), YEAR, today=AS_OF)
 
     assert (figures["opened"], figures["closed"], figures["closure_rate"]) == (33, 32, Decimal("97.0"))
     assert figures["open"] == 1
@@ -106,7 +108,7 @@ def test_the_year_has_cases_closed_on_time_closed_late_sent_back_and_archived_wi
 
 
 def test_open_cases_past_their_deadline_were_escalated_by_the_scheduled_job(leader):
-    figures = services.board(Case.objects.for_user(leader), YEAR, today=AS_OF)
+    figures = board(Case.objects.for_user(leader), YEAR, today=AS_OF)
     overdue = Case.objects.for_user(leader).filter(status__in=OPEN_STATUSES, deadline__lt=AS_OF - datetime.timedelta(7))
 
     assert figures["overdue"] >= 20

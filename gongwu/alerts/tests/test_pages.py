@@ -16,11 +16,13 @@ from django.utils import timezone
 from gongwu.alerts import services, sources
 from gongwu.alerts.models import Case, CaseEvent, Kind, Level, Notification, Status
 from gongwu.alerts.testing import CaseFactory, MeetingFactory, NotificationFactory, opened_case
+from gongwu.core.figures import Selection, Unit, compute, number
 from gongwu.core.models import Attachment, CalendarDay, DayKind, OrganizationKind, Role
 from gongwu.core.testing import (
     AgencyFactory,
     CompanyFactory,
     DepartmentFactory,
+    RegulatorFactory,
     UserFactory,
     english_client,
     image_bytes,
@@ -380,7 +382,7 @@ def test_board_figures_match_hand_computed_values(world, year_of_cases):
     assert figures["average_days_to_close"] == Decimal("10.3")  # (32 × 10 + 21) / 33
     assert (figures["open"], figures["overdue"]) == (4, 3)
     content = response.content.decode()
-    assert ">97.0%<" in content
+    assert ">97%<" in content  # a rate as core's Figure shows it (97.0 → 97%, 80.29 → 80.29%)
     assert "32 of 33" in content
     assert ">10.3<" in content
 
@@ -409,6 +411,141 @@ def test_board_refuses_a_period_that_ends_before_it_starts(world):
 
     assert response.status_code == 422
     assert "The period ends before it starts." in response.content.decode()
+
+
+# ---- the board's agency selector and the registered figures ------------------------------------
+
+
+def board_links(client, query: dict) -> dict[str, tuple[str, str, int | None]]:
+    """The board's figures for `query`: key → (number shown, list address, cases counted when not the number)."""
+    response = client.get(reverse("alerts:board"), query)
+    assert response.status_code == 200, response.content
+    found = {}
+    for href, key, count, inner in FIGURE_LINK.findall(response.content.decode()):
+        shown = re.search(r'gw-number[^"]*">\s*([^<]*?)\s*<', inner).group(1)
+        found.setdefault(key, (shown, html.unescape(href), int(count) if count else None))
+    return found
+
+
+def listed(client, url: str) -> int:
+    return client.get(url).context["table"].paginator.count
+
+
+@pytest.fixture
+def district(world, year_of_cases):
+    """A regulator over the agency (its year of cases above) and a district agency with five cases of 2025, two
+    closed, three live (one supervised, two overdue), and a live case it made the agency's department
+    responsible for."""
+    regulator_org = RegulatorFactory(name="测试市住房和建设局")
+    world["agency"].parent = regulator_org
+    world["agency"].save()
+    district = AgencyFactory(name="测试区建设中心", parent=regulator_org)
+    for n in range(5):
+        opened = D(2025, 2, 3) + datetime.timedelta(days=30 * n)
+        CaseFactory(
+            agency=district,
+            source=sources.TOUR,
+            kind=Kind.SUPERVISION if n == 4 else Kind.RECTIFICATION,
+            level=Level.RED,
+            opened_on=opened,
+            deadline=opened + datetime.timedelta(days=10),
+            status=Status.CLOSED if n < 2 else Status.ASSIGNED,
+            closed_on=opened + datetime.timedelta(days=5) if n < 2 else None,
+            responsible_org=world["company"],
+            subject_label="测试区第二小学",
+            subject_id="7",
+        )
+    CaseFactory(
+        agency=district,
+        source=sources.MEETING,
+        kind=Kind.ACTION_ITEM,
+        opened_on=D(2025, 8, 1),
+        deadline=D(2099, 1, 1),
+        status=Status.ASSIGNED,
+        responsible_org=world["department"],
+    )
+    return {"regulator": UserFactory(organization=regulator_org, role=Role.REGULATOR), "district": district}
+
+
+def test_a_regulator_chooses_an_agency_and_the_board_and_its_lists_count_only_its_cases(world, district):
+    client = english_client(district["regulator"])
+    whole = client.get(reverse("alerts:board"), {"year": 2025})
+    content = whole.content.decode()
+    assert 'id="id_agency"' in content and "测试区建设中心" in content and "测试市建筑工务署" in content
+    assert (whole.context["figures"]["opened"], whole.context["figures"]["open"]) == (33 + 6, 4 + 4)
+
+    one = district["district"].pk
+    figures = board_links(client, {"year": 2025, "agency": one})
+    shown = {key: value for key, (value, _url, _count) in figures.items()}
+    assert (shown["opened"], shown["closed"], shown["closure-rate"], shown["average"]) == ("6", "2", "33.3%", "5")
+    assert (shown["open"], shown["overdue"], shown["supervision"], shown["attention"]) == ("4", "3", "1", "0")
+    wrong = {}
+    for key, (value, url, count) in figures.items():
+        assert f"agency={one}" in url, (key, url)
+        expected = count if count is not None else (2 if key == "closure-rate" else int(value))
+        if listed(client, url) != expected:
+            wrong[key] = (url, expected, listed(client, url))
+    assert not wrong, wrong
+    assert {"opened", "closed", "open", "overdue", "by-level-open", "by-kind-open", "by-subject-open"} <= set(figures)
+    page = client.get(reverse("alerts:board"), {"year": 2025, "agency": one})
+    assert f'<option value="{one}" selected>测试区建设中心</option>' in page.content.decode()
+    assert '<div class="page-pretitle">测试区建设中心</div>' in page.content.decode()
+    charts = page.context["charts"]["sources"]["series"]
+    assert all(f"agency={one}" in url for series in charts for url in series["urls"])
+
+
+def test_an_agency_user_sees_only_their_agencys_cases_and_no_agency_selector(world, district):
+    client = english_client(world["staff"])
+    response = client.get(reverse("alerts:board"), {"year": 2025})
+    content = response.content.decode()
+    assert 'id="id_agency"' not in content
+    assert '<div class="page-pretitle">测试市建筑工务署</div>' in content
+    # the district's case its department is responsible for is in the case list, not on the agency's board
+    assert (response.context["figures"]["opened"], response.context["figures"]["open"]) == (33, 4)
+    figures = board_links(client, {"year": 2025})
+    assert all(f"agency={world['agency'].pk}" in url for _value, url, _count in figures.values())
+    assert listed(client, figures["open"][1]) == 4
+    refused = client.get(reverse("alerts:board"), {"year": 2025, "agency": district["district"].pk})
+    assert refused.status_code == 422
+    assert "You may not see that agency&#x27;s figures; showing what you may see." in refused.content.decode()
+    assert refused.context["figures"]["opened"] == 33
+
+
+# The registered figure and the board's card it equals.
+BOARD_KEYS = {
+    "alerts.opened": "opened",
+    "alerts.closed": "closed",
+    "alerts.closure_rate": "closure-rate",
+    "alerts.average_days_to_close": "average",
+    "alerts.open": "open",
+    "alerts.overdue": "overdue",
+    "alerts.supervision_subjects": "supervision",
+    "alerts.attention_subjects": "attention",
+}
+
+
+def test_the_registered_figures_are_the_boards_numbers_with_the_same_lists(world, district):
+    regulator = district["regulator"]
+    client = english_client(regulator)
+    for query in ({"year": "2025"}, {"year": "2025", "agency": str(world["agency"].pk)}, {"from": "2025-03-01"}):
+        board = board_links(client, query)
+        sel = Selection.from_query(regulator, query)
+        for key, card in BOARD_KEYS.items():
+            figure = compute(key, sel)
+            shown = figure.shown if figure.unit == Unit.PERCENT else number(figure.value)
+            assert (shown, figure.url) == board[card][:2], (key, query)
+    sel = Selection.from_query(regulator, {"year": "2025", "agency": str(world["agency"].pk)})
+    opened = compute("alerts.opened", sel)
+    assert (opened.value, opened.previous, opened.change) == (33, 3, Decimal("1000.0"))  # three opened in 2024
+    assert compute("alerts.closure_rate", sel).value == Decimal("97.0")
+    assert compute("alerts.overdue", sel).previous is None  # as of today: not compared
+    for key, value in (("alerts.supervision_opened", 0), ("alerts.action_items_opened", 0)):
+        figure = compute(key, sel)
+        assert (figure.value, listed(client, figure.url)) == (value, value)
+    whole = Selection.from_query(regulator, {"year": "2025"})
+    for key, value in (("alerts.supervision_opened", 1), ("alerts.action_items_opened", 1)):
+        figure = compute(key, whole)
+        assert (figure.value, listed(client, figure.url)) == (value, value)
 
 
 # ---- rules, meetings, notifications, object pages -----------------------------------------------

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from gongwu.alerts import services, sources
+from gongwu.alerts.figures import board
 from gongwu.alerts.models import (
     Case,
     CaseEvent,
@@ -30,6 +31,7 @@ from gongwu.alerts.models import (
 from gongwu.alerts.services import TRANSITIONS
 from gongwu.alerts.testing import CaseFactory, EscalationStepFactory, opened_case, staff_of
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, Role, User
+from gongwu.core.periods import Period
 from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, stored
 
 pytestmark = pytest.mark.django_db
@@ -527,7 +529,7 @@ def test_escalation_makes_an_actor_holding_the_old_version_reload(loop):
 # ---- the board ----------------------------------------------------------------------------------
 
 Y = 2025
-PERIOD = services.Period(datetime.date(Y, 1, 1), datetime.date(Y, 12, 31))
+PERIOD = Period(datetime.date(Y, 1, 1), datetime.date(Y, 12, 31))
 
 
 def test_closure_rate_33_opened_32_closed(loop):
@@ -542,7 +544,7 @@ def test_closure_rate_33_opened_32_closed(loop):
         )
     CaseFactory(agency=loop.agency, opened_on=datetime.date(Y, 6, 1), status=Status.IN_PROGRESS)
 
-    figures = services.board(Case.objects.all(), PERIOD, today=datetime.date(Y, 6, 2))
+    figures = board(Case.objects.all(), PERIOD, today=datetime.date(Y, 6, 2))
 
     assert (figures["opened"], figures["closed"], figures["closure_rate"]) == (33, 32, Decimal("97.0"))
     assert figures["closed_on_time"] == 24
@@ -597,7 +599,7 @@ def test_board_period_edges_and_groupings(loop):
     )
     CaseFactory(agency=loop.agency, opened_on=day_after, level=Level.YELLOW, department=loop.department)
 
-    figures = services.board(Case.objects.all(), PERIOD, today=today)
+    figures = board(Case.objects.all(), PERIOD, today=today)
 
     assert (figures["opened"], figures["closed"], figures["closure_rate"], figures["closed_on_time"]) == (
         2,
@@ -628,7 +630,7 @@ def test_board_period_edges_and_groupings(loop):
 
 
 def test_an_empty_period_has_no_rate(loop):
-    figures = services.board(Case.objects.all(), PERIOD, today=TODAY)
+    figures = board(Case.objects.all(), PERIOD, today=TODAY)
     assert (figures["opened"], figures["closure_rate"], figures["average_days_to_close"]) == (0, None, None)
 
 
@@ -639,7 +641,7 @@ def test_the_board_counts_subjects_under_supervision_and_attention(loop):
     CaseFactory(**live, kind=Kind.ATTENTION, subject_id="1", subject_label="一号楼")  # under supervision already
     CaseFactory(**live, kind=Kind.ATTENTION, subject_id="2", subject_label="二号楼")
     CaseFactory(agency=loop.agency, status=Status.CLOSED, kind=Kind.SUPERVISION, subject_id="3")
-    figures = services.board(Case.objects.all(), PERIOD, today=TODAY)
+    figures = board(Case.objects.all(), PERIOD, today=TODAY)
     assert figures["subjects"] == {"supervision": 1, "attention": 1}
 
 

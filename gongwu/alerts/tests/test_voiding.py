@@ -17,10 +17,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from gongwu.alerts import services, sources
+from gongwu.alerts.figures import board
 from gongwu.alerts.imports import CaseLedger
 from gongwu.alerts.models import Case, CaseEvent, EventAction, Kind, Level, Status
 from gongwu.alerts.testing import opened_case, staff_of
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Role
+from gongwu.core.periods import Period
 from gongwu.core.testing import AgencyFactory, CompanyFactory, UserFactory, api_client, english_client, stored
 from gongwu.projects.testing import ProjectFactory
 
@@ -29,7 +31,7 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 12, 2)
 DEADLINE = datetime.date(2026, 12, 16)
 LATER = datetime.date(2027, 1, 15)
-PERIOD = services.Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+PERIOD = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +208,7 @@ def test_a_rule_generated_case_is_never_deleted_by_page_api_or_admin(w):
 def test_a_voided_case_keeps_its_timeline_and_leaves_the_boards_open_and_closed_figures(w):
     case = supervision(w)
     kept = opened_case(w["staff"], title="临边防护缺失", responsible_org=w["company"], deadline=DEADLINE, opened_on=DAY)
-    figures = services.board(Case.objects.filter(agency=w["agency"]), PERIOD, DAY)
+    figures = board(Case.objects.filter(agency=w["agency"]), PERIOD, DAY)
     assert (figures["opened"], figures["open"], figures["voided"]) == (2, 2, 0)
     with pytest.raises(PermissionDenied):
         services.void_case(instance=case, actor=w["inspector"], reason="误报")
@@ -217,10 +219,10 @@ def test_a_voided_case_keeps_its_timeline_and_leaves_the_boards_open_and_closed_
     case.refresh_from_db()
     assert (case.status, case.void_reason, case.voided_by) == (Status.VOIDED, "误报：已于上月封顶", w["staff"])
     assert CaseEvent.objects.filter(case=case, action=EventAction.VOIDED, from_status=Status.ASSIGNED).exists()
-    figures = services.board(Case.objects.filter(agency=w["agency"]), PERIOD, DAY)
+    figures = board(Case.objects.filter(agency=w["agency"]), PERIOD, DAY)
     assert (figures["opened"], figures["open"], figures["closed"], figures["voided"]) == (1, 1, 0, 1)
-    board = api_client(w["staff"]).get("/api/alerts/board/", {"year": 2026}).json()
-    assert board["voided"] == 1
+    answer = api_client(w["staff"]).get("/api/alerts/board/", {"year": 2026}).json()
+    assert answer["voided"] == 1
     board_page = english_client(w["staff"]).get("/alerts/board/", {"year": 2026}).content.decode()
     assert "1 case opened in the period was voided and is counted nowhere." in board_page
     assert "voided=voided" in board_page

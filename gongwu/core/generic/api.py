@@ -547,8 +547,8 @@ def selection_from_api(request: HttpRequest, query: SelectionQuery, **options: A
     if query.end is not None:
         raw["to"] = query.end.isoformat()
     selection = Selection.from_query(request.user, raw, **options)
-    if wanted not in ("", ALL) and selection.agency is None:
-        raise HttpError(404, _("Not found."))
+    if wanted not in ("", ALL) and (selection.agency is None or str(selection.agency.pk) != wanted):
+        raise HttpError(404, _("Not found."))  # (a user of one agency is given theirs instead on a page)
     if selection.errors:
         raise QueryInvalid([{"loc": ["query"], "msg": message} for message in selection.errors])
     return selection

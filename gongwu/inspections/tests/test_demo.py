@@ -18,6 +18,7 @@ from gongwu.core.demo import DemoBuilder
 from gongwu.core.management.commands.demo import app_demo_modules, quiet
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, User
 from gongwu.inspections import demo, services
+from gongwu.inspections.figures import PeriodFigures, period_figures, score_trend
 from gongwu.inspections.models import (
     CASE_SOURCE,
     Accident,
@@ -50,8 +51,8 @@ def orgs(django_db_setup, django_db_blocker) -> Iterator[dict[str, Organization]
         transaction.set_rollback(True)
 
 
-def year(orgs: dict[str, Organization], value: int) -> services.Figures:
-    return services.figures([orgs["city"].pk], datetime.date(value, 1, 1), datetime.date(value, 12, 31))
+def year(orgs: dict[str, Organization], value: int) -> PeriodFigures:
+    return period_figures([orgs["city"].pk], datetime.date(value, 1, 1), datetime.date(value, 12, 31))
 
 
 def at_as_of(notice: RectificationNotice) -> str:
@@ -139,7 +140,7 @@ def test_the_company_user_sees_only_its_notices_and_answers_an_open_one(orgs):
 
 
 def test_the_scored_projects_improve_through_2026(orgs):
-    trend = services.score_trend([orgs["city"].pk], datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    trend = score_trend([orgs["city"].pk], datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 
     assert len(trend) == demo.SCORED_PROJECTS
     for rows in trend.values():

@@ -22,6 +22,7 @@ from gongwu.alerts.models import Case, CaseEvent, EventAction, Status
 from gongwu.core.models import Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, UserFactory, api_client, english_client, stored
 from gongwu.inspections import services
+from gongwu.inspections.figures import period_figures
 from gongwu.inspections.models import Finding, FindingStatus, Inspection, RectificationNotice
 from gongwu.inspections.testing import FindingFactory, InspectionFactory, SectionFactory, photo
 from gongwu.projects.testing import ProjectFactory
@@ -202,7 +203,7 @@ def test_the_notice_path_answers_each_finding_with_photos_then_reinspects_and_cl
 
 def test_a_notice_is_not_deleted_but_voided_with_its_case_and_leaves_the_figures(notice, people):
     staff = english_client(people["staff"])
-    assert services.figures([people["agency"].pk], DAY, DAY).notices == 1
+    assert period_figures([people["agency"].pk], DAY, DAY).notices == 1
     refused = api_client(people["staff"]).delete(f"/api/notices/{notice.pk}/")
     assert refused.status_code in (404, 405)  # no generic delete of a notice at all
     assert staff.get(f"/inspections/notices/{notice.pk}/delete/").status_code == 404
@@ -223,7 +224,7 @@ def test_a_notice_is_not_deleted_but_voided_with_its_case_and_leaves_the_figures
     assert set(Finding.objects.filter(inspection__project=notice.project).values_list("status", flat=True)) == {
         FindingStatus.OPEN
     }
-    assert services.figures([people["agency"].pk], DAY, DAY).notices == 0
+    assert period_figures([people["agency"].pk], DAY, DAY).notices == 0
     listed = staff.get("/inspections/notices/", {"state": "voided"}).content.decode()
     assert notice.number in listed
     assert notice.number not in staff.get("/inspections/notices/", {"state": "open"}).content.decode()
@@ -252,11 +253,11 @@ def test_an_inspection_with_findings_on_a_live_notice_is_voided_only_after_the_n
     assert response.status_code == 422
     assert "void the notice first" in response.content.decode()
     services.void_notice(instance=notice, actor=people["staff"], reason="误发")
-    assert services.figures([people["agency"].pk], DAY, DAY).inspections == 1
-    assert services.figures([people["agency"].pk], DAY, DAY).findings == 2
+    assert period_figures([people["agency"].pk], DAY, DAY).inspections == 1
+    assert period_figures([people["agency"].pk], DAY, DAY).findings == 2
     response = client.post(f"/inspections/inspections/{inspection.pk}/void/", {"reason": "重复录入"})
     assert response.status_code == 302
-    figures = services.figures([people["agency"].pk], DAY, DAY)
+    figures = period_figures([people["agency"].pk], DAY, DAY)
     assert (figures.inspections, figures.findings) == (0, 0)
     with pytest.raises(Exception, match="voided inspection"):
         services.open_rectification_notice(list(inspection.findings.all()), people["inspector"])

@@ -7,7 +7,9 @@ import io
 import json
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from unittest import mock
+from urllib.parse import urlencode
 
 import docx
 import pytest
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from gongwu.core import testing
+from gongwu.core.figures import Selection, Unit, compute, number
 from gongwu.core.models import Role
 from gongwu.inspections import services
 from gongwu.inspections.models import (
@@ -256,10 +259,124 @@ def test_a_company_may_not_see_the_figures(world):
     assert client.get(reverse("inspections:summary", args=["week"])).status_code == 403
 
 
+def test_an_agency_the_user_may_not_see_is_refused_with_a_message(staff, world):
+    response = testing.english_client(staff).get(
+        reverse("inspections:figures"), {"year": "2025", "agency": world["foreign"].agency_id}
+    )
+    assert response.status_code == 422
+    assert "You may not see that agency&#x27;s figures; showing what you may see." in response.content.decode()
+    assert Figures(response.content.decode()).value("notices") == "2"  # the user's own agency's, not the other's
+
+
 def test_a_malformed_period_says_so(staff, world):
     response = testing.english_client(staff).get(reverse("inspections:figures") + "?from=2025-13-01")
     assert response.status_code == 422
     assert "Dates are written YYYY-MM-DD." in response.content.decode()
+
+
+# ---- the registered figures (what the reports ask for by key) -----------------------------------
+
+# The registered figure and the figure page's number it equals.
+PAGE_KEYS = {
+    "inspections.count": "inspections",
+    "inspections.safety": "safety",
+    "inspections.quality": "quality",
+    "inspections.findings": "findings",
+    "inspections.findings_closed": "findings-closed",
+    "inspections.closure_rate": "closure-rate",
+    "inspections.average_days_to_rectify": "average-days",
+    "inspections.notices": "notices",
+    "inspections.notices_closed": "notices-closed",
+    "inspections.safety_notices": "notice-kind-safety",
+    "inspections.quality_notices": "notice-kind-quality",
+    "inspections.accidents": "accidents",
+}
+
+
+@pytest.fixture
+def regulator(agency, world):
+    """A regulator over the agency and the other agency (whose notice of 11 March counts for it too)."""
+    regulator_org = testing.RegulatorFactory(name="测试市住建局")
+    for overseen in (agency, world["foreign"].agency):
+        overseen.parent = regulator_org
+        overseen.save()
+    return testing.UserFactory(organization=regulator_org, role=Role.REGULATOR)
+
+
+def test_the_registered_figures_are_the_pages_numbers_with_the_same_lists(agency, regulator, world):
+    Accident.objects.create(
+        project=world["p1"], occurred_on=D(2025, 3, 12), kind=AccidentKind.FALL, description="高处坠落"
+    )
+    client = testing.english_client(regulator)
+    for query in (
+        {"from": "2025-03-10", "to": "2025-03-16"},
+        {"from": "2025-03-10", "to": "2025-03-16", "agency": str(agency.pk)},
+        {"year": "2025", "agency": str(agency.pk)},
+    ):
+        page = figures_page(client, "?" + urlencode(query))
+        sel = Selection.from_query(regulator, query)
+        for key, page_key in PAGE_KEYS.items():
+            figure = compute(key, sel)
+            value, url = page.figures[page_key]
+            shown = figure.shown if figure.unit == Unit.PERCENT else number(figure.value)
+            assert (shown, figure.url) == (value, url), (key, query)
+    week = Selection.from_query(regulator, {"from": "2025-03-10", "to": "2025-03-16"})
+    assert compute("inspections.notices", week).value == 3  # the other agency's notice too
+    one = Selection.from_query(regulator, {"from": "2025-03-10", "to": "2025-03-16", "agency": str(agency.pk)})
+    assert [compute(k, one).value for k in ("inspections.notices", "inspections.accidents")] == [2, 1]
+    assert compute("inspections.closure_rate", one).value == Decimal("66.7")
+
+
+def test_the_average_jgj59_score_links_to_the_scored_inspections(staff, world):
+    InspectionFactory(project=world["p1"], started_at=at(D(2025, 3, 11)), score=82, grade="good")
+    InspectionFactory(project=world["p1"], started_at=at(D(2025, 6, 11)), score=68.5, grade="fail")
+    InspectionFactory(project=world["p1"], started_at=at(D(2025, 6, 12)), score=90)  # an agency checklist's mean
+    sel = Selection.from_query(staff, {"year": "2025"})
+    figure = compute("inspections.average_score", sel)
+    assert (figure.value, figure.shown, figure.previous) == (Decimal("75.25"), "75.25", None)
+    assert listed(testing.english_client(staff), figure.url) == 2
+
+
+def test_a_voided_inspections_findings_leave_the_figure_and_its_list(staff, world):
+    inspection = InspectionFactory(project=world["p1"], started_at=at(D(2025, 3, 11)))
+    FindingFactory(inspection=inspection, responsible_org=world["c1"])
+    week = Selection.from_query(staff, {"from": "2025-03-10", "to": "2025-03-16"})
+    client = testing.english_client(staff)
+    assert compute("inspections.findings", week).value == 4
+    services.void_inspection(instance=inspection, actor=staff, reason="重复录入")
+    figure = compute("inspections.findings", week)
+    assert figure.value == 3 and listed(client, figure.url) == 3
+    assert figures_page(client, "?from=2025-03-10&to=2025-03-16").value("findings") == "3"
+
+
+def test_the_figure_api_gives_what_the_inspection_figures_api_gives(staff, world):
+    client = testing.api_client(staff)
+    period = {"from": "2025-03-10", "to": "2025-03-16"}
+    whole = client.get("/api/inspections/figures/", period).json()
+    keys = ["inspections.count", "inspections.safety", "inspections.findings", "inspections.closure_rate"]
+    keys += ["inspections.notices", "inspections.notices_closed", "inspections.accidents"]
+    response = client.get("/api/figures/values/", {**period, "key": keys})
+    assert response.status_code == 200, response.content
+    values = {f["key"]: f["value"] for f in response.json()}
+    assert values == {
+        "inspections.count": whole["inspections"],
+        "inspections.safety": whole["safety"],
+        "inspections.findings": whole["findings"],
+        "inspections.closure_rate": whole["closure_rate"],
+        "inspections.notices": whole["notices"],
+        "inspections.notices_closed": whole["notices_closed"],
+        "inspections.accidents": whole["accidents"],
+    }
+    assert (values["inspections.count"], values["inspections.notices"], values["inspections.closure_rate"]) == (
+        3,
+        2,
+        "66.7",
+    )
+    listed_keys = {f["key"] for f in client.get("/api/figures/").json()}
+    assert set(PAGE_KEYS) | {"inspections.average_score"} <= listed_keys
+    assert client.get("/api/figures/values/", {"key": "inspections.count", "agency": "all"}).status_code == 200
+    company = testing.api_client(world["company_user"])
+    assert company.get("/api/figures/values/", {"key": "inspections.count"}).status_code == 403
 
 
 # ---- summaries ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from gongwu.alerts.models import Level as AlertLevel
 from gongwu.core.models import Attachment, ChangeLogEntry, Organization, Role
 from gongwu.core.testing import AgencyFactory, CompanyFactory, RegulatorFactory, UserFactory, gps_exif, image_bytes
 from gongwu.inspections import services
+from gongwu.inspections.figures import period_figures, score_trend
 from gongwu.inspections.models import (
     CASE_SOURCE,
     Accident,
@@ -808,7 +809,7 @@ def march(today, agency, inspector) -> dict[str, Any]:
 
 
 def test_figures_count_the_periods_inspections(march, agency):
-    figures = services.figures([agency.pk], *MARCH)
+    figures = period_figures([agency.pk], *MARCH)
     assert figures.inspections == 4
     assert figures.by_kind == {"safety_routine": 1, "quality_patrol": 1, "special": 1, "civilized": 1}
     assert figures.by_level == {"supervision": 2, "spot": 1, "self": 1}
@@ -816,7 +817,7 @@ def test_figures_count_the_periods_inspections(march, agency):
 
 
 def test_figures_count_notices_issued_closed_and_overdue(march, agency):
-    figures = services.figures([agency.pk], *MARCH)
+    figures = period_figures([agency.pk], *MARCH)
     assert (figures.notices, figures.notices_closed, figures.notices_overdue) == (3, 1, 1)
     assert figures.notices_by_kind == {"safety": 1, "quality": 1, "rectification": 1}
     stored = [RectificationNotice.objects.get(pk=n.pk) for n in march["notices"]]
@@ -824,7 +825,7 @@ def test_figures_count_notices_issued_closed_and_overdue(march, agency):
 
 
 def test_figures_count_findings_and_their_closing(march, agency):
-    figures = services.figures([agency.pk], *MARCH)
+    figures = period_figures([agency.pk], *MARCH)
     assert figures.findings == 5
     assert figures.by_category == {"scaffold": 2, "quality_structure": 1, "excavation": 2}
     assert figures.by_severity == {"general": 3, "major": 1, "serious": 1}
@@ -832,7 +833,7 @@ def test_figures_count_findings_and_their_closing(march, agency):
 
 
 def test_figures_list_recurring_findings_and_rank_companies(march, agency):
-    figures = services.figures([agency.pk], *MARCH)
+    figures = period_figures([agency.pk], *MARCH)
     assert [(r["project__name"], r["category"], r["n"]) for r in figures.recurring] == [
         ("A 鼓楼一中", "scaffold", 2),
         ("B 鼓楼二小", "excavation", 2),
@@ -847,12 +848,12 @@ def test_figures_list_recurring_findings_and_rank_companies(march, agency):
 
 
 def test_figures_count_the_periods_accidents(march, agency):
-    figures = services.figures([agency.pk], *MARCH)
+    figures = period_figures([agency.pk], *MARCH)
     assert (figures.accidents, figures.deaths) == (2, 1)
 
 
 def test_figures_of_an_agency_without_work_are_zero(march):
-    figures = services.figures([AgencyFactory().pk], *MARCH)
+    figures = period_figures([AgencyFactory().pk], *MARCH)
     assert (figures.inspections, figures.notices, figures.findings, figures.accidents) == (0, 0, 0, 0)
     assert (figures.closure_rate, figures.average_days, figures.recurring, figures.companies) == (None, None, [], [])
 
@@ -866,7 +867,7 @@ def test_figures_count_the_people_killed(agency):
         deaths=2,
         description="坍塌",
     )
-    assert services.figures([agency.pk], *MARCH).deaths == 2
+    assert period_figures([agency.pk], *MARCH).deaths == 2
 
 
 def test_the_score_trend_lists_each_projects_scores_oldest_first_busiest_project_first(agency):
@@ -883,7 +884,7 @@ def test_the_score_trend_lists_each_projects_scores_oldest_first_busiest_project
     InspectionFactory(project=one, started_at=at(datetime.date(2026, 3, 9)))  # not scored
     scored_inspection(one, 28, "60.00", "fail")
     InspectionFactory(project=one, started_at=at(datetime.date(2026, 4, 2)), score=D("99"), grade="good")
-    trend = services.score_trend([agency.pk], *MARCH)
+    trend = score_trend([agency.pk], *MARCH)
     assert list(trend) == [one.pk, two.pk]
     assert trend[one.pk] == [
         ("A 一中", datetime.date(2026, 3, 2), D("85.00"), "good"),

@@ -96,8 +96,10 @@
     form.addEventListener("change", function (event) {
       var target = event.target;
       if (!target || !target.matches("select")) return;
-      // a new year replaces any custom period
-      form.querySelectorAll("input[type=date]").forEach(function (input) { input.disabled = true; });
+      // a new year replaces any custom period; another agency keeps it
+      if (target.name === "year") {
+        form.querySelectorAll("input[type=date]").forEach(function (input) { input.disabled = true; });
+      }
       form.submit();
     });
   }

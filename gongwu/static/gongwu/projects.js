@@ -150,7 +150,12 @@
   function autosubmit(form) {
     form.addEventListener("change", function (event) {
       var target = event.target;
-      if (target && target.matches("select")) form.submit();
+      if (!target || !target.matches("select")) return;
+      // a new year replaces any custom period (core/_selection.html); another agency keeps it
+      if (target.name === "year") {
+        form.querySelectorAll("input[type=date]").forEach(function (input) { input.disabled = true; });
+      }
+      form.submit();
     });
   }
 
