@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
-from urllib.parse import urlencode
-
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -36,36 +29,6 @@ class Period:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def period_from_query(query: Mapping[str, str]) -> tuple[Period, list[str]]:
-    """The period from `year` or `from`/`to` (YYYY-MM-DD) in a query string; this year by default.
-
-    Bad input gives this year's period and the messages to show.
-    """
-    errors = []
-    today = timezone.localdate()
-    try:
-        year = int(query.get("year") or today.year)
-        if not 1990 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The year must be a number between 1990 and 2100."))
-        year = today.year
-    period = Period.year(year)
-    start, end = query.get("from"), query.get("to")
-    if start or end:
-        try:
-            period = Period(
-                datetime.date.fromisoformat(start) if start else period.start,
-                datetime.date.fromisoformat(end) if end else period.end,
-            )
-        except ValueError:
-            errors.append(_("Dates are written YYYY-MM-DD."))
-        if period.end < period.start:
-            errors.append(_("The period ends before it starts."))
-            period = Period.year(year)
-    return period, errors
-
-
 def percent(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
     """`part` as a percentage of `whole`, one decimal (32 of 33 → 97.0); None when there is no whole."""
     if not whole:
@@ -78,17 +41,3 @@ def change_percent(current: int | Decimal | None, previous: int | Decimal | None
     if not previous or current is None:
         return None
     return ((Decimal(current) - Decimal(previous)) * 100 / Decimal(previous)).quantize(Decimal("0.1"))
-
-
-class ListLinks:
-    """Addresses of the lists behind a page's figures for a period, narrowed to one agency when one is chosen."""
-
-    def __init__(self, period: Period, agency: Any | None) -> None:
-        self.period = period
-        self.agency = agency
-
-    def _url(self, name: str, query: dict[str, Any]) -> str:
-        if self.agency is not None:
-            query = {"agency": self.agency.pk, **query}
-        clean = {k: v for k, v in query.items() if v not in (None, "", [], ())}
-        return reverse(name) + "?" + urlencode(clean, doseq=True)
