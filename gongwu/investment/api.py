@@ -564,7 +564,7 @@ def lagging_json(rows: list[services.PlanRow]) -> list[dict[str, Any]]:
 
 
 def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
-    data = services.dashboard(sel.agency_ids, sel.year, sel.month)
+    data = services.dashboard(sel.agency_ids, sel.year, sel.month, lagging_limit=None)
     names = {a.pk: a.short_name or a.name for a in sel.agencies}
 
     def plans_query(**filters: Any) -> dict[str, Any]:
@@ -583,7 +583,7 @@ def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
         children = [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
         if children:
             ids = [sel.agency.pk, *children]
-            side_by_side = by_agency(services.dashboard(ids, sel.year, sel.month).by_agency, order=ids)
+            side_by_side = by_agency(services.agency_totals(ids, sel.year, sel.month), order=ids)
     curves = data.curves
     return {
         "agency_id": sel.agency.pk if sel.agency is not None else None,

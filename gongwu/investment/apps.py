@@ -8,8 +8,7 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from gongwu.investment import rollup, rules, views
+        from gongwu.investment import rules, views
 
-        rollup.connect()
         views.register()
         rules.register()

@@ -641,7 +641,7 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         company = User.objects.filter(username="company").select_related("organization").first()
         payments = Payer(rng, company.organization if company else None).payments(items)
         Payment.objects.bulk_create(payments, batch_size=1000)
-        rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the signals
+        rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the services
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
         progress(6, steps, "固投")

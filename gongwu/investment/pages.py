@@ -332,9 +332,9 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         ids = [a.pk for a in sel.agencies]
         if sel.agency is not None:
             ids = [sel.agency.pk] + [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
-        everyone = services.dashboard(ids, sel.year, sel.month) if sel.agency is not None else data
+        everyone = services.agency_totals(ids, sel.year, sel.month) if sel.agency is not None else data.by_agency
         side_by_side = breakdown(
-            everyone.by_agency,
+            everyone,
             sel,
             lambda k: names.get(k, ""),
             lambda k, **f: plans_url(

@@ -12,6 +12,7 @@ total in 万元 or 亿元, the total is rounded half up and the rows by the larg
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
     AdjustmentStatus,
+    AgencyMonthFigures,
     AnnualPlan,
     InvestmentSettings,
     MonthlyActual,
@@ -47,7 +49,7 @@ from gongwu.investment.models import (
     month_end,
     validate_shares,
 )
-from gongwu.projects.models import GROUP_OF_CATEGORY, CategoryGroup
+from gongwu.projects.models import GROUP_OF_CATEGORY, CategoryGroup, Project, ProjectTag
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -96,32 +98,96 @@ def set_schedule(plan: AnnualPlan, shares: list[Any], actor: Any = None) -> list
     values = validate_shares(shares)
     existing = {row.month: row for row in ScheduleMonth.objects.filter(plan=plan)}
     changes: list[tuple[Any, str, dict | None, dict | None]] = []
-    with rollup.deferred():
-        for month, share in zip(MONTHS, values, strict=True):
-            row = existing.get(month)
-            if row is None:
-                row = ScheduleMonth.objects.create(plan=plan, month=month, share=share)
-                changes.append((row, "create", None, core_services.snapshot(row)))
-            elif row.share != share:
-                before = core_services.snapshot(row)
-                row.share = share
-                row.save(update_fields=["share"])
-                changes.append((row, "update", before, core_services.snapshot(row)))
+    for month, share in zip(MONTHS, values, strict=True):
+        row = existing.get(month)
+        if row is None:
+            row = ScheduleMonth.objects.create(plan=plan, month=month, share=share)
+            changes.append((row, "create", None, core_services.snapshot(row)))
+        elif row.share != share:
+            before = core_services.snapshot(row)
+            row.share = share
+            row.save(update_fields=["share"])
+            changes.append((row, "update", before, core_services.snapshot(row)))
     if changes:
         core_services.log_changes(changes, actor)
+        rollup.touch([plan.pk])
     return values
 
 
 def save_annual_plan(*, instance: AnnualPlan, actor: Any, data: dict[str, Any] | None = None) -> AnnualPlan:
-    """Create or update an annual plan with the monthly schedule its form worked out (`data["schedule"]`)."""
+    """Create or update an annual plan with the monthly schedule its form worked out (`data["schedule"]`);
+    its rollup follows (a plan moved to another year or project is recomputed there)."""
     schedule = (data or {}).get("schedule")
 
     def with_schedule(plan: AnnualPlan) -> None:
         if schedule is not None:
             set_schedule(plan, schedule, actor)
+        rollup.touch([plan.pk])
 
     save = core_services.create_object if instance._state.adding else core_services.update_object
-    return save(instance=instance, actor=actor, data=data, after_save=with_schedule)
+    with transaction.atomic(), rollup.deferred():
+        return save(instance=instance, actor=actor, data=data, after_save=with_schedule)
+
+
+def delete_annual_plan(*, instance: AnnualPlan, actor: Any) -> None:
+    """Delete a plan (one with reported actuals is protected); its rollup rows leave the agency's totals."""
+    with transaction.atomic():
+        rollup.forget([instance.pk])
+        core_services.delete_object(instance=instance, actor=actor)
+
+
+# ---- monthly actuals and payments: the generic pages' writes with their rollup ------------------
+
+
+def save_monthly_actual(*, instance: MonthlyActual, actor: Any, data: dict[str, Any] | None = None) -> MonthlyActual:
+    """Report a month's investment, or change a report not yet confirmed; the plan's figures follow (both
+    plans when the report moved to another project or year)."""
+    before = MonthlyActual.objects.filter(pk=instance.pk).values_list("plan_id", flat=True).first()
+    save = core_services.create_object if instance._state.adding else core_services.update_object
+    with transaction.atomic():
+        saved = save(instance=instance, actor=actor, data=data)
+        rollup.touch([saved.plan_id, before])
+    return saved
+
+
+def delete_monthly_actual(*, instance: MonthlyActual, actor: Any) -> None:
+    """Delete a report that is not confirmed (a confirmed one is voided)."""
+    with transaction.atomic():
+        core_services.delete_object(instance=instance, actor=actor)
+        rollup.touch([instance.plan_id])
+
+
+def void_monthly_actual(*, instance: MonthlyActual, actor: Any, reason: str) -> MonthlyActual:
+    """Void a confirmed figure with a reason: it leaves every total, and the month may be reported again."""
+    with transaction.atomic():
+        voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
+        rollup.touch([voided.plan_id])
+    return voided
+
+
+def plans_paid_by(payment: Payment | None) -> list[int]:
+    """The plans whose payment figures a payment counts in: its project's plan of the year it was paid."""
+    if payment is None or payment.paid_on is None:
+        return []
+    return rollup.plans_of_project_year(payment.project_id, payment.paid_on.year)
+
+
+def save_payment(*, instance: Payment, actor: Any, data: dict[str, Any] | None = None) -> Payment:
+    """Record or change a payment; the figures of its plan follow (and of the plan it was counted in before,
+    when it moved to another project or year)."""
+    stored = Payment.objects.filter(pk=instance.pk).first() if instance.pk else None
+    save = core_services.create_object if instance._state.adding else core_services.update_object
+    with transaction.atomic():
+        saved = save(instance=instance, actor=actor, data=data)
+        rollup.touch([*plans_paid_by(stored), *plans_paid_by(saved)])
+    return saved
+
+
+def delete_payment(*, instance: Payment, actor: Any) -> None:
+    with transaction.atomic():
+        plans = plans_paid_by(Payment.objects.filter(pk=instance.pk).first())
+        core_services.delete_object(instance=instance, actor=actor)
+        rollup.touch(plans)
 
 
 def default_template(agency_id: int | None) -> ScheduleTemplate | None:
@@ -173,6 +239,7 @@ def _transition(actual: MonthlyActual, actor: Any, allowed_from: tuple[str, ...]
         core_services.log_change(
             instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
+        rollup.touch([locked.plan_id])
     return locked
 
 
@@ -615,6 +682,14 @@ class Totals:
             base=base,
         )
 
+    def merge(self, other: Totals) -> None:
+        """Add another group's sums to these (categories into their group, groups into a table's total)."""
+        self.projects += other.projects
+        for name in SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for lag, n in other.lags.items():
+            self.lags[lag] += n
+
     def add(self, row: PlanRow) -> None:
         self.projects += 1
         self.plan += row.plan
@@ -687,12 +762,223 @@ def default_month_date(today: datetime.date | None = None) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def rollup_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
-    """The rollup of the agencies' plans of `year` summed by month and status of the month's report: the
-    curves and the notice of unconfirmed months in one query."""
-    return list(
-        PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year)
-        .values("month", "status")
+def plans_of(agency_ids: Iterable[int], tag: str = "") -> QuerySet:
+    """The plans the dashboard counts: those of the agencies' projects; with `tag`, only of projects tagged so
+    (by the tag's name, which each agency defines for itself: 市投市建)."""
+    plans = AnnualPlan.objects.filter(project__agency__in=list(agency_ids))
+    if tag:
+        plans = plans.filter(project__in=Project.objects.filter(tags__name=tag).values("pk"))
+    return plans
+
+
+# ---- the dashboard's figures summed in SQL from the rollup --------------------------------------
+
+
+def _decimal(value: Any) -> Decimal:
+    """A sum as the database returns it (numeric on PostgreSQL; a float or an int on SQLite), to the fen."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = decimal.Context(prec=15).create_decimal_from_float(value)
+    return Decimal(value).quantize(FEN)
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _plan_figures_sql(agency_ids: list[int], year: int, month: int, tag: str) -> tuple[str, list[Any]]:
+    """A CTE `figures`: each plan of `year` of the agencies (of projects tagged `tag`) with its project's groups
+    and its row of the rollup at `month` kept under the project's agency (PostgreSQL reads those rows from a
+    covering index, migration 0004), classified by lag on its agency's thresholds. The class compares whole fen,
+    so it is exact on SQLite's floats too (actual < threshold % of schedule ⇔ actual × 100 < threshold ×
+    schedule, as `classify_investment_lag`). `kept` is 0 for a plan whose row is missing or kept under another
+    agency (its project moved past the services): the dashboard then heals the rollup."""
+    from gongwu.core.models import Organization, User
+
+    # The table names are the models' and the agencies one placeholder each: every value is a parameter.
+    agencies = ", ".join(["%s"] * len(agency_ids)) or "NULL"
+    tagged = ""
+    params: list[Any] = [month, year, *agency_ids, *agency_ids, year]
+    if tag:
+        through = Project.tags.through
+        tags = f"{_table(through)} pt JOIN {_table(ProjectTag)} t ON t.id = pt.projecttag_id"
+        tagged = f"AND p.project_id IN (SELECT pt.project_id FROM {tags} WHERE t.name = %s)"  # noqa: S608
+        params.append(tag)
+    scheduled = "ROUND(COALESCE(f.scheduled, 0) * 100)"
+    actual = "ROUND(COALESCE(f.actual_to_date, 0) * 100)"
+    sql = f"""
+WITH figures AS (
+  SELECT p.id AS plan_id, j.agency_id, j.code, j.category, COALESCE(j.area, '') AS area,
+         j.department_id, COALESCE(d.name, '') AS department, j.director_id, COALESCE(u.display_name, '') AS director,
+         p.funding_source, p.plan_category, p.adjusted_amount AS plan,
+         COALESCE(p.funds_available, p.adjusted_amount) AS funds,
+         COALESCE(f.scheduled, 0) AS scheduled, COALESCE(f.actual_to_date, 0) AS actual,
+         COALESCE(f.actual, 0) AS actual_month, COALESCE(f.unconfirmed_to_date, 0) AS unconfirmed,
+         COALESCE(f.paid_to_date, 0) AS paid, {scheduled} - {actual} AS gap,
+         CASE WHEN f.agency_id = j.agency_id THEN 1 ELSE 0 END AS kept,
+         CASE WHEN {scheduled} <= 0 THEN 'on_schedule'
+              WHEN {actual} * 100 < {scheduled} * COALESCE(s.supervision_below, 75) THEN 'supervision'
+              WHEN {actual} * 100 < {scheduled} * COALESCE(s.attention_below, 90) THEN 'attention'
+              ELSE 'on_schedule' END AS lag
+  FROM {_table(AnnualPlan)} p
+  JOIN {_table(Project)} j ON j.id = p.project_id
+  LEFT JOIN {_table(Organization)} d ON d.id = j.department_id
+  LEFT JOIN {_table(User)} u ON u.id = j.director_id
+  LEFT JOIN {_table(PlanMonthFigures)} f ON f.plan_id = p.id AND f.month = %s AND f.year = %s
+       AND f.agency_id = j.agency_id AND f.agency_id IN ({agencies})
+  LEFT JOIN {_table(InvestmentSettings)} s ON s.agency_id = j.agency_id
+  WHERE j.agency_id IN ({agencies}) AND p.year = %s {tagged}
+)"""  # noqa: S608
+    return sql, params
+
+
+# The groups of the totals row and the breakdowns, each a GROUP BY over the same CTE (UNION ALL: no GROUPING
+# SETS on SQLite); (name, first key, second key or NULL).
+GROUPINGS = (
+    ("total", "NULL", "NULL"),
+    ("by_agency", "agency_id", "NULL"),
+    ("category", "category", "NULL"),
+    ("by_area", "area", "NULL"),
+    ("by_department", "department_id", "department"),
+    ("by_funding", "funding_source", "NULL"),
+    ("by_director", "director_id", "director"),
+    ("by_plan_category", "plan_category", "NULL"),
+)
+SUMS = (
+    "COUNT(*), SUM(plan), SUM(funds), SUM(scheduled), SUM(actual), SUM(actual_month), SUM(unconfirmed), SUM(paid), "
+    "SUM(CASE WHEN lag = 'attention' THEN 1 ELSE 0 END), SUM(CASE WHEN lag = 'supervision' THEN 1 ELSE 0 END), "
+    "SUM(kept)"
+)
+
+
+@dataclass
+class GroupedFigures:
+    """The totals and the breakdowns of a dashboard; how many of each agency's plans have their rollup row kept
+    under that agency (`kept`: fewer than its plans when a project moved past the services); and the plans
+    behind schedule, ranked by gap (plan id and lag class)."""
+
+    totals: Totals
+    groups: dict[str, dict[Any, Totals]]
+    kept: dict[int, int]
+    lagging: list[tuple[int, str]]
+
+
+def grouped_figures(
+    agency_ids: list[int],
+    year: int,
+    month: int,
+    base: str,
+    *,
+    tag: str = "",
+    groupings: Iterable[str] | None = None,
+    lagging_limit: int | None = 0,
+) -> GroupedFigures:
+    """The totals and breakdowns of the agencies' plans of `year` at the end of `month`, summed by the database
+    from the rollup, and the ids of at most `lagging_limit` plans of each class behind schedule (all with None),
+    the largest gap first, then by project code and plan: one statement, a few hundred rows back."""
+    cte, params = _plan_figures_sql(agency_ids, year, month, tag)
+    chosen = [g for g in GROUPINGS if groupings is None or g[0] in groupings or g[0] == "total"]
+    selects = []
+    for name, first, second in chosen:
+        keys = [k for k in (first, second) if k != "NULL"]
+        group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+        keyed = f"'{name}', CAST({first} AS TEXT), CAST({second} AS TEXT)"  # the names and columns of GROUPINGS
+        selects.append(f"SELECT {keyed}, {SUMS} FROM figures{group_by}")  # noqa: S608
+    if lagging_limit != 0:
+        # codes compare by code point, as Python sorts them, whatever the database's collation
+        code = 'code COLLATE "C"' if connection.vendor == "postgresql" else "code"
+        order = f"ORDER BY gap DESC, {code}, plan_id"
+        cte += f", ranked AS (SELECT plan_id, lag, ROW_NUMBER() OVER (PARTITION BY lag {order}) AS n FROM figures "  # noqa: S608
+        cte += "WHERE lag IN ('attention', 'supervision'))"
+        nulls = ", ".join(["NULL"] * 10)
+        selects.append(
+            f"SELECT 'lagging', CAST(plan_id AS TEXT), lag, n, {nulls} FROM ranked"  # noqa: S608
+            + (" WHERE n <= %s" if lagging_limit is not None else "")
+        )
+        if lagging_limit is not None:
+            params.append(lagging_limit)
+    with connection.cursor() as cursor:
+        cursor.execute(cte + "\n" + "\nUNION ALL\n".join(selects), params)
+        result = cursor.fetchall()
+    totals = Totals(base=base)
+    groups: dict[str, dict[Any, Totals]] = {g[0]: {} for g in chosen if g[0] != "total"}
+    kept: dict[int, int] = {}
+    lagging: list[tuple[int, int, str]] = []
+    for name, first, second, count, *amounts, attention, supervision, kept_rows in result:
+        if name == "lagging":
+            lagging.append((count, int(first), second))
+            continue
+        if not count:
+            continue
+        figures = Totals(
+            projects=count,
+            **{field_name: _decimal(v) for field_name, v in zip(SUMMED, amounts, strict=True)},
+            lags={
+                Lag.ON_SCHEDULE: count - attention - supervision,
+                Lag.ATTENTION: attention,
+                Lag.SUPERVISION: supervision,
+            },
+            base=base,
+        )
+        if name == "total":
+            totals = figures
+        elif name == "by_agency":
+            groups[name][int(first)] = figures
+            kept[int(first)] = kept_rows
+        elif name in ("by_department", "by_director"):
+            groups[name][(int(first) if first is not None else None, second or "")] = figures
+        else:
+            groups[name][first or ""] = figures
+    if "category" in groups:
+        by_group: dict[str, Totals] = {}
+        for category, figures in groups.pop("category").items():
+            by_group.setdefault(GROUP_OF_CATEGORY.get(category, CategoryGroup.OTHER), Totals(base=base)).merge(figures)
+        groups["by_category"] = by_group
+    return GroupedFigures(totals, groups, kept, [(pk, lag) for _n, pk, lag in sorted(lagging)])
+
+
+def lagging_rows(ranked: list[tuple[int, str]], year: int, month: int) -> dict[str, list[PlanRow]]:
+    """The lagging plans `grouped_figures` ranked, as `plan_rows` gives them, in their order per class."""
+    rows = {r.pk: r for r in plan_rows(AnnualPlan.objects.filter(pk__in=[pk for pk, _lag in ranked]), year, month)}
+    result: dict[str, list[PlanRow]] = {Lag.SUPERVISION: [], Lag.ATTENTION: []}
+    for pk, lag in ranked:
+        result[lag].append(rows[pk])
+    return result
+
+
+# ---- the monthly sums: the curves, the months not confirmed, last year ----------------------------
+
+
+def agency_months(agency_ids: list[int], years: Iterable[int]) -> list[dict[str, Any]]:
+    """The agencies' kept monthly sums (`AgencyMonthFigures`) of these years, by agency, month and status,
+    amounts back in 元."""
+    rows = AgencyMonthFigures.objects.filter(agency__in=agency_ids, year__in=list(years), plans__gt=0).values(
+        "agency_id", "year", "month", "status", "plans", "reported", "scheduled", "actual_to_date", "paid_to_date"
+    )
+    return [
+        {
+            "agency_id": r["agency_id"],
+            "year": r["year"],
+            "month": r["month"],
+            "status": r["status"],
+            "n": r["plans"],
+            "t": Decimal(r["reported"]) / 100,
+            "scheduled": Decimal(r["scheduled"]) / 100,
+            "actual": Decimal(r["actual_to_date"]) / 100,
+            "paid": Decimal(r["paid_to_date"]) / 100,
+        }
+        for r in rows
+    ]
+
+
+def plan_months(plans: QuerySet, years: Iterable[int]) -> list[dict[str, Any]]:
+    """The same sums as `agency_months` from the plans' own rows (for a selection the agencies' sums do not
+    cover: the plans of a tag)."""
+    return [
+        {**r, "agency_id": None}
+        for r in PlanMonthFigures.objects.filter(plan__in=plans.values("pk"), year__in=list(years))
+        .values("year", "month", "status")
         .annotate(
             n=Count("pk"),
             t=Sum("reported"),
@@ -701,16 +987,36 @@ def rollup_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
             paid=Sum("paid_to_date"),
         )
         .order_by()
-    )
+    ]
 
 
 def reported_from_rollup(months: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
-    """`reported_months` read off `rollup_months`: rows with a report only, months as dates."""
+    """`reported_months` read off the monthly sums: reports by month and status, months as dates."""
+    counts: dict[tuple[int, str], dict[str, Any]] = {}
+    for r in months:
+        if r["year"] != year or not r["status"]:
+            continue
+        entry = counts.setdefault((r["month"], r["status"]), {"n": 0, "t": ZERO})
+        entry["n"] += r["n"]
+        entry["t"] += Decimal(r["t"] or 0)
     return [
-        {"month": datetime.date(year, r["month"], 1), "status": r["status"], "n": r["n"], "t": r["t"]}
-        for r in months
-        if r["status"]
+        {"month": datetime.date(year, month, 1), "status": status, "n": e["n"], "t": e["t"]}
+        for (month, status), e in sorted(counts.items())
     ]
+
+
+def curves_from_rollup(months: list[dict[str, Any]], year: int, plan_total: Decimal) -> dict[str, list[Decimal]]:
+    sums = {name: dict.fromkeys(MONTHS, ZERO) for name in ("scheduled", "actual", "paid")}
+    for row in months:
+        if row["year"] == year:
+            for name, by_month in sums.items():
+                by_month[row["month"]] += Decimal(row[name] or 0)
+    return {
+        "plan": [plan_total] * 12,
+        "schedule": [sums["scheduled"][m].quantize(FEN) for m in MONTHS],
+        "actual": [sums["actual"][m].quantize(FEN) for m in MONTHS],
+        "paid": [sums["paid"][m].quantize(FEN) for m in MONTHS],
+    }
 
 
 def monthly_curves(
@@ -719,23 +1025,15 @@ def monthly_curves(
     reported: list[dict[str, Any]] | None = None,
     *,
     live: bool = False,
-    months: list[dict[str, Any]] | None = None,
+    tag: str = "",
 ) -> dict[str, list[Decimal]]:
     """Cumulative plan, schedule, confirmed actual and payments at the end of each month of `year`, from the
-    rollup (`months`, as `rollup_months` gives them), or from the records with `live=True`."""
-    plans = AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year)
+    kept monthly sums, or from the records with `live=True`."""
+    plans = plans_of(agency_ids, tag).filter(year=year)
     plan_total = Decimal(plans.aggregate(t=Sum("adjusted_amount"))["t"] or 0).quantize(FEN)
     if not live:
-        sums = {name: dict.fromkeys(MONTHS, ZERO) for name in ("scheduled", "actual", "paid")}
-        for row in months if months is not None else rollup_months(agency_ids, year):
-            for name, by_month in sums.items():
-                by_month[row["month"]] += Decimal(row[name] or 0)
-        return {
-            "plan": [plan_total] * 12,
-            "schedule": [sums["scheduled"][m].quantize(FEN) for m in MONTHS],
-            "actual": [sums["actual"][m].quantize(FEN) for m in MONTHS],
-            "paid": [sums["paid"][m].quantize(FEN) for m in MONTHS],
-        }
+        months = plan_months(plans, [year]) if tag else agency_months(agency_ids, [year])
+        return curves_from_rollup(months, year, plan_total)
     schedule = ScheduleMonth.objects.filter(plan__in=plans.values("pk"))
     by_month: dict[int, Decimal] = defaultdict(Decimal)
     if connection.vendor == "postgresql":
@@ -747,7 +1045,7 @@ def monthly_curves(
         for plan_amount, month, share in schedule.values_list("plan__adjusted_amount", "month", "share"):
             by_month[month] += scheduled_amount(plan_amount, share)
     actual_by_month: dict[int, Decimal] = defaultdict(Decimal)
-    for row in reported if reported is not None else reported_months(agency_ids, year):
+    for row in reported if reported is not None else reported_months(plans, year):
         if row["status"] == ActualStatus.CONFIRMED:
             actual_by_month[row["month"].month] += Decimal(row["t"] or 0)
     paid_by_month: dict[int, Decimal] = defaultdict(Decimal)
@@ -771,15 +1069,16 @@ def monthly_curves(
     }
 
 
-def previous_year_actual(agency_ids: list[int], year: int, month: int, *, live: bool = False) -> Decimal:
-    """Confirmed investment of the same agencies from January to the same month of the year before."""
+def previous_year_actual(agency_ids: list[int], year: int, month: int, *, live: bool = False, tag: str = "") -> Decimal:
+    """Confirmed investment of the same plans' projects from January to the same month of the year before."""
     if not live:
-        total = PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year - 1, month=month).aggregate(
-            t=Sum("actual_to_date")
-        )["t"]
-        return Decimal(total or 0).quantize(FEN)
+        if tag:
+            months = plan_months(plans_of(agency_ids, tag).filter(year=year - 1), [year - 1])
+        else:
+            months = agency_months(agency_ids, [year - 1])
+        return sum((Decimal(r["actual"]) for r in months if r["month"] == month), ZERO).quantize(FEN)
     total = MonthlyActual.objects.filter(
-        project__agency__in=agency_ids,
+        plan__in=plans_of(agency_ids, tag).filter(year=year - 1).values("pk"),
         status=ActualStatus.CONFIRMED,
         voided_at__isnull=True,
         month__range=(datetime.date(year - 1, 1, 1), datetime.date(year - 1, month, 1)),
@@ -787,28 +1086,36 @@ def previous_year_actual(agency_ids: list[int], year: int, month: int, *, live: 
     return Decimal(total or 0).quantize(FEN)
 
 
-def reported_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
-    """The year's monthly actuals counted and summed by month and status (the curves and the notice of
-    unconfirmed months both read them)."""
-    return list(
+def reported_months(plans: QuerySet, year: int) -> list[dict[str, Any]]:
+    """The monthly actuals of `year` of `plans` counted and summed by month and status (the curves and the
+    notice of unconfirmed months both read them)."""
+    rows = (
         MonthlyActual.objects.filter(
-            project__agency__in=agency_ids,
-            month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1)),
+            plan__in=plans.filter(year=year).values("pk"),
             voided_at__isnull=True,
+            month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1)),
         )
         .values("month", "status")
         .annotate(n=Count("pk"), t=Sum("amount"))
+        .order_by("month", "status")
     )
+    return [{**r, "t": Decimal(r["t"] or 0).quantize(FEN)} for r in rows]
 
 
 def unconfirmed_months(
-    agency_ids: list[int], year: int, month: int, planned: int, reported: list[dict[str, Any]] | None = None
+    agency_ids: list[int],
+    year: int,
+    month: int,
+    planned: int,
+    reported: list[dict[str, Any]] | None = None,
+    *,
+    tag: str = "",
 ) -> list[dict[str, Any]]:
     """Months up to `month` whose figures are not all confirmed: reports awaiting review, returned or in
-    draft, and plans with no report at all."""
+    draft, and plans with no report at all (of the `planned` plans)."""
     counts: dict[datetime.date, dict[str, Any]] = {}
     last = datetime.date(year, month, 1)
-    for row in reported if reported is not None else reported_months(agency_ids, year):
+    for row in reported if reported is not None else reported_months(plans_of(agency_ids, tag), year):
         if row["month"] > last:
             continue
         entry = counts.setdefault(row["month"], {"month": row["month"], "reported": 0, "by_status": {}, "amount": ZERO})
@@ -832,7 +1139,7 @@ class Dashboard:
     month: int
     base: str
     totals: Totals
-    rows: list[PlanRow]
+    lagging_rows: dict[str, list[PlanRow]]
     previous_actual: Decimal
     curves: dict[str, list[Decimal]]
     adjustments: AdjustmentTotals
@@ -850,7 +1157,8 @@ class Dashboard:
         return over_completion(self.totals.actual, self.previous_actual)
 
     def lagging(self, lag: str) -> list[PlanRow]:
-        return sorted((r for r in self.rows if r.lag == lag), key=lambda r: (-r.gap, r.code))
+        """The plans of a lag class behind schedule, the largest gap first (as many as the dashboard asked for)."""
+        return self.lagging_rows.get(lag, [])
 
 
 def payment_base_of(agency_ids: list[int]) -> str:
@@ -872,39 +1180,142 @@ BREAKDOWNS: dict[str, Callable[[PlanRow], Any]] = {
     "by_plan_category": lambda r: r.plan_category,
 }
 
+# The page lists this many lagging plans of each class (the API all of them).
+LAGGING_SHOWN = 50
 
-def dashboard(agency_ids: list[int], year: int, month: int, *, live: bool = False) -> Dashboard:
-    """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`.
 
-    Read from the rollup (`PlanMonthFigures`); `live=True` computes every figure from the records instead,
-    which the rollup must always equal (tests/test_rollup.py)."""
-    rows = plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month, live=live)
+def lagging_order(row: PlanRow) -> tuple[Decimal, str, int]:
+    return (-row.gap, row.code, row.pk)
+
+
+def live_dashboard(
+    agency_ids: list[int], year: int, month: int, *, tag: str = "", lagging_limit: int | None = LAGGING_SHOWN
+) -> Dashboard:
+    """The dashboard computed from the records, plan by plan in Python: what the rollup must always equal."""
+    plans = plans_of(agency_ids, tag)
+    rows = live_plan_rows(plans, year, month)
     base = payment_base_of(agency_ids)
-    months = None if live else rollup_months(agency_ids, year)
-    reported = reported_months(agency_ids, year) if live else reported_from_rollup(months, year)
-    totals = Totals.of(rows, base)
+    reported = reported_months(plans, year)
     groups: dict[str, dict[Any, Totals]] = {}
     for name, key in BREAKDOWNS.items():
         members: dict[Any, list[PlanRow]] = defaultdict(list)
         for row in rows:
             members[key(row)].append(row)
         groups[name] = {value: Totals.of(group, base) for value, group in members.items()}
+    lagging = {
+        lag: sorted((r for r in rows if r.lag == lag), key=lagging_order)[:lagging_limit]
+        for lag in (Lag.SUPERVISION, Lag.ATTENTION)
+    }
     return Dashboard(
         year=year,
         month=month,
         base=base,
-        totals=totals,
-        rows=rows,
-        previous_actual=previous_year_actual(agency_ids, year, month, live=live),
-        curves=monthly_curves(agency_ids, year, reported, live=live, months=months),
+        totals=Totals.of(rows, base),
+        lagging_rows=lagging,
+        previous_actual=previous_year_actual(agency_ids, year, month, live=True, tag=tag),
+        curves=monthly_curves(agency_ids, year, reported, live=True, tag=tag),
         adjustments=adjustment_totals(
-            PlanAdjustment.objects.filter(plan__project__agency__in=agency_ids, plan__year=year),
+            PlanAdjustment.objects.filter(plan__in=plans.filter(year=year).values("pk")),
             datetime.date(year, 1, 1),
             month_end(year, month),
         ),
         unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows), reported),
         **groups,
     )
+
+
+def stale_agencies(
+    agency_ids: list[int], year: int, month: int, grouped: GroupedFigures, months: list[dict[str, Any]]
+) -> list[int]:
+    """The agencies whose kept sums do not count the plans they have (a project moved to another agency or
+    deleted past the services): this year's plans against the sums at the month and the rows kept under the
+    agency, last year's plans against last year's sums."""
+    kept_plans: dict[tuple[int, int], int] = defaultdict(int)
+    for r in months:
+        if r["month"] == month:
+            kept_plans[r["agency_id"], r["year"]] += r["n"]
+    last_year = dict(
+        AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year - 1)
+        .values("project__agency")
+        .annotate(n=Count("pk"))
+        .values_list("project__agency", "n")
+    )
+    stale = []
+    for agency_id in agency_ids:
+        group = grouped.groups["by_agency"].get(agency_id)
+        plans = group.projects if group is not None else 0
+        if (
+            plans != grouped.kept.get(agency_id, 0)
+            or plans != kept_plans[agency_id, year]
+            or last_year.get(agency_id, 0) != kept_plans[agency_id, year - 1]
+        ):
+            stale.append(agency_id)
+    return stale
+
+
+def dashboard(
+    agency_ids: list[int],
+    year: int,
+    month: int,
+    *,
+    live: bool = False,
+    tag: str = "",
+    lagging_limit: int | None = LAGGING_SHOWN,
+) -> Dashboard:
+    """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`; with `tag`,
+    of the plans of projects with that tag only.
+
+    From the rollup: the totals and breakdowns summed by the database over each plan's row at the month
+    (`grouped_figures`), the lagging plans ranked in the same statement, the curves, the unconfirmed months
+    and last year's figure from the agencies' monthly sums (`AgencyMonthFigures`; a tag's from its plans'
+    rows). `live=True` computes every figure from the records instead (`live_dashboard`), which the rollup must
+    always equal (tests/test_rollup.py)."""
+    if live:
+        return live_dashboard(agency_ids, year, month, tag=tag, lagging_limit=lagging_limit)
+    base = payment_base_of(agency_ids)
+    for attempt in range(2):
+        grouped = grouped_figures(agency_ids, year, month, base, tag=tag, lagging_limit=lagging_limit)
+        if tag:
+            months = plan_months(plans_of(agency_ids, tag), [year - 1, year])
+            stale = [a for a, g in grouped.groups["by_agency"].items() if g.projects != grouped.kept.get(a, 0)]
+        else:
+            months = agency_months(agency_ids, [year - 1, year])
+            stale = stale_agencies(agency_ids, year, month, grouped, months)
+        if not stale or attempt:
+            break
+        rollup.heal(stale, [year - 1, year])
+    totals = grouped.totals
+    reported = reported_from_rollup(months, year)
+    return Dashboard(
+        year=year,
+        month=month,
+        base=base,
+        totals=totals,
+        lagging_rows=lagging_rows(grouped.lagging, year, month),
+        previous_actual=sum(
+            (r["actual"] for r in months if (r["year"], r["month"]) == (year - 1, month)), ZERO
+        ).quantize(FEN),
+        curves=curves_from_rollup(months, year, totals.plan),
+        adjustments=adjustment_totals(
+            PlanAdjustment.objects.filter(plan__in=plans_of(agency_ids, tag).filter(year=year).values("pk")),
+            datetime.date(year, 1, 1),
+            month_end(year, month),
+        ),
+        unconfirmed=unconfirmed_months(agency_ids, year, month, totals.projects, reported),
+        by_agency=grouped.groups["by_agency"],
+        by_category=grouped.groups["by_category"],
+        by_area=grouped.groups["by_area"],
+        by_department=grouped.groups["by_department"],
+        by_funding=grouped.groups["by_funding"],
+        by_director=grouped.groups["by_director"],
+        by_plan_category=grouped.groups["by_plan_category"],
+    )
+
+
+def agency_totals(agency_ids: list[int], year: int, month: int, *, tag: str = "") -> dict[int, Totals]:
+    """Each agency's totals (the dashboard's side-by-side table), from the rollup."""
+    grouped = grouped_figures(agency_ids, year, month, payment_base_of(agency_ids), tag=tag, groupings=["by_agency"])
+    return grouped.groups["by_agency"]
 
 
 def lag_q(rows: list[PlanRow], lag: str) -> Q:
