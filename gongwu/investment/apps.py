@@ -8,7 +8,8 @@ class InvestmentConfig(AppConfig):
     verbose_name = _("Investment")
 
     def ready(self) -> None:
-        from gongwu.investment import rules, views
+        from gongwu.investment import figures, rules, views
 
         views.register()
         rules.register()
+        figures.register()

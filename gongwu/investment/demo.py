@@ -56,7 +56,7 @@ from gongwu.alerts import services as alerts_services
 from gongwu.alerts.models import CaseEvent, Notification
 from gongwu.core import services as core_services
 from gongwu.core.models import ChangeAction, Organization, OrganizationKind, Role, User
-from gongwu.investment import rollup, services
+from gongwu.investment import figures, rollup, services
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
@@ -391,7 +391,7 @@ class Planner:
         west = sorted((i for i in current if i.agency == "west" and i.kind == "full"), key=lambda i: -i.plan)[:1]
         ratios = SUPERVISION_RATIOS + ATTENTION_RATIOS + [WEST_ATTENTION_RATIO] * len(west)
         for item, ratio in zip(chosen + west, ratios, strict=True):
-            item.lag = services.Lag.SUPERVISION if ratio < 0.75 else services.Lag.ATTENTION
+            item.lag = figures.Lag.SUPERVISION if ratio < 0.75 else figures.Lag.ATTENTION
             fall = [1 - (1 - ratio) * min(m, CONFIRMED_TO) / CONFIRMED_TO for m in range(1, REPORTING + 1)]
             fall[-1] = ratio + 0.02
             item.ratios = fall

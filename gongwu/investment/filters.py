@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.filters import SearchFilterSet, voided_filter
 from gongwu.core.models import Organization, OrganizationKind
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import (
     MONTHS,
     ActualStatus,
@@ -69,7 +69,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     as_of = django_filters.TypedChoiceFilter(
         label=_("figures at the end of"), choices=MONTH_CHOICES, coerce=int, method="filter_nothing"
     )
-    lag = django_filters.ChoiceFilter(label=_("schedule"), choices=services.Lag.choices, method="filter_lag")
+    lag = django_filters.ChoiceFilter(label=_("schedule"), choices=figures.Lag.choices, method="filter_lag")
     funding_source = django_filters.ChoiceFilter(label=_("funding source"), choices=FundingSource.choices)
     plan_category = django_filters.ChoiceFilter(
         label=_("plan category"),
@@ -117,7 +117,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
 
     def figures_month(self) -> tuple[int, int]:
         """The year and month whose figures the list shows: the filters', else the latest due."""
-        default_year, default_month = services.default_month()
+        default_year, default_month = figures.default_month()
         data = self.form.cleaned_data if self.form.is_valid() else {}
         year = data.get("year") or default_year
         month = data.get("as_of") or (default_month if int(year) == default_year else 12)
@@ -144,13 +144,13 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
 
     def filter_lag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         year, month = self.figures_month()
-        return queryset.filter(services.lag_q(services.plan_rows(queryset, year, month), value))
+        return queryset.filter(figures.lag_q(figures.plan_rows(queryset, year, month), value))
 
     @property
     def qs(self) -> QuerySet:
         if not hasattr(self, "_qs"):
             _year, month = self.figures_month()
-            self._qs = services.with_figures(super().qs, month)
+            self._qs = figures.with_figures(super().qs, month)
         return self._qs
 
 

@@ -4,7 +4,6 @@ the monthly report. Every figure on the dashboard links to the list of the plans
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -22,9 +21,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongwu.core.figures import Selection
 from gongwu.core.models import Action, Job, JobStatus, Organization, OrganizationKind, user_may
 from gongwu.core.money import WAN, YI, format_money, format_yi
-from gongwu.investment import services
+from gongwu.investment import figures, services
 from gongwu.investment.forms import ReturnForm
 from gongwu.investment.models import (
     MONTHS,
@@ -45,29 +45,9 @@ from gongwu.projects.models import CategoryGroup, PlanCategory, Project
 # ---- the dashboard ------------------------------------------------------------------------------
 
 
-@dataclass
-class Selection:
-    """What the dashboard shows: an agency (or every agency the user oversees), a year, a month."""
-
-    agencies: list[Organization]
-    agency: Organization | None
-    year: int
-    month: int
-    errors: list[str]
-
-    @property
-    def agency_ids(self) -> list[int]:
-        return [self.agency.pk] if self.agency is not None else [a.pk for a in self.agencies]
-
-    def query(self, **extra: Any) -> dict[str, Any]:
-        query: dict[str, Any] = {"year": self.year, "as_of": self.month}
-        if self.agency is not None:
-            query["agency"] = self.agency.pk
-        query.update(extra)
-        return {k: v for k, v in query.items() if v not in (None, "")}
-
-
 def overseen_agencies(user: Any) -> list[Organization]:
+    """The agencies whose investment `user` reads: their own and every agency below it (a city agency's
+    districts), every agency for a superuser."""
     agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
     if not user.is_superuser:
         agencies = agencies.filter(pk__in=overseen_agency_ids(user))
@@ -75,41 +55,15 @@ def overseen_agencies(user: Any) -> list[Organization]:
 
 
 def selection(user: Any, query: Any) -> Selection:
-    """The agency, year and month asked for in `query`, within what `user` oversees; errors for bad input."""
-    errors: list[str] = []
-    agencies = overseen_agencies(user)
-    default_year, default_month = services.default_month()
-    try:
-        year = int(query.get("year") or default_year)
-        if not 2000 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The year must be a number between 2000 and 2100."))
-        year = default_year
-    try:
-        fallback = default_month if year == default_year else 12
-        month = int(query.get("month") or fallback)
-        if month not in MONTHS:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The month must be a number from 1 to 12."))
-        month = default_month if year == default_year else 12
-    wanted = query.get("agency", "")
-    by_id = {str(a.pk): a for a in agencies}
-    if wanted == "all":
-        agency = None
-    elif wanted:
-        agency = by_id.get(wanted)
-        if agency is None:
-            errors.append(_("You may not see that agency's investment; showing your own."))
-    else:
-        agency = None
-    if agency is None and wanted != "all":
-        own = getattr(user, "agency", None)
-        agency = by_id.get(str(own.pk)) if own is not None else None
-        if agency is None and len(agencies) == 1:
-            agency = agencies[0]
-    return Selection(agencies, agency, year, month, errors)
+    """The agency, year and month asked for in `query` (a year to the end of a month), within the agencies
+    `user` oversees, their own first; bad input is reported in `errors` and replaced by the default."""
+    return Selection.from_query(
+        user,
+        query,
+        agencies=overseen_agencies(user),
+        own_agency_first=True,
+        default_month=figures.default_month(),
+    )
 
 
 def yi(value: Decimal) -> str:
@@ -118,7 +72,7 @@ def yi(value: Decimal) -> str:
 
 def number_wan(value: Decimal) -> str:
     """A figure already in 万元, to two places half up, with thousands separators (the column gives the unit)."""
-    return f"{Decimal(value).quantize(services.FEN, rounding=ROUND_HALF_UP):,.2f}"
+    return f"{Decimal(value).quantize(figures.FEN, rounding=ROUND_HALF_UP):,.2f}"
 
 
 def in_wan(amount: Decimal | None) -> str:
@@ -126,11 +80,12 @@ def in_wan(amount: Decimal | None) -> str:
 
 
 def plans_url(sel: Selection, **filters: Any) -> str:
-    return reverse("investment:annualplan_list") + "?" + urlencode(sel.query(**filters))
+    """The plan list behind a figure: the selection's agency, year and month (`as_of`) and `filters`."""
+    return sel.url("investment:annualplan_list", {"year": sel.year, "as_of": sel.month, **filters})
 
 
 def breakdown(
-    groups: dict[Any, services.Totals],
+    groups: dict[Any, figures.Totals],
     sel: Selection,
     label: Any,
     link: Any,
@@ -142,7 +97,7 @@ def breakdown(
     keys = [k for k in keys if k in groups]
     columns = ("plan", "scheduled", "actual", "paid")
     shown = {
-        name: services.round_to_total([getattr(groups[k], name) / WAN for k in keys], Decimal("0.01"))
+        name: figures.round_to_total([getattr(groups[k], name) / WAN for k in keys], Decimal("0.01"))
         for name in columns
     }
     rows = []
@@ -155,12 +110,12 @@ def breakdown(
                 "url": link(key),
                 "totals": totals,
                 **{name: number_wan(shown[name][index]) for name in columns},
-                "attention_url": link(key, lag=services.Lag.ATTENTION),
-                "supervision_url": link(key, lag=services.Lag.SUPERVISION),
+                "attention_url": link(key, lag=figures.Lag.ATTENTION),
+                "supervision_url": link(key, lag=figures.Lag.SUPERVISION),
                 "dashboard_url": dashboard_link(key) if dashboard_link else "",
             }
         )
-    total = services.Totals(base=groups[keys[0]].base if keys else PaymentRateBase.FUNDS)
+    total = figures.Totals(base=groups[keys[0]].base if keys else PaymentRateBase.FUNDS)
     for key in keys:
         for name in ("projects", "plan", "funds", "scheduled", "actual", "actual_month", "unconfirmed", "paid"):
             setattr(total, name, getattr(total, name) + getattr(groups[key], name))
@@ -170,7 +125,7 @@ def breakdown(
     return {"rows": rows, "total": total, "total_shown": total_shown}
 
 
-def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
+def lag_rows(dashboard: figures.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
     """The plans of a lag class, the largest gap first, with their figures in 万元 (the table gives the unit)."""
     rows = dashboard.lagging(lag)
     return [
@@ -185,16 +140,16 @@ def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[d
     ]
 
 
-def lagging(dashboard: services.Dashboard, sel: Selection, limit: int = 50) -> list[dict[str, Any]]:
+def lagging(dashboard: figures.Dashboard, sel: Selection, limit: int = 50) -> list[dict[str, Any]]:
     """督办滞后 then 提请关注: each class's count, the list behind it and its first `limit` plans by gap."""
     result = []
-    for lag in (services.Lag.SUPERVISION, services.Lag.ATTENTION):
+    for lag in (figures.Lag.SUPERVISION, figures.Lag.ATTENTION):
         count = dashboard.totals.lags[lag]
         result.append(
             {
                 "lag": lag,
-                "label": services.Lag(lag).label,
-                "colour": services.LAG_COLOUR[lag],
+                "label": figures.Lag(lag).label,
+                "colour": figures.LAG_COLOUR[lag],
                 "count": count,
                 "url": plans_url(sel, lag=lag),
                 "rows": lag_rows(dashboard, lag, limit),
@@ -204,7 +159,7 @@ def lagging(dashboard: services.Dashboard, sel: Selection, limit: int = 50) -> l
     return result
 
 
-def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
+def chart_data(dashboard: figures.Dashboard) -> dict[str, Any]:
     def in_yi(values: list[Decimal]) -> list[float]:
         return [float((v / YI).quantize(Decimal("0.0001"))) for v in values]
 
@@ -228,39 +183,31 @@ def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
 
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     sel = selection(request.user, request.GET)
-    data = services.dashboard(sel.agency_ids, sel.year, sel.month)
+    data = figures.dashboard(sel.agency_ids, sel.year, sel.month)
     totals = data.totals
     first, last = datetime.date(sel.year, 1, 1), month_end(sel.year, sel.month)
-    agency_query = {"agency": sel.agency.pk} if sel.agency else {}
-    payments_url = (
-        reverse("investment:payment_list")
-        + "?"
-        + urlencode({**agency_query, "paid_from": first, "paid_to": last, "planned_in": sel.year})
-    )
+    payments_url = sel.url("investment:payment_list", {"paid_from": first, "paid_to": last, "planned_in": sel.year})
 
     def adjustments_url(direction: str) -> str:
-        return (
-            reverse("investment:planadjustment_list")
-            + "?"
-            + urlencode(
-                {
-                    **agency_query,
-                    "year": sel.year,
-                    "direction": direction,
-                    "status": AdjustmentStatus.APPROVED,
-                    "decided_from": first,
-                    "decided_to": last,
-                }
-            )
+        return sel.url(
+            "investment:planadjustment_list",
+            {
+                "year": sel.year,
+                "direction": direction,
+                "status": AdjustmentStatus.APPROVED,
+                "decided_from": first,
+                "decided_to": last,
+            },
         )
 
     def actuals_url(month: datetime.date, status: str = "") -> str:
-        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month, "voided": "live"}
-        if status:
-            query["status"] = status
-        return reverse("investment:monthlyactual_list") + "?" + urlencode(query)
+        return sel.url(
+            "investment:monthlyactual_list",
+            {"month_from": month, "month_to": month, "voided": "live", "status": status},
+        )
 
     names = {a.pk: str(a.short_name or a.name) for a in sel.agencies}
+    by_id = {a.pk: a for a in sel.agencies}
     departments = {key: key[1] or _("No department") for key in data.by_department}
     directors = {key: key[1] or _("No director") for key in data.by_director}
     tables = [
@@ -332,16 +279,14 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         ids = [a.pk for a in sel.agencies]
         if sel.agency is not None:
             ids = [sel.agency.pk] + [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
-        everyone = services.agency_totals(ids, sel.year, sel.month) if sel.agency is not None else data.by_agency
+        everyone = figures.agency_totals(ids, sel.year, sel.month) if sel.agency is not None else data.by_agency
         side_by_side = breakdown(
             everyone,
             sel,
             lambda k: names.get(k, ""),
-            lambda k, **f: plans_url(
-                Selection(sel.agencies, next(a for a in sel.agencies if a.pk == k), sel.year, sel.month, []), **f
-            ),
+            lambda k, **f: plans_url(sel.with_agency(by_id[k]), **f),
             order=ids,
-            dashboard_link=lambda k: "?" + urlencode({"agency": k, "year": sel.year, "month": sel.month}),
+            dashboard_link=lambda k: "?" + sel.with_agency(by_id[k]).querystring(),
         )
     return {
         "sel": sel,
@@ -361,8 +306,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         "urls": {
             "plan": plans_url(sel),
             "payments": payments_url,
-            "previous_year": "?"
-            + urlencode({"agency": sel.agency.pk if sel.agency else "all", "year": sel.year - 1, "month": sel.month}),
+            "previous_year": "?" + sel.previous().querystring(),
         },
         "tables": tables,
         "side_by_side": side_by_side,
@@ -373,9 +317,9 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 "label": label,
                 "count": totals.lags[lag],
                 "url": plans_url(sel, lag=lag),
-                "colour": services.LAG_COLOUR[lag],
+                "colour": figures.LAG_COLOUR[lag],
             }
-            for lag, label in services.Lag.choices
+            for lag, label in figures.Lag.choices
         ],
         "adjustments": {
             "totals": data.adjustments,
@@ -397,8 +341,6 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             for entry in data.unconfirmed
         ],
         "chart": chart_data(data),
-        "years": sorted({*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True),
-        "months": list(MONTHS),
     }
 
 
@@ -429,7 +371,7 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
     paid_by_month: dict[int, Decimal] = {}
     for payment in payments:
         paid_by_month[payment.paid_on.month] = paid_by_month.get(payment.paid_on.month, Decimal(0)) + payment.amount
-    limits = services.thresholds([plan.project.agency_id])[plan.project.agency_id]
+    limits = figures.thresholds([plan.project.agency_id])[plan.project.agency_id]
     today = timezone.localdate()
     months = []
     cumulative = paid = Decimal(0)
@@ -438,11 +380,11 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
         if actual is not None and actual.status == ActualStatus.CONFIRMED:
             cumulative += actual.amount
         paid += paid_by_month.get(month, Decimal(0))
-        scheduled = services.scheduled_amount(plan.adjusted_amount, shares[month - 1])
+        scheduled = figures.scheduled_amount(plan.adjusted_amount, shares[month - 1])
         started = datetime.date(plan.year, month, 1) <= today
         # a month is judged against its schedule once it has ended (its figures are due the month after)
         ended = month_end(plan.year, month) < today
-        lag = services.classify_investment_lag(cumulative, scheduled, *limits) if ended else None
+        lag = figures.classify_investment_lag(cumulative, scheduled, *limits) if ended else None
         months.append(
             {
                 "month": month,
@@ -455,10 +397,10 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
                 "cumulative_shown": in_wan(cumulative) if started else "",
                 "paid": paid if started else None,
                 "paid_shown": in_wan(paid) if started else "",
-                "percent": services.rate(cumulative, scheduled) if started else None,
+                "percent": figures.rate(cumulative, scheduled) if started else None,
                 "lag": lag,
-                "lag_label": services.Lag(lag).label if lag else "",
-                "lag_colour": services.LAG_COLOUR.get(lag, ""),
+                "lag_label": figures.Lag(lag).label if lag else "",
+                "lag_colour": figures.LAG_COLOUR.get(lag, ""),
                 "add_url": reverse("investment:monthlyactual_add")
                 + "?"
                 + urlencode({"project": plan.project_id, "month": f"{plan.year}-{month:02d}"}),
@@ -519,7 +461,7 @@ def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any
     the confirmed figures to the month with and without this report."""
     plan = actual.plan
     share = plan.schedule.filter(month=actual.month.month).values_list("share", flat=True).first()
-    scheduled = services.scheduled_amount(plan.adjusted_amount, share)
+    scheduled = figures.scheduled_amount(plan.adjusted_amount, share)
     confirmed = MonthlyActual.objects.filter(
         plan=plan, status=ActualStatus.CONFIRMED, month__lte=actual.month, voided_at__isnull=True
     ).exclude(pk=actual.pk).aggregate(t=Sum("amount"))["t"] or Decimal(0)
@@ -535,7 +477,7 @@ def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any
             "scheduled": scheduled,
             "confirmed": confirmed,
             "with_this": with_this,
-            "percent": services.rate(with_this, scheduled),
+            "percent": figures.rate(with_this, scheduled),
         },
     }
 
@@ -689,12 +631,6 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/report.html",
-        {
-            "sel": sel,
-            "years": sorted(
-                {*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True
-            ),
-            "months": list(MONTHS),
-        },
+        {"sel": sel},
         status=422 if sel.errors else 200,
     )

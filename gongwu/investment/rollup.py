@@ -61,7 +61,7 @@ def _agency_model(apps: Any = None) -> Any:
 
 
 def scheduled_amount(plan_amount: Decimal, share: Decimal | None) -> Decimal:
-    """The plan times the cumulative share, rounded half up to the fen (as `services.scheduled_amount`)."""
+    """The plan times the cumulative share, rounded half up to the fen (as `figures.scheduled_amount`)."""
     return (Decimal(plan_amount) * Decimal(share or 0) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
 
 

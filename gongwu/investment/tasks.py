@@ -12,7 +12,7 @@ from django_tasks import task
 from gongwu.core import context
 from gongwu.core.jobs import claim, working
 from gongwu.core.models import Organization
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.imports import report_title, write_monthly_report
 from gongwu.investment.models import AnnualPlan
 
@@ -25,7 +25,7 @@ def build_monthly_report(job_id: int, language: str = "zh-hans") -> None:
     params = job.params
     agency_ids, year, month = list(params["agency_ids"]), int(params["year"]), int(params["month"])
     with translation.override(language), context.change_source("task", f"job{job.pk}"), working(job) as work:
-        rows = services.plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
+        rows = figures.plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
         work.set_total(len(rows))
         names = list(Organization.objects.filter(pk__in=agency_ids).order_by("name").values_list("name", flat=True))
         stream = io.BytesIO()
@@ -34,8 +34,8 @@ def build_monthly_report(job_id: int, language: str = "zh-hans") -> None:
             title=report_title(names, year, month),
             year=year,
             month=month,
-            base=services.payment_base_of(agency_ids),
-            curves=services.monthly_curves(agency_ids, year),
+            base=figures.payment_base_of(agency_ids),
+            curves=figures.monthly_curves(agency_ids, year),
             stream=stream,
             progress=lambda done: work.progress(done, every=1),
         )

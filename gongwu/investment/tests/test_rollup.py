@@ -24,7 +24,7 @@ from gongwu.core import services as core_services
 from gongwu.core import testing
 from gongwu.core.models import Role
 from gongwu.core.testing import AgencyFactory, UserFactory, api_client, english_client
-from gongwu.investment import rollup, services
+from gongwu.investment import figures, rollup, services
 from gongwu.investment.imports import AnnualPlanLedger, MonthlyActualLedger, PaymentLedger
 from gongwu.investment.models import (
     ActualStatus,
@@ -98,8 +98,8 @@ def assert_rollup_is_live(*agency_ids: int, healed_by_the_dashboard: bool = Fals
     if not healed_by_the_dashboard:
         assert_kept_equals_a_rebuild()
     for year, month in MONTHS:
-        kept = services.dashboard(list(agency_ids), year, month)
-        live = services.dashboard(list(agency_ids), year, month, live=True)
+        kept = figures.dashboard(list(agency_ids), year, month)
+        live = figures.dashboard(list(agency_ids), year, month, live=True)
         assert kept == live, (year, month)
     assert_kept_equals_a_rebuild()
 
@@ -351,7 +351,7 @@ PAST_THE_SERVICES = {"delete a project", "move a project to another agency"}
 @pytest.mark.parametrize("scenario", list(SCENARIOS), ids=list(SCENARIOS))
 def test_the_dashboard_from_the_rollup_equals_the_live_computation(w, scenario):
     def shown() -> list[Any]:
-        return [services.dashboard([w.agency.pk], year, m, live=True) for year, m in MONTHS]
+        return [figures.dashboard([w.agency.pk], year, m, live=True) for year, m in MONTHS]
 
     before = shown()
     SCENARIOS[scenario](w)
@@ -361,7 +361,7 @@ def test_the_dashboard_from_the_rollup_equals_the_live_computation(w, scenario):
 
 
 def test_a_voided_figure_leaves_the_kept_figures(w):
-    assert services.dashboard([w.agency.pk], 2026, 10).totals.actual > 0
+    assert figures.dashboard([w.agency.pk], 2026, 10).totals.actual > 0
     before = PlanMonthFigures.objects.get(plan=w.school_2026, month=3)
     void(w)
     after = PlanMonthFigures.objects.get(plan=w.school_2026, month=3)
@@ -387,13 +387,13 @@ def test_a_random_run_of_writes_keeps_the_rollup_equal_to_the_live_figures(w):
 @pytest.mark.parametrize("scenario", sorted(PAST_THE_SERVICES))
 def test_the_dashboard_of_one_agency_notices_a_project_moved_or_deleted_past_the_services(w, scenario):
     """Looking at one agency alone (not both together), each side of a move is noticed by its own count."""
-    live_before = services.dashboard([w.other.pk], 2026, 10, live=True)
+    live_before = figures.dashboard([w.other.pk], 2026, 10, live=True)
     SCENARIOS[scenario](w)
     for agency in (w.agency, w.other):
-        assert services.dashboard([agency.pk], 2026, 10) == services.dashboard([agency.pk], 2026, 10, live=True)
+        assert figures.dashboard([agency.pk], 2026, 10) == figures.dashboard([agency.pk], 2026, 10, live=True)
     if scenario == "move a project to another agency":
-        assert services.dashboard([w.other.pk], 2026, 10).totals.projects == live_before.totals.projects + 1
-        assert services.dashboard([w.other.pk], 2025, 10).totals.actual == 0  # the road had no 2025 plan
+        assert figures.dashboard([w.other.pk], 2026, 10).totals.projects == live_before.totals.projects + 1
+        assert figures.dashboard([w.other.pk], 2025, 10).totals.actual == 0  # the road had no 2025 plan
     assert_kept_equals_a_rebuild()
 
 
@@ -485,7 +485,7 @@ def test_the_rebuild_command_restores_rows_written_past_the_services(w):
     Payment.objects.bulk_create([Payment(project=w.school, paid_on=D(2026, 9, 9), amount=Decimal("1"))])
     PlanMonthFigures.objects.filter(plan=w.road_2026).delete()
     with pytest.raises(AssertionError):
-        assert services.dashboard([w.agency.pk], 2026, 10) == services.dashboard([w.agency.pk], 2026, 10, live=True)
+        assert figures.dashboard([w.agency.pk], 2026, 10) == figures.dashboard([w.agency.pk], 2026, 10, live=True)
     out = io.StringIO()
     call_command("rebuild_investment_rollup", stdout=out)
     assert out.getvalue().strip() == "rollup rebuilt for 5 plans"
