@@ -6,14 +6,14 @@ Prints figures, not pass/fail. See bench/README.md ("Investment"). In short:
 2. Loads by COPY one agency of 10,000 projects and a second agency of 2,000 (so scoping matters), each with
    three years of annual plans, monthly schedules, monthly actuals (the latest month only partly reported),
    adjustments and payments (`bench/investment_data.py`), then `VACUUM ANALYZE`.
-3. Checks that `dashboard_figures.dashboard([agency], year, month)` and one hand-written SQL statement (the limit)
+3. Checks that `figures.dashboard([agency], year, month)` (gongwu/investment/figures.py) and one hand-written SQL statement (the limit)
    give the same figures (totals, schedule, actual, paid, lag classes, every breakdown, previous-year actual,
    monthly curves, adjustments, unconfirmed months, the lagging lists); any difference is printed under
    FIGURES DIFFER and the run exits with status 1.
 4. Times, interleaved (A B C, C B A, …): the page `/investment/?agency=..&year=..&month=..` as a signed-in staff
    user of the agency, the service call alone and the SQL limit alone. Median and p95, SQL time, queries.
    Profiles one service call (queries and Python functions).
-5. Times the monthly report: `dashboard_figures.plan_rows` + `imports.write_monthly_report` for the agency, and the
+5. Times the monthly report: `figures.plan_rows` + `imports.write_monthly_report` for the agency, and the
    whole job `tasks.build_monthly_report` on a Job row.
 6. Drops the database unless `--keep-db`.
 
@@ -365,7 +365,7 @@ def figures_by_sql(params: dict[str, Any], sql: str) -> dict[str, Any]:
 
 
 def comparable(dashboard: Any) -> dict[str, Any]:
-    """The figures of `dashboard_figures.dashboard(...)` in the shape `figures_by_sql` gives."""
+    """The figures of `figures.dashboard(...)` in the shape `figures_by_sql` gives."""
 
     def totals(t: Any) -> tuple:
         return (
@@ -561,7 +561,7 @@ def main() -> None:
         results["figures"] = figures
         results["mismatches"] = differences(figures, limit())
         if from_rollup != live():
-            results["mismatches"].append("dashboard_figures.dashboard from the rollup differs from live=True")
+            results["mismatches"].append("figures.dashboard from the rollup differs from live=True")
 
         client = Client()
         client.force_login(user)
@@ -625,8 +625,8 @@ def report(results: dict[str, Any]) -> None:
     timings = results["dashboard"]
     labels = {
         "page": "page (staff user, django.test.Client)",
-        "service": "dashboard_figures.dashboard() (from the rollup)",
-        "live": "dashboard_figures.dashboard(live=True) (from the records)",
+        "service": "figures.dashboard() (from the rollup)",
+        "live": "figures.dashboard(live=True) (records)",
         "limit": "SQL limit (one statement)",
     }
     for key, label in labels.items():
