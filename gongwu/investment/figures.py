@@ -13,7 +13,6 @@ total in 万元 or 亿元, the total is rounded half up and the rows by the larg
 from __future__ import annotations
 
 import datetime
-import decimal
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -500,13 +499,9 @@ def plans_of(agency_ids: Iterable[int], tag: str = "") -> QuerySet:
 # ---- the dashboard's figures summed in SQL from the rollup --------------------------------------
 
 
-def _decimal(value: Any) -> Decimal:
-    """A sum as the database returns it (numeric on PostgreSQL; a float or an int on SQLite), to the fen."""
-    if value is None:
-        return ZERO
-    if isinstance(value, float):
-        value = decimal.Context(prec=15).create_decimal_from_float(value)
-    return Decimal(value).quantize(FEN)
+def _yuan(fen: Any) -> Decimal:
+    """A sum of whole fen as the database returns it (numeric on PostgreSQL, an integer on SQLite) in 元."""
+    return (Decimal(fen or 0) / 100).quantize(FEN)
 
 
 def _table(model: type[models.Model]) -> str:
@@ -516,10 +511,12 @@ def _table(model: type[models.Model]) -> str:
 def _plan_figures_sql(agency_ids: list[int], year: int, month: int, tag: str) -> tuple[str, list[Any]]:
     """A CTE `figures`: each plan of `year` of the agencies (of projects tagged `tag`) with its project's groups
     and its row of the rollup at `month` kept under the project's agency (PostgreSQL reads those rows from a
-    covering index, migration 0004), classified by lag on its agency's thresholds. The class compares whole fen,
-    so it is exact on SQLite's floats too (actual < threshold % of schedule ⇔ actual × 100 < threshold ×
-    schedule, as `classify_investment_lag`). `kept` is 0 for a plan whose row is missing or kept under another
-    agency (its project moved past the services): the dashboard then heals the rollup."""
+    covering index, migration 0004), amounts in whole fen, classified by lag on its agency's thresholds.
+
+    In fen the sums are integer sums (the cheapest on PostgreSQL, exact on SQLite, whose decimals are floats)
+    and the class an exact comparison (actual < threshold % of schedule ⇔ actual × 100 < threshold × schedule,
+    as `classify_investment_lag`). `kept` is 0 for a plan whose row is missing or kept under another agency
+    (its project moved past the services): the dashboard then heals the rollup."""
     from gongwu.core.models import Organization, User
 
     # The table names are the models' and the agencies one placeholder each: every value is a parameter.
@@ -531,22 +528,20 @@ def _plan_figures_sql(agency_ids: list[int], year: int, month: int, tag: str) ->
         tags = f"{_table(through)} pt JOIN {_table(ProjectTag)} t ON t.id = pt.projecttag_id"
         tagged = f"AND p.project_id IN (SELECT pt.project_id FROM {tags} WHERE t.name = %s)"  # noqa: S608
         params.append(tag)
-    scheduled = "ROUND(COALESCE(f.scheduled, 0) * 100)"
-    actual = "ROUND(COALESCE(f.actual_to_date, 0) * 100)"
+
+    def fen(amount: str) -> str:
+        return f"CAST(ROUND(COALESCE({amount}, 0) * 100) AS BIGINT)"
+
     sql = f"""
-WITH figures AS (
+WITH plan_figures AS (
   SELECT p.id AS plan_id, j.agency_id, j.code, j.category, COALESCE(j.area, '') AS area,
          j.department_id, COALESCE(d.name, '') AS department, j.director_id, COALESCE(u.display_name, '') AS director,
-         p.funding_source, p.plan_category, p.adjusted_amount AS plan,
-         COALESCE(p.funds_available, p.adjusted_amount) AS funds,
-         COALESCE(f.scheduled, 0) AS scheduled, COALESCE(f.actual_to_date, 0) AS actual,
-         COALESCE(f.actual, 0) AS actual_month, COALESCE(f.unconfirmed_to_date, 0) AS unconfirmed,
-         COALESCE(f.paid_to_date, 0) AS paid, {scheduled} - {actual} AS gap,
+         p.funding_source, p.plan_category, {fen("p.adjusted_amount")} AS plan,
+         {fen("COALESCE(p.funds_available, p.adjusted_amount)")} AS funds,
+         {fen("f.scheduled")} AS scheduled, {fen("f.actual_to_date")} AS actual, {fen("f.actual")} AS actual_month,
+         {fen("f.unconfirmed_to_date")} AS unconfirmed, {fen("f.paid_to_date")} AS paid,
          CASE WHEN f.agency_id = j.agency_id THEN 1 ELSE 0 END AS kept,
-         CASE WHEN {scheduled} <= 0 THEN 'on_schedule'
-              WHEN {actual} * 100 < {scheduled} * COALESCE(s.supervision_below, 75) THEN 'supervision'
-              WHEN {actual} * 100 < {scheduled} * COALESCE(s.attention_below, 90) THEN 'attention'
-              ELSE 'on_schedule' END AS lag
+         COALESCE(s.attention_below, 90) AS attention_below, COALESCE(s.supervision_below, 75) AS supervision_below
   FROM {_table(AnnualPlan)} p
   JOIN {_table(Project)} j ON j.id = p.project_id
   LEFT JOIN {_table(Organization)} d ON d.id = j.department_id
@@ -555,14 +550,20 @@ WITH figures AS (
        AND f.agency_id = j.agency_id AND f.agency_id IN ({agencies})
   LEFT JOIN {_table(InvestmentSettings)} s ON s.agency_id = j.agency_id
   WHERE j.agency_id IN ({agencies}) AND p.year = %s {tagged}
+), figures AS (
+  SELECT plan_figures.*, scheduled - actual AS gap,
+         CASE WHEN scheduled <= 0 THEN 'on_schedule'
+              WHEN actual * 100 < scheduled * supervision_below THEN 'supervision'
+              WHEN actual * 100 < scheduled * attention_below THEN 'attention'
+              ELSE 'on_schedule' END AS lag
+  FROM plan_figures
 )"""  # noqa: S608
     return sql, params
 
 
-# The groups of the totals row and the breakdowns, each a GROUP BY over the same CTE (UNION ALL: no GROUPING
-# SETS on SQLite); (name, first key, second key or NULL).
+# The groups of the breakdowns, each a GROUP BY over the same CTE (UNION ALL: no GROUPING SETS on SQLite; the
+# totals are the agencies' added up); (name, first key, second key or NULL).
 GROUPINGS = (
-    ("total", "NULL", "NULL"),
     ("by_agency", "agency_id", "NULL"),
     ("category", "category", "NULL"),
     ("by_area", "area", "NULL"),
@@ -604,8 +605,8 @@ def grouped_figures(
     from the rollup, and the ids of at most `lagging_limit` plans of each class behind schedule (all with None),
     the largest gap first, then by project code and plan: one statement, a few hundred rows back."""
     cte, params = _plan_figures_sql(agency_ids, year, month, tag)
-    # the totals and each agency's are always summed: the dashboard checks the rollup with the agencies'
-    chosen = [g for g in GROUPINGS if groupings is None or g[0] in (*groupings, "total", "by_agency")]
+    # each agency's are always summed: they add up to the totals, and the dashboard checks the rollup with them
+    chosen = [g for g in GROUPINGS if groupings is None or g[0] in (*groupings, "by_agency")]
     selects = []
     for name, first, second in chosen:
         keys = [k for k in (first, second) if k != "NULL"]
@@ -629,7 +630,7 @@ def grouped_figures(
         cursor.execute(cte + "\n" + "\nUNION ALL\n".join(selects), params)
         result = cursor.fetchall()
     totals = Totals(base=base)
-    groups: dict[str, dict[Any, Totals]] = {g[0]: {} for g in chosen if g[0] != "total"}
+    groups: dict[str, dict[Any, Totals]] = {g[0]: {} for g in chosen}
     kept: dict[int, int] = {}
     lagging: list[tuple[int, int, str]] = []
     for name, first, second, count, *amounts, attention, supervision, kept_rows in result:
@@ -640,7 +641,7 @@ def grouped_figures(
             continue
         figures = Totals(
             projects=count,
-            **{field_name: _decimal(v) for field_name, v in zip(SUMMED, amounts, strict=True)},
+            **{field_name: _yuan(v) for field_name, v in zip(SUMMED, amounts, strict=True)},
             lags={
                 Lag.ON_SCHEDULE: count - attention - supervision,
                 Lag.ATTENTION: attention,
@@ -648,11 +649,10 @@ def grouped_figures(
             },
             base=base,
         )
-        if name == "total":
-            totals = figures
-        elif name == "by_agency":
+        if name == "by_agency":
             groups[name][int(first)] = figures
             kept[int(first)] = kept_rows
+            totals.merge(figures)
         elif name in ("by_department", "by_director"):
             groups[name][(int(first) if first is not None else None, second or "")] = figures
         else:

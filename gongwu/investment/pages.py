@@ -129,7 +129,7 @@ def breakdown(
 
 
 def projects_shown(count: int) -> str:
-    """"12 projects", worked out once per row here rather than by a {% blocktranslate %} in the table's loop."""
+    """ "12 projects", worked out once per row here rather than by a {% blocktranslate %} in the table's loop."""
     return ngettext("%(n)s project", "%(n)s projects", count) % {"n": count}
 
 
