@@ -490,6 +490,7 @@ class BreakdownsOut(Schema):
 class DashboardOut(Schema):
     agency_id: int | None = Field(description="The agency shown; null for every agency you oversee together.")
     agency_ids: list[int] = Field(description="The agencies whose plans the figures cover.")
+    tag: str = Field(description="The project tag whose projects' plans alone the figures cover; empty for all.")
     year: int
     month: int
     payment_base_kind: str
@@ -570,14 +571,15 @@ def lagging_json(rows: list[figures.PlanRow]) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard_json(sel: Selection) -> dict[str, Any]:
-    data = figures.dashboard(sel.agency_ids, sel.year, sel.month, lagging_limit=None)
+def dashboard_json(sel: Selection, tag: str = "") -> dict[str, Any]:
+    data = figures.dashboard(sel.agency_ids, sel.year, sel.month, tag=tag, lagging_limit=None)
     names = {a.pk: a.short_name or a.name for a in sel.agencies}
 
     def plans_query(**filters: Any) -> dict[str, Any]:
         """The filters of /api/investment-plans/ that list the plans behind a row."""
         chosen = {"agency": sel.agency.pk} if sel.agency is not None else {}
-        return {"year": sel.year, "as_of": sel.month, **chosen, **filters}
+        tagged = {"tag": tag} if tag else {}
+        return {"year": sel.year, "as_of": sel.month, **chosen, **tagged, **filters}
 
     def by_agency(groups: dict[Any, figures.Totals], order: list[int] | None = None) -> list[dict[str, Any]]:
         return groups_json(
@@ -592,11 +594,12 @@ def dashboard_json(sel: Selection) -> dict[str, Any]:
         children = [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
         if children:
             ids = [sel.agency.pk, *children]
-            side_by_side = by_agency(figures.agency_totals(ids, sel.year, sel.month), order=ids)
+            side_by_side = by_agency(figures.agency_totals(ids, sel.year, sel.month, tag=tag), order=ids)
     curves = data.curves
     return {
         "agency_id": sel.agency.pk if sel.agency is not None else None,
         "agency_ids": sel.agency_ids,
+        "tag": tag,
         "year": data.year,
         "month": data.month,
         "payment_base_kind": data.base,
@@ -664,6 +667,9 @@ dashboard = Router(tags=["investment dashboard"], auth=AUTH)
 
 
 class DashboardQuery(SelectionQuery):
+    tag: str | None = Field(
+        None, description="A project tag's name (市投市建): count only the plans of projects with that tag."
+    )
     month: int | None = Field(
         None,
         ge=1,
@@ -696,13 +702,18 @@ def dashboard_selection(request: HttpRequest, query: DashboardQuery) -> Selectio
     operation_id="investment_dashboard",
     summary="The dispatch dashboard (固投看板): plan, schedule, confirmed actual, payments, lag, breakdowns",
     description="Query: `agency` (an id among the agencies you oversee, or `all`; your own by default), `year` "
-    "and `month` (1–12; the latest month due by default, December for a past year). Only confirmed actuals count. "
+    "and `month` (1–12; the latest month due by default, December for a past year), `tag` (a project tag's name: "
+    "only the plans of projects with it). Only confirmed actuals count. "
     "A bad year or month, or an agency you do not oversee, answers 422.",
 )
 def dashboard_figures(request: HttpRequest, query: Query[DashboardQuery]) -> Any:
     if not user_may(request.user, AnnualPlan, Action.VIEW):
         return 403, {"detail": _("You may not view investment plans.")}
-    return 200, dashboard_json(dashboard_selection(request, query))
+    sel = dashboard_selection(request, query)
+    sel, tag, _tags = pages.project_tag(sel, {"tag": query.tag or ""})
+    if sel.errors:
+        raise QueryInvalid([{"loc": ["query", "tag"], "msg": message} for message in sel.errors])
+    return 200, dashboard_json(sel, tag)
 
 
 __all__ = [

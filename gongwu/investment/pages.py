@@ -4,6 +4,7 @@ the monthly report. Every figure on the dashboard links to the list of the plans
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +27,7 @@ from gongwu.core.figures import Selection
 from gongwu.core.models import Action, Job, JobStatus, Organization, OrganizationKind, user_may
 from gongwu.core.money import WAN, YI, format_money, format_yi
 from gongwu.investment import figures, services
+from gongwu.investment.filters import tag_names
 from gongwu.investment.forms import ReturnForm
 from gongwu.investment.models import (
     MONTHS,
@@ -148,7 +150,7 @@ def lag_rows(dashboard: figures.Dashboard, lag: str, limit: int = 50) -> list[di
     ]
 
 
-def lagging(dashboard: figures.Dashboard, sel: Selection, limit: int = 50) -> list[dict[str, Any]]:
+def lagging(dashboard: figures.Dashboard, sel: Selection, limit: int = 50, tag: str = "") -> list[dict[str, Any]]:
     """督办滞后 then 提请关注: each class's count, the list behind it and its first `limit` plans by gap."""
     result = []
     for lag in (figures.Lag.SUPERVISION, figures.Lag.ATTENTION):
@@ -159,7 +161,7 @@ def lagging(dashboard: figures.Dashboard, sel: Selection, limit: int = 50) -> li
                 "label": figures.Lag(lag).label,
                 "colour": figures.LAG_COLOUR[lag],
                 "count": count,
-                "url": plans_url(sel, lag=lag),
+                "url": plans_url(sel, lag=lag, tag=tag),
                 "rows": lag_rows(dashboard, lag, limit),
                 "more": max(count - limit, 0),
             }
@@ -189,12 +191,28 @@ def chart_data(dashboard: figures.Dashboard) -> dict[str, Any]:
     }
 
 
+def project_tag(sel: Selection, query: Any) -> tuple[Selection, str, list[str]]:
+    """The project tag asked for (`tag`, a name: 市投市建) among the tags of the agencies on offer, and those
+    names; an unknown one is reported in the selection's errors and every project counted."""
+    names = tag_names([a.pk for a in sel.agencies])
+    wanted = str(query.get("tag") or "").strip()
+    if wanted and wanted not in names:
+        error = _("No project tag is named “%(tag)s”; counting every project.") % {"tag": wanted}
+        return replace(sel, errors=(*sel.errors, error)), "", names
+    return sel, wanted, names
+
+
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
-    sel = selection(request.user, request.GET)
-    data = figures.dashboard(sel.agency_ids, sel.year, sel.month)
+    sel, tag, tags = project_tag(selection(request.user, request.GET), request.GET)
+    data = figures.dashboard(sel.agency_ids, sel.year, sel.month, tag=tag)
     totals = data.totals
     first, last = datetime.date(sel.year, 1, 1), month_end(sel.year, sel.month)
-    payments_url = sel.url("investment:payment_list", {"paid_from": first, "paid_to": last, "planned_in": sel.year})
+    payments_url = sel.url(
+        "investment:payment_list", {"paid_from": first, "paid_to": last, "planned_in": sel.year, "tag": tag}
+    )
+
+    def plans(chosen: Selection = sel, **filters: Any) -> str:
+        return plans_url(chosen, tag=tag, **filters)
 
     def adjustments_url(direction: str) -> str:
         return sel.url(
@@ -205,13 +223,14 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 "status": AdjustmentStatus.APPROVED,
                 "decided_from": first,
                 "decided_to": last,
+                "tag": tag,
             },
         )
 
     def actuals_url(month: datetime.date, status: str = "") -> str:
         return sel.url(
             "investment:monthlyactual_list",
-            {"month_from": month, "month_to": month, "voided": "live", "status": status},
+            {"month_from": month, "month_to": month, "voided": "live", "status": status, "tag": tag},
         )
 
     names = {a.pk: str(a.short_name or a.name) for a in sel.agencies}
@@ -226,7 +245,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_category,
                 sel,
                 lambda k: CategoryGroup(k).label,
-                lambda k, **f: plans_url(sel, category_group=k, **f),
+                lambda k, **f: plans(category_group=k, **f),
                 order=list(CategoryGroup.values),
             ),
         ),
@@ -237,7 +256,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_area,
                 sel,
                 lambda k: k or _("No area"),
-                lambda k, **f: plans_url(sel, area=k or "-", **f),
+                lambda k, **f: plans(area=k or "-", **f),
             ),
         ),
         (
@@ -247,7 +266,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_department,
                 sel,
                 lambda k: departments[k],
-                lambda k, **f: plans_url(sel, department=k[0] or "-", **f),
+                lambda k, **f: plans(department=k[0] or "-", **f),
             ),
         ),
         (
@@ -257,7 +276,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_funding,
                 sel,
                 lambda k: FundingSource(k).label,
-                lambda k, **f: plans_url(sel, funding_source=k, **f),
+                lambda k, **f: plans(funding_source=k, **f),
                 order=list(FundingSource.values),
             ),
         ),
@@ -268,7 +287,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_director,
                 sel,
                 lambda k: directors[k],
-                lambda k, **f: plans_url(sel, director=k[0] or "-", **f),
+                lambda k, **f: plans(director=k[0] or "-", **f),
             ),
         ),
         (
@@ -278,7 +297,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_plan_category,
                 sel,
                 lambda k: PlanCategory(k).label if k else _("Not set"),
-                lambda k, **f: plans_url(sel, plan_category=k or "-", **f),
+                lambda k, **f: plans(plan_category=k or "-", **f),
             ),
         ),
     ]
@@ -287,17 +306,21 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         ids = [a.pk for a in sel.agencies]
         if sel.agency is not None:
             ids = [sel.agency.pk] + [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
-        everyone = figures.agency_totals(ids, sel.year, sel.month) if sel.agency is not None else data.by_agency
+        everyone = (
+            figures.agency_totals(ids, sel.year, sel.month, tag=tag) if sel.agency is not None else data.by_agency
+        )
         side_by_side = breakdown(
             everyone,
             sel,
             lambda k: names.get(k, ""),
-            lambda k, **f: plans_url(sel.with_agency(by_id[k]), **f),
+            lambda k, **f: plans(sel.with_agency(by_id[k]), **f),
             order=ids,
-            dashboard_link=lambda k: "?" + sel.with_agency(by_id[k]).querystring(),
+            dashboard_link=lambda k: "?" + sel.with_agency(by_id[k]).querystring(tag=tag),
         )
     return {
         "sel": sel,
+        "tag": tag,
+        "tag_choices": tags,
         "data": data,
         "totals": totals,
         "figures": {
@@ -312,19 +335,20 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         },
         "base_label": PaymentRateBase(data.base).label,
         "urls": {
-            "plan": plans_url(sel),
+            "plan": plans(),
             "payments": payments_url,
-            "previous_year": "?" + sel.previous().querystring(),
+            "previous_year": "?" + sel.previous().querystring(tag=tag),
+            "report": reverse("investment:report") + "?" + sel.querystring(tag=tag),
         },
         "tables": tables,
         "side_by_side": side_by_side,
-        "lagging": lagging(data, sel),
+        "lagging": lagging(data, sel, tag=tag),
         "lag_cards": [
             {
                 "lag": lag,
                 "label": label,
                 "count": totals.lags[lag],
-                "url": plans_url(sel, lag=lag),
+                "url": plans(lag=lag),
                 "colour": figures.LAG_COLOUR[lag],
             }
             for lag, label in figures.Lag.choices
@@ -614,23 +638,25 @@ def decide_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    """Choose an agency, year and month; the report is built by the worker and downloaded from the job."""
+    """Choose an agency, year and month (and a project tag); the report is built by the worker and downloaded
+    from the job."""
     if not user_may(request.user, AnnualPlan, Action.EXPORT):
         raise PermissionDenied(_("You may not export investment plans."))
-    sel = selection(request.user, request.POST if request.method == "POST" else request.GET)
+    query = request.POST if request.method == "POST" else request.GET
+    sel, tag, tags = project_tag(selection(request.user, query), query)
     if request.method == "POST" and not sel.errors:
         from gongwu.investment.tasks import build_monthly_report
 
+        title = _("Monthly investment report %(year)s-%(month)02d %(agency)s") % {
+            "year": sel.year,
+            "month": sel.month,
+            "agency": sel.agency.short_name or sel.agency.name if sel.agency else _("all agencies"),
+        }
         job = Job.objects.create(
             kind="investment_report",
-            title=_("Monthly investment report %(year)s-%(month)02d %(agency)s")
-            % {
-                "year": sel.year,
-                "month": sel.month,
-                "agency": sel.agency.short_name or sel.agency.name if sel.agency else _("all agencies"),
-            },
+            title=f"{title} · {tag}" if tag else title,
             status=JobStatus.QUEUED,
-            params={"agency_ids": sel.agency_ids, "year": sel.year, "month": sel.month},
+            params={"agency_ids": sel.agency_ids, "year": sel.year, "month": sel.month, "tag": tag},
             user=request.user,
             agency=request.user.agency,
         )
@@ -639,6 +665,6 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/report.html",
-        {"sel": sel},
+        {"sel": sel, "tag": tag, "tag_choices": tags},
         status=422 if sel.errors else 200,
     )

@@ -133,7 +133,7 @@ def test_the_report_is_built_as_a_job_with_its_file(report: dict, staff: Any) ->
     assert (job.progress, job.total) == (3, 3)
     assert job.message == "3 projects in the report."
     assert job.file.name.endswith(".xlsx")
-    assert job.params == {"agency_ids": [staff.organization_id], "year": YEAR, "month": MONTH}
+    assert job.params == {"agency_ids": [staff.organization_id], "year": YEAR, "month": MONTH, "tag": ""}
 
 
 def test_only_the_person_who_asked_downloads_the_file(report: dict, agency: Any) -> None:
