@@ -6,14 +6,14 @@ Prints figures, not pass/fail. See bench/README.md ("Investment"). In short:
 2. Loads by COPY one agency of 10,000 projects and a second agency of 2,000 (so scoping matters), each with
    three years of annual plans, monthly schedules, monthly actuals (the latest month only partly reported),
    adjustments and payments (`bench/investment_data.py`), then `VACUUM ANALYZE`.
-3. Checks that `services.dashboard([agency], year, month)` and one hand-written SQL statement (the limit)
+3. Checks that `figures.dashboard([agency], year, month)` (gongwu/investment/figures.py) and one hand-written SQL statement (the limit)
    give the same figures (totals, schedule, actual, paid, lag classes, every breakdown, previous-year actual,
    monthly curves, adjustments, unconfirmed months, the lagging lists); any difference is printed under
    FIGURES DIFFER and the run exits with status 1.
 4. Times, interleaved (A B C, C B A, …): the page `/investment/?agency=..&year=..&month=..` as a signed-in staff
    user of the agency, the service call alone and the SQL limit alone. Median and p95, SQL time, queries.
    Profiles one service call (queries and Python functions).
-5. Times the monthly report: `services.plan_rows` + `imports.write_monthly_report` for the agency, and the
+5. Times the monthly report: `figures.plan_rows` + `imports.write_monthly_report` for the agency, and the
    whole job `tasks.build_monthly_report` on a Job row.
 6. Drops the database unless `--keep-db`.
 
@@ -365,7 +365,7 @@ def figures_by_sql(params: dict[str, Any], sql: str) -> dict[str, Any]:
 
 
 def comparable(dashboard: Any) -> dict[str, Any]:
-    """The figures of `services.dashboard(...)` in the shape `figures_by_sql` gives."""
+    """The figures of `figures.dashboard(...)` in the shape `figures_by_sql` gives."""
 
     def totals(t: Any) -> tuple:
         return (
@@ -446,15 +446,18 @@ def profile(call: Callable[[], Any]) -> tuple[list[tuple[str, int, float]], str,
 
 
 def time_export(agency_id: int, year: int, month: int, runs: int) -> dict[str, Any]:
-    from gongwu.investment import imports, services
+    from gongwu.investment import figures as dashboard_figures
+    from gongwu.investment import imports
 
     timings: dict[str, list[float]] = defaultdict(list)
     size = 0
     for _ in range(runs):
         t0 = time.perf_counter()
-        rows = services.plan_rows(services.AnnualPlan.objects.filter(project__agency__in=[agency_id]), year, month)
+        rows = dashboard_figures.plan_rows(
+            dashboard_figures.AnnualPlan.objects.filter(project__agency__in=[agency_id]), year, month
+        )
         t1 = time.perf_counter()
-        curves = services.monthly_curves([agency_id], year)
+        curves = dashboard_figures.monthly_curves([agency_id], year)
         t2 = time.perf_counter()
         stream = io.BytesIO()
         imports.write_monthly_report(
@@ -462,7 +465,7 @@ def time_export(agency_id: int, year: int, month: int, runs: int) -> dict[str, A
             title=imports.report_title(["光明区建筑工务署"], year, month),
             year=year,
             month=month,
-            base=services.payment_base_of([agency_id]),
+            base=dashboard_figures.payment_base_of([agency_id]),
             curves=curves,
             stream=stream,
         )
@@ -524,10 +527,10 @@ def main() -> None:
     from django.utils import timezone
 
     from gongwu.core.models import User
-    from gongwu.investment import services
+    from gongwu.investment import figures as dashboard_figures
 
     today = timezone.localdate()
-    year, month = services.default_month(today)
+    year, month = dashboard_figures.default_month(today)
     latest = datetime.date(year, month, 1)
     years = [year - 2, year - 1, year]
     results: dict[str, Any] = {"load_start": load_start, "year": year, "month": month}
@@ -550,15 +553,15 @@ def main() -> None:
         results["sizes"] = data_sizes(agency_id, year)
         params = limit_params([agency_id], year, month)
         sql = limit_sql()
-        service = lambda: services.dashboard([agency_id], year, month)  # noqa: E731
-        live = lambda: services.dashboard([agency_id], year, month, live=True)  # noqa: E731
+        service = lambda: dashboard_figures.dashboard([agency_id], year, month)  # noqa: E731
+        live = lambda: dashboard_figures.dashboard([agency_id], year, month, live=True)  # noqa: E731
         limit = lambda: figures_by_sql(params, sql)  # noqa: E731
         from_rollup = service()
         figures = comparable(from_rollup)
         results["figures"] = figures
         results["mismatches"] = differences(figures, limit())
         if from_rollup != live():
-            results["mismatches"].append("services.dashboard from the rollup differs from live=True")
+            results["mismatches"].append("figures.dashboard from the rollup differs from live=True")
 
         client = Client()
         client.force_login(user)
@@ -622,8 +625,8 @@ def report(results: dict[str, Any]) -> None:
     timings = results["dashboard"]
     labels = {
         "page": "page (staff user, django.test.Client)",
-        "service": "services.dashboard() (from the rollup)",
-        "live": "services.dashboard(live=True) (from the records)",
+        "service": "figures.dashboard() (from the rollup)",
+        "live": "figures.dashboard(live=True) (records)",
         "limit": "SQL limit (one statement)",
     }
     for key, label in labels.items():

@@ -9,7 +9,7 @@ Numbers in the JSON:
 - Money is exact Decimal 元 as a JSON string with two places ("8415000000.00"): nothing is rounded to 万元
   or 亿元, so every sum of rows equals its total exactly. Send money back the same way (a string or a number).
 - Percentages (cumulative schedule shares, % of plan, % of schedule, over-completion, payment rate,
-  year-on-year change) are JSON strings too, cut (not rounded) at two places as `services.rate` computes
+  year-on-year change) are JSON strings too, cut (not rounded) at two places as `figures.rate` computes
   them: 84.15 亿 planned and 89.6 亿 done is "106.47" % of plan and "6.47" over the plan. A rate without a
   base (nothing planned, nothing scheduled yet) is null.
 - Counts are JSON integers.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,18 +29,23 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja.errors import ValidationError as QueryInvalid
 
+from gongwu.core.figures import Selection
 from gongwu.core.generic.api import (
     AUTH,
     Message,
+    SelectionQuery,
     ValidationErrors,
     crud_router,
     not_found,
+    selection_from_api,
     validation_detail,
 )
 from gongwu.core.models import Action, user_may
-from gongwu.investment import pages, services
+from gongwu.core.periods import Period
+from gongwu.investment import figures, pages, services
 from gongwu.investment.models import (
     MONTHS,
     AnnualPlan,
@@ -47,6 +53,7 @@ from gongwu.investment.models import (
     MonthlyActual,
     PaymentRateBase,
     ScheduleTemplate,
+    month_end,
 )
 from gongwu.investment.views import (
     AnnualPlanViews,
@@ -187,7 +194,7 @@ class PlanFiguresOut(Schema):
     lag_label: str
 
 
-def plan_figures_json(row: services.PlanRow, year: int, month: int) -> dict[str, Any]:
+def plan_figures_json(row: figures.PlanRow, year: int, month: int) -> dict[str, Any]:
     return {
         "plan_id": row.pk,
         "project_id": row.project_id,
@@ -204,7 +211,7 @@ def plan_figures_json(row: services.PlanRow, year: int, month: int) -> dict[str,
         "percent_of_plan": row.percent_of_plan,
         "percent_of_schedule": row.percent_of_schedule,
         "lag": row.lag,
-        "lag_label": force_str(services.Lag(row.lag).label),
+        "lag_label": force_str(figures.Lag(row.lag).label),
     }
 
 
@@ -220,11 +227,11 @@ def plan_figures(request: HttpRequest, pk: int, month: int | None = None) -> Any
     if plan is None:
         return not_found()
     if month is None:
-        default_year, default_month = services.default_month()
+        default_year, default_month = figures.default_month()
         month = default_month if plan.year == default_year else 12
     if month not in MONTHS:
         return query_error("month", _("The month must be a number from 1 to 12."))
-    [row] = services.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), plan.year, month)
+    [row] = figures.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), plan.year, month)
     return 200, plan_figures_json(row, plan.year, month)
 
 
@@ -483,6 +490,7 @@ class BreakdownsOut(Schema):
 class DashboardOut(Schema):
     agency_id: int | None = Field(description="The agency shown; null for every agency you oversee together.")
     agency_ids: list[int] = Field(description="The agencies whose plans the figures cover.")
+    tag: str = Field(description="The project tag whose projects' plans alone the figures cover; empty for all.")
     year: int
     month: int
     payment_base_kind: str
@@ -500,7 +508,7 @@ class DashboardOut(Schema):
     lagging: LaggingGroupsOut
 
 
-def totals_json(totals: services.Totals) -> dict[str, Any]:
+def totals_json(totals: figures.Totals) -> dict[str, Any]:
     return {
         "projects": totals.projects,
         "plan": totals.plan,
@@ -523,7 +531,7 @@ def totals_json(totals: services.Totals) -> dict[str, Any]:
 
 
 def groups_json(
-    groups: dict[Any, services.Totals],
+    groups: dict[Any, figures.Totals],
     label: Callable[[Any], Any],
     filters: Callable[[Any], dict[str, Any] | None],
     order: list[Any] | None = None,
@@ -545,7 +553,7 @@ def groups_json(
     return rows
 
 
-def lagging_json(rows: list[services.PlanRow]) -> list[dict[str, Any]]:
+def lagging_json(rows: list[figures.PlanRow]) -> list[dict[str, Any]]:
     return [
         {
             "plan_id": row.pk,
@@ -563,14 +571,17 @@ def lagging_json(rows: list[services.PlanRow]) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
-    data = services.dashboard(sel.agency_ids, sel.year, sel.month)
+def dashboard_json(sel: Selection, tag: str = "") -> dict[str, Any]:
+    data = figures.dashboard(sel.agency_ids, sel.year, sel.month, tag=tag, lagging_limit=None)
     names = {a.pk: a.short_name or a.name for a in sel.agencies}
 
     def plans_query(**filters: Any) -> dict[str, Any]:
-        return sel.query(**filters)
+        """The filters of /api/investment-plans/ that list the plans behind a row."""
+        chosen = {"agency": sel.agency.pk} if sel.agency is not None else {}
+        tagged = {"tag": tag} if tag else {}
+        return {"year": sel.year, "as_of": sel.month, **chosen, **tagged, **filters}
 
-    def by_agency(groups: dict[Any, services.Totals], order: list[int] | None = None) -> list[dict[str, Any]]:
+    def by_agency(groups: dict[Any, figures.Totals], order: list[int] | None = None) -> list[dict[str, Any]]:
         return groups_json(
             groups,
             lambda k: names.get(k, ""),
@@ -583,11 +594,12 @@ def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
         children = [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
         if children:
             ids = [sel.agency.pk, *children]
-            side_by_side = by_agency(services.dashboard(ids, sel.year, sel.month).by_agency, order=ids)
+            side_by_side = by_agency(figures.agency_totals(ids, sel.year, sel.month, tag=tag), order=ids)
     curves = data.curves
     return {
         "agency_id": sel.agency.pk if sel.agency is not None else None,
         "agency_ids": sel.agency_ids,
+        "tag": tag,
         "year": data.year,
         "month": data.month,
         "payment_base_kind": data.base,
@@ -645,8 +657,8 @@ def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
         },
         "side_by_side": side_by_side,
         "lagging": {
-            "supervision": lagging_json(data.lagging(services.Lag.SUPERVISION)),
-            "attention": lagging_json(data.lagging(services.Lag.ATTENTION)),
+            "supervision": lagging_json(data.lagging(figures.Lag.SUPERVISION)),
+            "attention": lagging_json(data.lagging(figures.Lag.ATTENTION)),
         },
     }
 
@@ -654,22 +666,54 @@ def dashboard_json(sel: pages.Selection) -> dict[str, Any]:
 dashboard = Router(tags=["investment dashboard"], auth=AUTH)
 
 
+class DashboardQuery(SelectionQuery):
+    tag: str | None = Field(
+        None, description="A project tag's name (市投市建): count only the plans of projects with that tag."
+    )
+    month: int | None = Field(
+        None,
+        ge=1,
+        le=12,
+        description="Figures to the end of this month: the latest month due by default, December for a past year.",
+    )
+
+
+def dashboard_selection(request: HttpRequest, query: DashboardQuery) -> Selection:
+    """The dashboard's selection (a year to the end of a month, among the agencies the user oversees, their own
+    by default) from the API's query: as the page, but a bad query (or an agency not overseen) answers 422."""
+    if query.start is not None or query.end is not None:
+        message = _("The dashboard's period is a year to the end of a month: give `year` and `month`.")
+        raise QueryInvalid([{"loc": ["query", "from" if query.start is not None else "to"], "msg": message}])
+    sel = selection_from_api(
+        request,
+        query,
+        agencies=pages.overseen_agencies(request.user),
+        own_agency_first=True,
+        default_month=figures.default_month(),
+    )
+    if query.month is not None:
+        sel = replace(sel, period=Period(datetime.date(sel.year, 1, 1), month_end(sel.year, query.month)))
+    return sel
+
+
 @dashboard.get(
     "/dashboard/",
-    response={200: DashboardOut, 403: Message, 422: ValidationErrors},
+    response={200: DashboardOut, 403: Message, 404: Message, 422: ValidationErrors},
     operation_id="investment_dashboard",
     summary="The dispatch dashboard (固投看板): plan, schedule, confirmed actual, payments, lag, breakdowns",
     description="Query: `agency` (an id among the agencies you oversee, or `all`; your own by default), `year` "
-    "(2000–2100) and `month` (1–12; the latest month due by default, December for a past year). Only confirmed "
-    "actuals count. A bad year or month, or an agency you do not oversee, answers 422.",
+    "and `month` (1–12; the latest month due by default, December for a past year), `tag` (a project tag's name: "
+    "only the plans of projects with it). Only confirmed actuals count. "
+    "A bad year or month, or an agency you do not oversee, answers 422.",
 )
-def dashboard_figures(request: HttpRequest) -> Any:
+def dashboard_figures(request: HttpRequest, query: Query[DashboardQuery]) -> Any:
     if not user_may(request.user, AnnualPlan, Action.VIEW):
         return 403, {"detail": _("You may not view investment plans.")}
-    sel = pages.selection(request.user, request.GET)
+    sel = dashboard_selection(request, query)
+    sel, tag, _tags = pages.project_tag(sel, {"tag": query.tag or ""})
     if sel.errors:
-        return 422, {"detail": [{"loc": ["query"], "msg": message} for message in sel.errors]}
-    return 200, dashboard_json(sel)
+        raise QueryInvalid([{"loc": ["query", "tag"], "msg": message} for message in sel.errors])
+    return 200, dashboard_json(sel, tag)
 
 
 __all__ = [

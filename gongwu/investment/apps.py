@@ -11,11 +11,11 @@ class InvestmentConfig(AppConfig):
         from gongwu.alerts.rules import register_rules
         from gongwu.core.demo import register_demo
         from gongwu.core.generic.panels import register_panel
-        from gongwu.investment import figures, panels, rollup, rules, views  # noqa: F401 — figures registers its figures
+        from gongwu.investment import figures, panels, rules, views
         from gongwu.projects.models import Project
 
-        rollup.connect()
         views.register()
         register_rules(rules.behind_schedule)
         register_panel(Project, panels.project_investment_panel)
         register_demo("gongwu.investment.demo")
+        figures.register()

@@ -56,7 +56,7 @@ from gongwu.alerts import services as alerts_services
 from gongwu.alerts.models import CaseEvent, Notification
 from gongwu.core import services as core_services
 from gongwu.core.models import ChangeAction, Organization, OrganizationKind, Role, User
-from gongwu.investment import rollup, services
+from gongwu.investment import figures, rollup, services
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
@@ -392,7 +392,7 @@ class Planner:
         west = sorted((i for i in current if i.agency == "west" and i.kind == "full"), key=lambda i: -i.plan)[:1]
         ratios = SUPERVISION_RATIOS + ATTENTION_RATIOS + [WEST_ATTENTION_RATIO] * len(west)
         for item, ratio in zip(chosen + west, ratios, strict=True):
-            item.lag = services.Lag.SUPERVISION if ratio < 0.75 else services.Lag.ATTENTION
+            item.lag = figures.Lag.SUPERVISION if ratio < 0.75 else figures.Lag.ATTENTION
             fall = [1 - (1 - ratio) * min(m, CONFIRMED_TO) / CONFIRMED_TO for m in range(1, REPORTING + 1)]
             fall[-1] = ratio + 0.02
             item.ratios = fall
@@ -642,7 +642,7 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         company = User.objects.filter(username="company").select_related("organization").first()
         payments = Payer(rng, company.organization if company else None).payments(items)
         Payment.objects.bulk_create(payments, batch_size=1000)
-        rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the signals
+        rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the services
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
         progress(6, steps, "固投")

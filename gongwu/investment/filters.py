@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import django_filters
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.filters import SearchFilterSet, voided_filter
 from gongwu.core.models import Organization, OrganizationKind
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import (
     MONTHS,
     ActualStatus,
@@ -25,9 +26,29 @@ from gongwu.investment.models import (
     ScheduleTemplate,
     overseen_agency_ids,
 )
-from gongwu.projects.models import CATEGORY_GROUPS, Category, CategoryGroup, PlanCategory
+from gongwu.projects.models import CATEGORY_GROUPS, Category, CategoryGroup, PlanCategory, Project, ProjectTag
 
 MONTH_CHOICES = [(m, _("%(month)s月") % {"month": m}) for m in MONTHS]
+
+
+def tag_names(agency_ids: Iterable[int] | None) -> list[str]:
+    """The names of the project tags of these agencies (all agencies' with None), each once: a tag is defined
+    per agency, and the same name (市投市建) is counted together across agencies."""
+    tags = ProjectTag.objects.all()
+    if agency_ids is not None:
+        tags = tags.filter(agency__in=list(agency_ids))
+    return sorted(set(tags.values_list("name", flat=True)))
+
+
+def tag_filter(project_path: str) -> django_filters.ChoiceFilter:
+    """Records of projects with a tag of this name (the dashboard's `tag`); its choices are the tags of the
+    agencies the user oversees (`InvestmentFilterSet`)."""
+
+    def of_tagged_projects(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        tagged = Project.objects.filter(tags__name=value).values("pk")
+        return queryset.filter(**{f"{project_path}__in": tagged})
+
+    return django_filters.ChoiceFilter(label=_("project tag"), choices=[], method=of_tagged_projects)
 
 
 class InvestmentFilterSet(SearchFilterSet):
@@ -49,6 +70,9 @@ class InvestmentFilterSet(SearchFilterSet):
             self.filters["agency"].queryset = agencies
         if "department" in self.filters:
             self.filters["department"].queryset = departments
+        if "tag" in self.filters:
+            names = tag_names(None if user.is_superuser else overseen_agency_ids(user))
+            self.filters["tag"].extra["choices"] = [(name, name) for name in names]
 
 
 class ProjectFiltersMixin(django_filters.FilterSet):
@@ -69,7 +93,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     as_of = django_filters.TypedChoiceFilter(
         label=_("figures at the end of"), choices=MONTH_CHOICES, coerce=int, method="filter_nothing"
     )
-    lag = django_filters.ChoiceFilter(label=_("schedule"), choices=services.Lag.choices, method="filter_lag")
+    lag = django_filters.ChoiceFilter(label=_("schedule"), choices=figures.Lag.choices, method="filter_lag")
     funding_source = django_filters.ChoiceFilter(label=_("funding source"), choices=FundingSource.choices)
     plan_category = django_filters.ChoiceFilter(
         label=_("plan category"),
@@ -95,6 +119,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     director = django_filters.CharFilter(
         label=_("project director"), method="filter_director", widget=forms.HiddenInput
     )
+    tag = tag_filter("project")
 
     class Meta:
         model = AnnualPlan
@@ -104,6 +129,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
             "as_of",
             "lag",
             "agency",
+            "tag",
             "category_group",
             "area",
             "department",
@@ -117,7 +143,7 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
 
     def figures_month(self) -> tuple[int, int]:
         """The year and month whose figures the list shows: the filters', else the latest due."""
-        default_year, default_month = services.default_month()
+        default_year, default_month = figures.default_month()
         data = self.form.cleaned_data if self.form.is_valid() else {}
         year = data.get("year") or default_year
         month = data.get("as_of") or (default_month if int(year) == default_year else 12)
@@ -144,13 +170,13 @@ class AnnualPlanFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
 
     def filter_lag(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         year, month = self.figures_month()
-        return queryset.filter(services.lag_q(services.plan_rows(queryset, year, month), value))
+        return queryset.filter(figures.lag_q(figures.plan_rows(queryset, year, month), value))
 
     @property
     def qs(self) -> QuerySet:
         if not hasattr(self, "_qs"):
             _year, month = self.figures_month()
-            self._qs = services.with_figures(super().qs, month)
+            self._qs = figures.with_figures(super().qs, month)
         return self._qs
 
 
@@ -173,13 +199,14 @@ class InvestmentSettingsFilterSet(InvestmentFilterSet):
 
 class MonthlyActualFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     search_fields = ("project__name", "project__code", "note")
-    link_filters = ("plan",)
+    link_filters = ("plan", "tag")
     year = django_filters.NumberFilter(label=_("year"), field_name="month", lookup_expr="year")
     month_from = django_filters.DateFilter(label=_("from month"), field_name="month", lookup_expr="gte")
     month_to = django_filters.DateFilter(label=_("to month"), field_name="month", lookup_expr="lte")
     status = django_filters.MultipleChoiceFilter(label=_("status"), choices=ActualStatus.choices)
     plan = django_filters.NumberFilter(label=_("plan"), widget=forms.HiddenInput)
     voided = voided_filter()
+    tag = tag_filter("project")
 
     class Meta:
         model = MonthlyActual
@@ -194,12 +221,13 @@ class MonthlyActualFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
             "project_code",
             "plan",
             "voided",
+            "tag",
         ]
 
 
 class PlanAdjustmentFilterSet(InvestmentFilterSet):
     search_fields = ("plan__project__name", "plan__project__code", "reason", "document_number")
-    link_filters = ("plan", "project")
+    link_filters = ("plan", "project", "tag")
     agency = django_filters.ModelChoiceFilter(
         label=_("owner agency"), field_name="plan__project__agency", queryset=Organization.objects.none()
     )
@@ -210,15 +238,16 @@ class PlanAdjustmentFilterSet(InvestmentFilterSet):
     decided_to = django_filters.DateFilter(label=_("decided to"), field_name="decided_on", lookup_expr="lte")
     plan = django_filters.NumberFilter(label=_("plan"), widget=forms.HiddenInput)
     project = django_filters.NumberFilter(label=_("project"), field_name="plan__project", widget=forms.HiddenInput)
+    tag = tag_filter("plan__project")
 
     class Meta:
         model = PlanAdjustment
-        fields = ["q", "year", "agency", "direction", "status", "decided_from", "decided_to", "plan", "project"]
+        fields = ["q", "year", "agency", "direction", "status", "decided_from", "decided_to", "plan", "project", "tag"]
 
 
 class PaymentFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     search_fields = ("project__name", "project__code", "payee__name", "contract_number", "voucher_number")
-    link_filters = ("planned_in",)
+    link_filters = ("planned_in", "tag")
     paid_from = django_filters.DateFilter(label=_("paid from"), field_name="paid_on", lookup_expr="gte")
     paid_to = django_filters.DateFilter(label=_("paid to"), field_name="paid_on", lookup_expr="lte")
     kind = django_filters.MultipleChoiceFilter(label=_("kind"), choices=PaymentKind.choices)
@@ -228,7 +257,19 @@ class PaymentFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
     planned_in = django_filters.NumberFilter(
         label=_("project planned in"), field_name="project__plans__year", distinct=True
     )
+    tag = tag_filter("project")
 
     class Meta:
         model = Payment
-        fields = ["q", "paid_from", "paid_to", "kind", "agency", "payee", "project", "project_code", "planned_in"]
+        fields = [
+            "q",
+            "paid_from",
+            "paid_to",
+            "kind",
+            "agency",
+            "payee",
+            "project",
+            "project_code",
+            "planned_in",
+            "tag",
+        ]

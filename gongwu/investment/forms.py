@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from gongwu.core.generic.forms import AgencyForm, ScopedModelForm
 from gongwu.core.models import Action
 from gongwu.core.models.organizations import COMPANY_KINDS
-from gongwu.investment import services
+from gongwu.investment import figures, services
 from gongwu.investment.models import (
     MONTHS,
     AnnualPlan,
@@ -193,7 +193,7 @@ class MonthlyActualForm(ScopedModelForm):
         widget.format = "%Y-%m"
         widget.attrs["class"] = "form-control"
         if not self.instance.pk:
-            self.initial.setdefault("month", services.default_month_date())
+            self.initial.setdefault("month", figures.default_month_date())
         else:
             self.fields["project"].disabled = True
 

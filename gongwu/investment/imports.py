@@ -3,7 +3,7 @@ errors, export that re-imports unchanged), and the monthly report agencies send 
 
 The monthly report has one row per project (年度计划, 时序目标, 本月完成, 累计完成, 完成率, 支付, 支付率,
 状态) in 万元, a totals row, and a sheet of monthly cumulative curves with a native Excel line chart. Amounts
-in a column are rounded so that the rows add up to the totals row (`services.round_to_total`).
+in a column are rounded so that the rows add up to the totals row (`figures.round_to_total`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from gongwu.core.generic.ledger import Column, ImportResult, Ledger
 from gongwu.core.money import WAN, YI
 from gongwu.core.spreadsheets import append_text_row, text_cell
-from gongwu.investment import rollup, services
+from gongwu.investment import figures, rollup
 from gongwu.investment.forms import MONTH_FIELDS, AnnualPlanForm, MonthlyActualForm, PaymentForm
 from gongwu.investment.models import (
     MONTHS,
@@ -171,7 +171,7 @@ def report_title(agency_names: list[str], year: int, month: int) -> str:
 
 
 def write_monthly_report(
-    rows: list[services.PlanRow],
+    rows: list[figures.PlanRow],
     *,
     title: str,
     year: int,
@@ -205,7 +205,7 @@ def write_monthly_report(
     ]
     money_columns = ("plan", "scheduled", "actual_month", "actual", "paid")
     shown = {
-        name: services.round_to_total([getattr(r, name) / WAN for r in rows], Decimal("0.01")) for name in money_columns
+        name: figures.round_to_total([getattr(r, name) / WAN for r in rows], Decimal("0.01")) for name in money_columns
     }
     width = len(headers)
     append_text_row(sheet, [title])
@@ -221,7 +221,7 @@ def write_monthly_report(
     for cell in sheet[3]:
         cell.font, cell.fill, cell.border = Font(bold=True), HEAD_FILL, BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    lag_labels = dict(services.Lag.choices)
+    lag_labels = dict(figures.Lag.choices)
     for index, row in enumerate(rows):
         funds = {PaymentRateBase.PLAN: row.plan, PaymentRateBase.ACTUAL: row.actual}.get(base, row.funds)
         append_text_row(
@@ -236,13 +236,13 @@ def write_monthly_report(
                 _percent(row.percent_of_plan),
                 _percent(row.percent_of_schedule),
                 float(shown["paid"][index]),
-                _percent(services.rate(row.paid, funds)),
+                _percent(figures.rate(row.paid, funds)),
                 force_str(lag_labels[row.lag]),
             ],
         )
         if progress is not None and (index + 1) % 500 == 0:
             progress(index + 1)
-    totals = services.Totals(base=base)
+    totals = figures.Totals(base=base)
     for row in rows:
         totals.add(row)
     total_row = [
@@ -257,7 +257,7 @@ def write_monthly_report(
         float(sum(shown["paid"], Decimal(0))),
         _percent(totals.payment_rate),
         _("%(attention)d 提请关注, %(supervision)d 督办滞后")
-        % {"attention": totals.lags[services.Lag.ATTENTION], "supervision": totals.lags[services.Lag.SUPERVISION]},
+        % {"attention": totals.lags[figures.Lag.ATTENTION], "supervision": totals.lags[figures.Lag.SUPERVISION]},
     ]
     append_text_row(sheet, total_row)
     first_money = 5 + (1 if several_agencies else 0)

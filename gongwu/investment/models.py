@@ -638,3 +638,38 @@ class PlanMonthFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} · {self.month}"
+
+
+class AgencyMonthFigures(models.Model):
+    """An agency's plans of a year summed at the end of one month, by the status of the month's report: the
+    dashboard's curves, its notice of unconfirmed months and last year's figure read these few rows instead of
+    summing every plan's (`PlanMonthFigures`) on each request.
+
+    Kept by `gongwu.investment.rollup` in the transaction of the same writes, by adding what a refresh changed
+    in the plans' rows (an exact difference: amounts are in fen, as integers, on every database). A project
+    moved to another agency or deleted (writes of the projects app) is noticed by the dashboard, whose count of
+    plans then differs from `plans`, and the agency's rows are recomputed (`rollup.heal`).
+    """
+
+    agency = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    month = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, blank=True)  # of the plans' reports of the month; "" when none
+    plans = models.IntegerField()
+    # sums in fen (元 × 100), so that adding and taking away never drifts, even where decimals are floats
+    reported = models.BigIntegerField()
+    scheduled = models.BigIntegerField()
+    actual_to_date = models.BigIntegerField()
+    paid_to_date = models.BigIntegerField()
+
+    not_logged_because = "sums of the plans' rollup rows, derived from logged records and rebuilt at will"
+
+    class Meta:
+        verbose_name = _("agency figures of a month")
+        verbose_name_plural = _("agency figures by month")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "month", "status"], name="agencymonthfigures_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.year}-{self.month:02d} · {self.status or '-'}"

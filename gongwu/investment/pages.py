@@ -4,7 +4,7 @@ the monthly report. Every figure on the dashboard links to the list of the plans
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -20,11 +20,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from gongwu.core.figures import Selection
 from gongwu.core.models import Action, Job, JobStatus, Organization, OrganizationKind, user_may
 from gongwu.core.money import WAN, YI, format_money, format_yi
-from gongwu.investment import services
+from gongwu.investment import figures, services
+from gongwu.investment.filters import tag_names
 from gongwu.investment.forms import ReturnForm
 from gongwu.investment.models import (
     MONTHS,
@@ -45,29 +48,9 @@ from gongwu.projects.models import CategoryGroup, PlanCategory, Project
 # ---- the dashboard ------------------------------------------------------------------------------
 
 
-@dataclass
-class Selection:
-    """What the dashboard shows: an agency (or every agency the user oversees), a year, a month."""
-
-    agencies: list[Organization]
-    agency: Organization | None
-    year: int
-    month: int
-    errors: list[str]
-
-    @property
-    def agency_ids(self) -> list[int]:
-        return [self.agency.pk] if self.agency is not None else [a.pk for a in self.agencies]
-
-    def query(self, **extra: Any) -> dict[str, Any]:
-        query: dict[str, Any] = {"year": self.year, "as_of": self.month}
-        if self.agency is not None:
-            query["agency"] = self.agency.pk
-        query.update(extra)
-        return {k: v for k, v in query.items() if v not in (None, "")}
-
-
 def overseen_agencies(user: Any) -> list[Organization]:
+    """The agencies whose investment `user` reads: their own and every agency below it (a city agency's
+    districts), every agency for a superuser."""
     agencies = Organization.objects.filter(kind=OrganizationKind.AGENCY)
     if not user.is_superuser:
         agencies = agencies.filter(pk__in=overseen_agency_ids(user))
@@ -75,41 +58,15 @@ def overseen_agencies(user: Any) -> list[Organization]:
 
 
 def selection(user: Any, query: Any) -> Selection:
-    """The agency, year and month asked for in `query`, within what `user` oversees; errors for bad input."""
-    errors: list[str] = []
-    agencies = overseen_agencies(user)
-    default_year, default_month = services.default_month()
-    try:
-        year = int(query.get("year") or default_year)
-        if not 2000 <= year <= 2100:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The year must be a number between 2000 and 2100."))
-        year = default_year
-    try:
-        fallback = default_month if year == default_year else 12
-        month = int(query.get("month") or fallback)
-        if month not in MONTHS:
-            raise ValueError
-    except ValueError:
-        errors.append(_("The month must be a number from 1 to 12."))
-        month = default_month if year == default_year else 12
-    wanted = query.get("agency", "")
-    by_id = {str(a.pk): a for a in agencies}
-    if wanted == "all":
-        agency = None
-    elif wanted:
-        agency = by_id.get(wanted)
-        if agency is None:
-            errors.append(_("You may not see that agency's investment; showing your own."))
-    else:
-        agency = None
-    if agency is None and wanted != "all":
-        own = getattr(user, "agency", None)
-        agency = by_id.get(str(own.pk)) if own is not None else None
-        if agency is None and len(agencies) == 1:
-            agency = agencies[0]
-    return Selection(agencies, agency, year, month, errors)
+    """The agency, year and month asked for in `query` (a year to the end of a month), within the agencies
+    `user` oversees, their own first; bad input is reported in `errors` and replaced by the default."""
+    return Selection.from_query(
+        user,
+        query,
+        agencies=overseen_agencies(user),
+        own_agency_first=True,
+        default_month=figures.default_month(),
+    )
 
 
 def yi(value: Decimal) -> str:
@@ -118,7 +75,7 @@ def yi(value: Decimal) -> str:
 
 def number_wan(value: Decimal) -> str:
     """A figure already in 万元, to two places half up, with thousands separators (the column gives the unit)."""
-    return f"{Decimal(value).quantize(services.FEN, rounding=ROUND_HALF_UP):,.2f}"
+    return f"{Decimal(value).quantize(figures.FEN, rounding=ROUND_HALF_UP):,.2f}"
 
 
 def in_wan(amount: Decimal | None) -> str:
@@ -126,11 +83,12 @@ def in_wan(amount: Decimal | None) -> str:
 
 
 def plans_url(sel: Selection, **filters: Any) -> str:
-    return reverse("investment:annualplan_list") + "?" + urlencode(sel.query(**filters))
+    """The plan list behind a figure: the selection's agency, year and month (`as_of`) and `filters`."""
+    return sel.url("investment:annualplan_list", {"year": sel.year, "as_of": sel.month, **filters})
 
 
 def breakdown(
-    groups: dict[Any, services.Totals],
+    groups: dict[Any, figures.Totals],
     sel: Selection,
     label: Any,
     link: Any,
@@ -142,7 +100,7 @@ def breakdown(
     keys = [k for k in keys if k in groups]
     columns = ("plan", "scheduled", "actual", "paid")
     shown = {
-        name: services.round_to_total([getattr(groups[k], name) / WAN for k in keys], Decimal("0.01"))
+        name: figures.round_to_total([getattr(groups[k], name) / WAN for k in keys], Decimal("0.01"))
         for name in columns
     }
     rows = []
@@ -152,25 +110,32 @@ def breakdown(
             {
                 "key": str(key if not isinstance(key, tuple) else key[0]),
                 "label": label(key),
+                "projects_shown": projects_shown(totals.projects),
                 "url": link(key),
                 "totals": totals,
                 **{name: number_wan(shown[name][index]) for name in columns},
-                "attention_url": link(key, lag=services.Lag.ATTENTION),
-                "supervision_url": link(key, lag=services.Lag.SUPERVISION),
+                "attention_url": link(key, lag=figures.Lag.ATTENTION),
+                "supervision_url": link(key, lag=figures.Lag.SUPERVISION),
                 "dashboard_url": dashboard_link(key) if dashboard_link else "",
             }
         )
-    total = services.Totals(base=groups[keys[0]].base if keys else PaymentRateBase.FUNDS)
+    total = figures.Totals(base=groups[keys[0]].base if keys else PaymentRateBase.FUNDS)
     for key in keys:
         for name in ("projects", "plan", "funds", "scheduled", "actual", "actual_month", "unconfirmed", "paid"):
             setattr(total, name, getattr(total, name) + getattr(groups[key], name))
         for lag, n in groups[key].lags.items():
             total.lags[lag] += n
     total_shown = {name: number_wan(sum(shown[name], Decimal(0))) for name in columns}
+    total_shown["projects"] = projects_shown(total.projects)
     return {"rows": rows, "total": total, "total_shown": total_shown}
 
 
-def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
+def projects_shown(count: int) -> str:
+    """ "12 projects", worked out once per row here rather than by a {% blocktranslate %} in the table's loop."""
+    return ngettext("%(n)s project", "%(n)s projects", count) % {"n": count}
+
+
+def lag_rows(dashboard: figures.Dashboard, lag: str, limit: int = 50) -> list[dict[str, Any]]:
     """The plans of a lag class, the largest gap first, with their figures in 万元 (the table gives the unit)."""
     rows = dashboard.lagging(lag)
     return [
@@ -185,18 +150,18 @@ def lag_rows(dashboard: services.Dashboard, lag: str, limit: int = 50) -> list[d
     ]
 
 
-def lagging(dashboard: services.Dashboard, sel: Selection, limit: int = 50) -> list[dict[str, Any]]:
+def lagging(dashboard: figures.Dashboard, sel: Selection, limit: int = 50, tag: str = "") -> list[dict[str, Any]]:
     """督办滞后 then 提请关注: each class's count, the list behind it and its first `limit` plans by gap."""
     result = []
-    for lag in (services.Lag.SUPERVISION, services.Lag.ATTENTION):
+    for lag in (figures.Lag.SUPERVISION, figures.Lag.ATTENTION):
         count = dashboard.totals.lags[lag]
         result.append(
             {
                 "lag": lag,
-                "label": services.Lag(lag).label,
-                "colour": services.LAG_COLOUR[lag],
+                "label": figures.Lag(lag).label,
+                "colour": figures.LAG_COLOUR[lag],
                 "count": count,
-                "url": plans_url(sel, lag=lag),
+                "url": plans_url(sel, lag=lag, tag=tag),
                 "rows": lag_rows(dashboard, lag, limit),
                 "more": max(count - limit, 0),
             }
@@ -204,7 +169,7 @@ def lagging(dashboard: services.Dashboard, sel: Selection, limit: int = 50) -> l
     return result
 
 
-def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
+def chart_data(dashboard: figures.Dashboard) -> dict[str, Any]:
     def in_yi(values: list[Decimal]) -> list[float]:
         return [float((v / YI).quantize(Decimal("0.0001"))) for v in values]
 
@@ -226,41 +191,50 @@ def chart_data(dashboard: services.Dashboard) -> dict[str, Any]:
     }
 
 
+def project_tag(sel: Selection, query: Any) -> tuple[Selection, str, list[str]]:
+    """The project tag asked for (`tag`, a name: 市投市建) among the tags of the agencies on offer, and those
+    names; an unknown one is reported in the selection's errors and every project counted."""
+    names = tag_names([a.pk for a in sel.agencies])
+    wanted = str(query.get("tag") or "").strip()
+    if wanted and wanted not in names:
+        error = _("No project tag is named “%(tag)s”; counting every project.") % {"tag": wanted}
+        return replace(sel, errors=(*sel.errors, error)), "", names
+    return sel, wanted, names
+
+
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
-    sel = selection(request.user, request.GET)
-    data = services.dashboard(sel.agency_ids, sel.year, sel.month)
+    sel, tag, tags = project_tag(selection(request.user, request.GET), request.GET)
+    data = figures.dashboard(sel.agency_ids, sel.year, sel.month, tag=tag)
     totals = data.totals
     first, last = datetime.date(sel.year, 1, 1), month_end(sel.year, sel.month)
-    agency_query = {"agency": sel.agency.pk} if sel.agency else {}
-    payments_url = (
-        reverse("investment:payment_list")
-        + "?"
-        + urlencode({**agency_query, "paid_from": first, "paid_to": last, "planned_in": sel.year})
+    payments_url = sel.url(
+        "investment:payment_list", {"paid_from": first, "paid_to": last, "planned_in": sel.year, "tag": tag}
     )
 
+    def plans(chosen: Selection = sel, **filters: Any) -> str:
+        return plans_url(chosen, tag=tag, **filters)
+
     def adjustments_url(direction: str) -> str:
-        return (
-            reverse("investment:planadjustment_list")
-            + "?"
-            + urlencode(
-                {
-                    **agency_query,
-                    "year": sel.year,
-                    "direction": direction,
-                    "status": AdjustmentStatus.APPROVED,
-                    "decided_from": first,
-                    "decided_to": last,
-                }
-            )
+        return sel.url(
+            "investment:planadjustment_list",
+            {
+                "year": sel.year,
+                "direction": direction,
+                "status": AdjustmentStatus.APPROVED,
+                "decided_from": first,
+                "decided_to": last,
+                "tag": tag,
+            },
         )
 
     def actuals_url(month: datetime.date, status: str = "") -> str:
-        query: dict[str, Any] = {**agency_query, "month_from": month, "month_to": month, "voided": "live"}
-        if status:
-            query["status"] = status
-        return reverse("investment:monthlyactual_list") + "?" + urlencode(query)
+        return sel.url(
+            "investment:monthlyactual_list",
+            {"month_from": month, "month_to": month, "voided": "live", "status": status, "tag": tag},
+        )
 
     names = {a.pk: str(a.short_name or a.name) for a in sel.agencies}
+    by_id = {a.pk: a for a in sel.agencies}
     departments = {key: key[1] or _("No department") for key in data.by_department}
     directors = {key: key[1] or _("No director") for key in data.by_director}
     tables = [
@@ -271,7 +245,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_category,
                 sel,
                 lambda k: CategoryGroup(k).label,
-                lambda k, **f: plans_url(sel, category_group=k, **f),
+                lambda k, **f: plans(category_group=k, **f),
                 order=list(CategoryGroup.values),
             ),
         ),
@@ -282,7 +256,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_area,
                 sel,
                 lambda k: k or _("No area"),
-                lambda k, **f: plans_url(sel, area=k or "-", **f),
+                lambda k, **f: plans(area=k or "-", **f),
             ),
         ),
         (
@@ -292,7 +266,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_department,
                 sel,
                 lambda k: departments[k],
-                lambda k, **f: plans_url(sel, department=k[0] or "-", **f),
+                lambda k, **f: plans(department=k[0] or "-", **f),
             ),
         ),
         (
@@ -302,7 +276,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_funding,
                 sel,
                 lambda k: FundingSource(k).label,
-                lambda k, **f: plans_url(sel, funding_source=k, **f),
+                lambda k, **f: plans(funding_source=k, **f),
                 order=list(FundingSource.values),
             ),
         ),
@@ -313,7 +287,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_director,
                 sel,
                 lambda k: directors[k],
-                lambda k, **f: plans_url(sel, director=k[0] or "-", **f),
+                lambda k, **f: plans(director=k[0] or "-", **f),
             ),
         ),
         (
@@ -323,7 +297,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
                 data.by_plan_category,
                 sel,
                 lambda k: PlanCategory(k).label if k else _("Not set"),
-                lambda k, **f: plans_url(sel, plan_category=k or "-", **f),
+                lambda k, **f: plans(plan_category=k or "-", **f),
             ),
         ),
     ]
@@ -332,19 +306,21 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         ids = [a.pk for a in sel.agencies]
         if sel.agency is not None:
             ids = [sel.agency.pk] + [a.pk for a in sel.agencies if a.parent_id == sel.agency.pk]
-        everyone = services.dashboard(ids, sel.year, sel.month) if sel.agency is not None else data
+        everyone = (
+            figures.agency_totals(ids, sel.year, sel.month, tag=tag) if sel.agency is not None else data.by_agency
+        )
         side_by_side = breakdown(
-            everyone.by_agency,
+            everyone,
             sel,
             lambda k: names.get(k, ""),
-            lambda k, **f: plans_url(
-                Selection(sel.agencies, next(a for a in sel.agencies if a.pk == k), sel.year, sel.month, []), **f
-            ),
+            lambda k, **f: plans(sel.with_agency(by_id[k]), **f),
             order=ids,
-            dashboard_link=lambda k: "?" + urlencode({"agency": k, "year": sel.year, "month": sel.month}),
+            dashboard_link=lambda k: "?" + sel.with_agency(by_id[k]).querystring(tag=tag),
         )
     return {
         "sel": sel,
+        "tag": tag,
+        "tag_choices": tags,
         "data": data,
         "totals": totals,
         "figures": {
@@ -359,23 +335,23 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
         },
         "base_label": PaymentRateBase(data.base).label,
         "urls": {
-            "plan": plans_url(sel),
+            "plan": plans(),
             "payments": payments_url,
-            "previous_year": "?"
-            + urlencode({"agency": sel.agency.pk if sel.agency else "all", "year": sel.year - 1, "month": sel.month}),
+            "previous_year": "?" + sel.previous().querystring(tag=tag),
+            "report": reverse("investment:report") + "?" + sel.querystring(tag=tag),
         },
         "tables": tables,
         "side_by_side": side_by_side,
-        "lagging": lagging(data, sel),
+        "lagging": lagging(data, sel, tag=tag),
         "lag_cards": [
             {
                 "lag": lag,
                 "label": label,
                 "count": totals.lags[lag],
-                "url": plans_url(sel, lag=lag),
-                "colour": services.LAG_COLOUR[lag],
+                "url": plans(lag=lag),
+                "colour": figures.LAG_COLOUR[lag],
             }
-            for lag, label in services.Lag.choices
+            for lag, label in figures.Lag.choices
         ],
         "adjustments": {
             "totals": data.adjustments,
@@ -397,8 +373,6 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             for entry in data.unconfirmed
         ],
         "chart": chart_data(data),
-        "years": sorted({*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True),
-        "months": list(MONTHS),
     }
 
 
@@ -429,7 +403,7 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
     paid_by_month: dict[int, Decimal] = {}
     for payment in payments:
         paid_by_month[payment.paid_on.month] = paid_by_month.get(payment.paid_on.month, Decimal(0)) + payment.amount
-    limits = services.thresholds([plan.project.agency_id])[plan.project.agency_id]
+    limits = figures.thresholds([plan.project.agency_id])[plan.project.agency_id]
     today = timezone.localdate()
     months = []
     cumulative = paid = Decimal(0)
@@ -438,11 +412,11 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
         if actual is not None and actual.status == ActualStatus.CONFIRMED:
             cumulative += actual.amount
         paid += paid_by_month.get(month, Decimal(0))
-        scheduled = services.scheduled_amount(plan.adjusted_amount, shares[month - 1])
+        scheduled = figures.scheduled_amount(plan.adjusted_amount, shares[month - 1])
         started = datetime.date(plan.year, month, 1) <= today
         # a month is judged against its schedule once it has ended (its figures are due the month after)
         ended = month_end(plan.year, month) < today
-        lag = services.classify_investment_lag(cumulative, scheduled, *limits) if ended else None
+        lag = figures.classify_investment_lag(cumulative, scheduled, *limits) if ended else None
         months.append(
             {
                 "month": month,
@@ -455,10 +429,10 @@ def plan_context(plan: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
                 "cumulative_shown": in_wan(cumulative) if started else "",
                 "paid": paid if started else None,
                 "paid_shown": in_wan(paid) if started else "",
-                "percent": services.rate(cumulative, scheduled) if started else None,
+                "percent": figures.rate(cumulative, scheduled) if started else None,
                 "lag": lag,
-                "lag_label": services.Lag(lag).label if lag else "",
-                "lag_colour": services.LAG_COLOUR.get(lag, ""),
+                "lag_label": figures.Lag(lag).label if lag else "",
+                "lag_colour": figures.LAG_COLOUR.get(lag, ""),
                 "add_url": reverse("investment:monthlyactual_add")
                 + "?"
                 + urlencode({"project": plan.project_id, "month": f"{plan.year}-{month:02d}"}),
@@ -519,7 +493,7 @@ def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any
     the confirmed figures to the month with and without this report."""
     plan = actual.plan
     share = plan.schedule.filter(month=actual.month.month).values_list("share", flat=True).first()
-    scheduled = services.scheduled_amount(plan.adjusted_amount, share)
+    scheduled = figures.scheduled_amount(plan.adjusted_amount, share)
     confirmed = MonthlyActual.objects.filter(
         plan=plan, status=ActualStatus.CONFIRMED, month__lte=actual.month, voided_at__isnull=True
     ).exclude(pk=actual.pk).aggregate(t=Sum("amount"))["t"] or Decimal(0)
@@ -535,7 +509,7 @@ def actual_context(actual: MonthlyActual, request: HttpRequest) -> dict[str, Any
             "scheduled": scheduled,
             "confirmed": confirmed,
             "with_this": with_this,
-            "percent": services.rate(with_this, scheduled),
+            "percent": figures.rate(with_this, scheduled),
         },
     }
 
@@ -664,23 +638,25 @@ def decide_adjustment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
-    """Choose an agency, year and month; the report is built by the worker and downloaded from the job."""
+    """Choose an agency, year and month (and a project tag); the report is built by the worker and downloaded
+    from the job."""
     if not user_may(request.user, AnnualPlan, Action.EXPORT):
         raise PermissionDenied(_("You may not export investment plans."))
-    sel = selection(request.user, request.POST if request.method == "POST" else request.GET)
+    query = request.POST if request.method == "POST" else request.GET
+    sel, tag, tags = project_tag(selection(request.user, query), query)
     if request.method == "POST" and not sel.errors:
         from gongwu.investment.tasks import build_monthly_report
 
+        title = _("Monthly investment report %(year)s-%(month)02d %(agency)s") % {
+            "year": sel.year,
+            "month": sel.month,
+            "agency": sel.agency.short_name or sel.agency.name if sel.agency else _("all agencies"),
+        }
         job = Job.objects.create(
             kind="investment_report",
-            title=_("Monthly investment report %(year)s-%(month)02d %(agency)s")
-            % {
-                "year": sel.year,
-                "month": sel.month,
-                "agency": sel.agency.short_name or sel.agency.name if sel.agency else _("all agencies"),
-            },
+            title=f"{title} · {tag}" if tag else title,
             status=JobStatus.QUEUED,
-            params={"agency_ids": sel.agency_ids, "year": sel.year, "month": sel.month},
+            params={"agency_ids": sel.agency_ids, "year": sel.year, "month": sel.month, "tag": tag},
             user=request.user,
             agency=request.user.agency,
         )
@@ -689,12 +665,6 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/report.html",
-        {
-            "sel": sel,
-            "years": sorted(
-                {*range(timezone.localdate().year, timezone.localdate().year - 6, -1), sel.year}, reverse=True
-            ),
-            "months": list(MONTHS),
-        },
+        {"sel": sel, "tag": tag, "tag_choices": tags},
         status=422 if sel.errors else 200,
     )

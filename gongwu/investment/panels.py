@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from gongwu.core.models import Action, user_may
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import AnnualPlan
 
 
@@ -26,19 +26,19 @@ def project_investment_panel(obj: models.Model, request: HttpRequest) -> dict[st
             "rows": [],
             "add_url": reverse("investment:annualplan_add") + f"?project={obj.pk}",
         }
-    current_year, current_month = services.default_month()
+    current_year, current_month = figures.default_month()
     rows = []
     for year in years[:3]:
         month = current_month if year == current_year else 12
-        for row in services.plan_rows(plans, year, month):
+        for row in figures.plan_rows(plans, year, month):
             rows.append(
                 {
                     "row": row,
                     "year": year,
                     "month": month,
                     "url": reverse("investment:annualplan_detail", args=[row.pk]),
-                    "lag_label": services.Lag(row.lag).label,
-                    "lag_colour": services.LAG_COLOUR[row.lag],
+                    "lag_label": figures.Lag(row.lag).label,
+                    "lag_colour": figures.LAG_COLOUR[row.lag],
                 }
             )
     return {

@@ -1,11 +1,18 @@
 """The dashboard's rollup: each plan's figures at the end of each month of its year (`PlanMonthFigures`).
 
-Every write that changes a figure refreshes the plan's twelve rows in its own transaction: the model signals
-below catch every save and delete of a plan, a schedule month, a monthly actual or a payment, whatever the
-path (services, generic pages, API, import, admin); a write that bypasses `save()` (an `update()` or a
-`bulk_create`) calls `touch` or `rebuild` itself. A plan's rows are always recomputed from its records, never
-adjusted by a difference, so a refresh cannot drift; `rebuild` does the same for every plan (the migration
-that added the table, the bench after its COPY, `gongwu rebuild_investment_rollup`).
+Every investment service that changes a figure (a plan saved or deleted, its schedule, a monthly actual
+reported, changed, submitted, confirmed, returned, voided or deleted, an adjustment approved, a payment) calls
+`touch` with the plans it changed, in its own transaction; the generic pages, the API, the Excel ledgers and the
+admin write through those services (the viewsets name them), so no signal is needed. A write past the services
+(a `bulk_create` in the demo or the bench) calls `rebuild` itself. A plan's rows are always recomputed from its
+records, never adjusted by a difference, so a refresh cannot drift; `rebuild` does the same for every plan (the
+migration that added the table, the bench after its COPY, `gongwu rebuild_investment_rollup`).
+
+Each refresh also adds what it changed to the agencies' monthly sums (`AgencyMonthFigures`, in fen): the
+rows taken away are subtracted and the rows written added, keyed by agency, year, month and report status, in
+one statement whose rows are locked in key order. A project moved to another agency or deleted is a write of
+the projects app, which calls nothing here: the dashboard compares its count of plans with the kept sums and
+calls `heal`, which refreshes the plans whose rows name another agency and recounts those agencies' sums.
 
 `deferred()` gathers the plans touched inside a block (an import, a template applied to many plans, a
 schedule's twelve months) and refreshes each once when the block ends, still inside the caller's transaction.
@@ -17,12 +24,12 @@ import contextvars
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models.functions import Round
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
@@ -41,8 +48,20 @@ def _models(apps: Any = None) -> tuple[Any, ...]:
     return tuple(apps.get_model("investment", name) for name in names)
 
 
+def _agency_model(apps: Any = None) -> Any:
+    """The agencies' sums; None in a migration before 0004 added them (0004 counts them from the plans' rows)."""
+    if apps is None:
+        from gongwu.investment.models import AgencyMonthFigures
+
+        return AgencyMonthFigures
+    try:
+        return apps.get_model("investment", "AgencyMonthFigures")
+    except LookupError:
+        return None
+
+
 def scheduled_amount(plan_amount: Decimal, share: Decimal | None) -> Decimal:
-    """The plan times the cumulative share, rounded half up to the fen (as `services.scheduled_amount`)."""
+    """The plan times the cumulative share, rounded half up to the fen (as `figures.scheduled_amount`)."""
     return (Decimal(plan_amount) * Decimal(share or 0) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
@@ -106,18 +125,97 @@ def compute(plan_ids: Iterable[int], apps: Any = None) -> list[Any]:
     return rows
 
 
+def fen(amount: Decimal | float | int | None) -> int:
+    """An amount in 元 as whole fen (what the agencies' sums hold)."""
+    return int((Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount or 0)).quantize(FEN) * 100)
+
+
+Key = tuple[int, int, int, str]  # agency, year, month, status
+SUMMED = ("reported", "scheduled", "actual_to_date", "paid_to_date")
+
+
+def _add(sums: dict[Key, list[int]], rows: Iterable[tuple[Any, ...]], sign: int) -> None:
+    """Add (sign 1) or take away (-1) rows of (agency, year, month, status, *SUMMED) to the sums by key."""
+    for agency_id, year, month, status, *amounts in rows:
+        entry = sums.setdefault((agency_id, year, month, status), [0] * (1 + len(SUMMED)))
+        entry[0] += sign
+        for index, amount in enumerate(amounts, start=1):
+            entry[index] += sign * fen(amount)
+
+
 def refresh(plan_ids: Iterable[int], apps: Any = None) -> None:
-    """Recompute the rows of these plans from their records (inside the caller's transaction)."""
+    """Recompute the rows of these plans from their records and add what changed to their agencies' sums
+    (inside the caller's transaction). A plan that no longer exists loses its rows."""
     ids = sorted(set(plan_ids))
     AnnualPlan, PlanMonthFigures = _models(apps)[0], _models(apps)[-1]
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        with transaction.atomic():
+    changes: dict[Key, list[int]] = {}
+    with transaction.atomic():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             # Two writes on one plan at once (a payment and a confirmation) refresh it one after the other: the
             # second waits here, then reads what the first committed (else both insert and one breaks the key).
             list(AnnualPlan.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
-            PlanMonthFigures.objects.filter(plan__in=chunk).delete()
-            PlanMonthFigures.objects.bulk_create(compute(chunk, apps), batch_size=5000)
+            kept = PlanMonthFigures.objects.filter(plan__in=chunk)
+            _add(changes, kept.values_list("agency_id", "year", "month", "status", *SUMMED), -1)
+            kept.delete()
+            rows = compute(chunk, apps)
+            PlanMonthFigures.objects.bulk_create(rows, batch_size=5000)
+            _add(changes, ((r.agency_id, r.year, r.month, r.status, *(getattr(r, f) for f in SUMMED)) for r in rows), 1)
+        add_to_agencies(changes, apps)
+
+
+def add_to_agencies(changes: dict[Key, list[int]], apps: Any = None) -> None:
+    """Add these differences to the agencies' sums in one statement, rows in key order (so two writes lock
+    them in the same order and wait for each other instead of deadlocking)."""
+    changed = sorted((key, values) for key, values in changes.items() if any(values))
+    model = _agency_model(apps)
+    if not changed or model is None:
+        return
+    table = model._meta.db_table
+    columns = ("plans", *SUMMED)
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(changed))
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+    # the table and column names are the model's; every value is a parameter
+    names = ", ".join(("agency_id", "year", "month", "status", *columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES {placeholders} ON CONFLICT (agency_id, year, month, status) "  # noqa: S608
+    sql += f"DO UPDATE SET {updates}"
+    params = [value for key, values in changed for value in (*key, *values)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def recount(agency_ids: Iterable[int] | None = None, years: Iterable[int] | None = None, apps: Any = None) -> None:
+    """Recompute the agencies' sums of these years (every agency and year by default) from the plans' rows."""
+    PlanMonthFigures, AgencyMonthFigures = _models(apps)[-1], _agency_model(apps)
+    if AgencyMonthFigures is None:
+        return
+    rows, sums = PlanMonthFigures.objects.all(), AgencyMonthFigures.objects.all()
+    if agency_ids is not None:
+        rows, sums = rows.filter(agency__in=list(agency_ids)), sums.filter(agency__in=list(agency_ids))
+    if years is not None:
+        rows, sums = rows.filter(year__in=list(years)), sums.filter(year__in=list(years))
+    with transaction.atomic():
+        sums.delete()
+        # summed in fen in SQL: exact on PostgreSQL's numeric and on SQLite's floats (whole numbers below 2**53)
+        wide = models.DecimalField(max_digits=30, decimal_places=2)
+        in_fen = {f"s_{f}": models.Sum(Round(models.F(f) * 100), output_field=wide) for f in SUMMED}
+        grouped = (
+            rows.values("agency_id", "year", "month", "status").annotate(n=models.Count("pk"), **in_fen).order_by()
+        )
+        AgencyMonthFigures.objects.bulk_create(
+            [
+                AgencyMonthFigures(
+                    agency_id=g["agency_id"],
+                    year=g["year"],
+                    month=g["month"],
+                    status=g["status"],
+                    plans=g["n"],
+                    **{f: round(g[f"s_{f}"] or 0) for f in SUMMED},
+                )
+                for g in grouped
+            ],
+            batch_size=5000,
+        )
 
 
 # The same rows as `compute`, for every plan in one statement (PostgreSQL: a million records in seconds).
@@ -164,13 +262,19 @@ def rebuild(plan_ids: Iterable[int] | None = None, apps: Any = None) -> int:
     if plan_ids is None and connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("LOCK TABLE investment_planmonthfigures IN SHARE ROW EXCLUSIVE MODE")
+            if _agency_model(apps) is not None:
+                cursor.execute(f"LOCK TABLE {_agency_model(apps)._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("DELETE FROM investment_planmonthfigures")
             cursor.execute(REBUILD_SQL)
+            recount(apps=apps)
         return AnnualPlan.objects.count()
     ids = list(AnnualPlan.objects.values_list("pk", flat=True)) if plan_ids is None else list(plan_ids)
-    if plan_ids is None:
-        PlanMonthFigures.objects.exclude(plan__in=AnnualPlan.objects.all()).delete()
-    refresh(ids, apps)
+    with transaction.atomic():
+        if plan_ids is None:
+            PlanMonthFigures.objects.all().delete()
+            if _agency_model(apps) is not None:
+                _agency_model(apps).objects.all().delete()
+        refresh(ids, apps)
     return len(set(ids))
 
 
@@ -199,7 +303,8 @@ def deferred() -> Iterator[None]:
     except BaseException:
         _pending.reset(token)
         if not connection.needs_rollback:  # what was written stays unless the caller's transaction rolls back
-            refresh(pending)
+            with suppress(DatabaseError):  # the transaction failed with the error below: it is the one to report
+                refresh(pending)
         raise
     _pending.reset(token)
     refresh(pending)
@@ -213,82 +318,38 @@ def plans_of_project_year(project_id: int | None, year: int | None) -> list[int]
     return list(AnnualPlan.objects.filter(project_id=project_id, year=year).values_list("pk", flat=True))
 
 
-# ---- the signals that keep it -------------------------------------------------------------------
+def forget(plan_ids: Iterable[int]) -> None:
+    """These plans are about to be deleted: their rows go now, and leave their agencies' sums (inside the
+    caller's transaction)."""
+    from gongwu.investment.models import PlanMonthFigures
+
+    kept = PlanMonthFigures.objects.filter(plan__in=list(plan_ids))
+    changes: dict[Key, list[int]] = {}
+    _add(changes, kept.values_list("agency_id", "year", "month", "status", *SUMMED), -1)
+    kept.delete()
+    add_to_agencies(changes)
 
 
-def _stored(sender: type[models.Model], instance: models.Model, *fields: str) -> tuple[Any, ...] | None:
-    if instance.pk is None:
-        return None
-    return sender.objects.filter(pk=instance.pk).values_list(*fields).first()
+def heal(agency_ids: Iterable[int], years: Iterable[int]) -> None:
+    """The agencies' sums of these years no longer match their plans (a project moved to another agency or
+    deleted, past the investment services): refresh the plans whose rows are missing or name another agency
+    than their project's, then recount the agencies' sums from the rows."""
+    from django.db.models import Exists, F, OuterRef, Q
 
+    from gongwu.investment.models import AnnualPlan, PlanMonthFigures
 
-def _deleted_on_its_own(sender: type[models.Model], origin: Any) -> bool:
-    """A row deleted by a cascade from its plan, project or agency needs no refresh: the plan's rows go too."""
-    model = origin.model if isinstance(origin, models.QuerySet) else type(origin)
-    return model is sender
-
-
-def _plan_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if not kwargs.get("raw"):
-        touch([instance.pk])
-
-
-def _schedule_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw") or ("origin" in kwargs and not _deleted_on_its_own(sender, kwargs["origin"])):
-        return
-    touch([instance.plan_id])
-
-
-def _actual_before(sender: Any, instance: Any, **kwargs: Any) -> None:
-    stored = None if kwargs.get("raw") else _stored(sender, instance, "plan_id")
-    instance._rollup_before = [stored[0]] if stored else []
-
-
-def _actual_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw") or ("origin" in kwargs and not _deleted_on_its_own(sender, kwargs["origin"])):
-        return
-    touch([instance.plan_id, *getattr(instance, "_rollup_before", [])])
-
-
-def _payment_before(sender: Any, instance: Any, **kwargs: Any) -> None:
-    stored = None if kwargs.get("raw") else _stored(sender, instance, "project_id", "paid_on")
-    instance._rollup_before = plans_of_project_year(stored[0], stored[1].year) if stored else []
-
-
-def _payment_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw") or ("origin" in kwargs and not _deleted_on_its_own(sender, kwargs["origin"])):
-        return
-    year = instance.paid_on.year if instance.paid_on else None
-    touch([*plans_of_project_year(instance.project_id, year), *getattr(instance, "_rollup_before", [])])
-
-
-def _project_before(sender: Any, instance: Any, **kwargs: Any) -> None:
-    stored = None if kwargs.get("raw") else _stored(sender, instance, "agency_id")
-    instance._rollup_agency = stored[0] if stored else None
-
-
-def _project_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """A project moved to another agency takes its plans' rows with it."""
-    if kwargs.get("raw") or kwargs.get("created") or getattr(instance, "_rollup_agency", None) == instance.agency_id:
-        return
-    from gongwu.investment.models import AnnualPlan
-
-    touch(AnnualPlan.objects.filter(project_id=instance.pk).values_list("pk", flat=True))
-
-
-def connect() -> None:
-    from gongwu.investment.models import AnnualPlan, MonthlyActual, Payment, ScheduleMonth
-    from gongwu.projects.models import Project
-
-    pre_save.connect(_project_before, sender=Project, dispatch_uid="rollup_project_before")
-    post_save.connect(_project_saved, sender=Project, dispatch_uid="rollup_project_saved")
-
-    post_save.connect(_plan_saved, sender=AnnualPlan, dispatch_uid="rollup_plan_saved")
-    post_save.connect(_schedule_changed, sender=ScheduleMonth, dispatch_uid="rollup_schedule_saved")
-    post_delete.connect(_schedule_changed, sender=ScheduleMonth, dispatch_uid="rollup_schedule_deleted")
-    pre_save.connect(_actual_before, sender=MonthlyActual, dispatch_uid="rollup_actual_before")
-    post_save.connect(_actual_changed, sender=MonthlyActual, dispatch_uid="rollup_actual_saved")
-    post_delete.connect(_actual_changed, sender=MonthlyActual, dispatch_uid="rollup_actual_deleted")
-    pre_save.connect(_payment_before, sender=Payment, dispatch_uid="rollup_payment_before")
-    post_save.connect(_payment_changed, sender=Payment, dispatch_uid="rollup_payment_saved")
-    post_delete.connect(_payment_changed, sender=Payment, dispatch_uid="rollup_payment_deleted")
+    agencies, years = sorted(set(agency_ids)), sorted(set(years))
+    with transaction.atomic():
+        strays = set(
+            PlanMonthFigures.objects.filter(year__in=years, month=1)
+            .filter(Q(agency__in=agencies) | Q(plan__project__agency__in=agencies))
+            .exclude(agency=F("plan__project__agency"))
+            .values_list("plan_id", flat=True)
+        )
+        missing = AnnualPlan.objects.filter(year__in=years, project__agency__in=agencies).exclude(
+            Exists(PlanMonthFigures.objects.filter(plan=OuterRef("pk")))
+        )
+        strays.update(missing.values_list("pk", flat=True))
+        moved_to = set(AnnualPlan.objects.filter(pk__in=strays).values_list("project__agency_id", flat=True))
+        refresh(strays)
+        recount(sorted(set(agencies) | moved_to), years)

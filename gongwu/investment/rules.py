@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy
 from gongwu.alerts.models import Kind, Level
 from gongwu.alerts.rules import Match, Param, rule
 from gongwu.core.money import format_wan
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import AnnualPlan
 
 
 def month_to_classify(today: datetime.date, report_day: int) -> tuple[int, int]:
     """The month whose figures are due by `today`: last month once its reports are in (the agency's report
     day), the month before until then."""
-    return services.default_month(today, report_day)
+    return figures.default_month(today, report_day)
 
 
 @rule(
@@ -34,7 +34,7 @@ def month_to_classify(today: datetime.date, report_day: int) -> tuple[int, int]:
         Param(
             "report_day",
             gettext_lazy("day of the month by which last month's figures are confirmed"),
-            default=services.REPORT_DAY,
+            default=figures.REPORT_DAY,
             minimum=1,
             maximum=28,
         )
@@ -45,13 +45,13 @@ def month_to_classify(today: datetime.date, report_day: int) -> tuple[int, int]:
 def behind_schedule(agency_id: int, params: dict[str, int], today: datetime.date) -> Iterator[Match]:
     year, month = month_to_classify(today, params["report_day"])
     plans = AnnualPlan.objects.filter(project__agency_id=agency_id)
-    rows = [r for r in services.plan_rows(plans, year, month) if r.lag != services.Lag.ON_SCHEDULE]
+    rows = [r for r in figures.plan_rows(plans, year, month) if r.lag != figures.Lag.ON_SCHEDULE]
     if not rows:
         return
     objects = AnnualPlan.objects.select_related("project").in_bulk([r.pk for r in rows])
     for row in rows:
-        serious = row.lag == services.Lag.SUPERVISION
-        percent = services.rate(row.actual, row.scheduled)
+        serious = row.lag == figures.Lag.SUPERVISION
+        percent = figures.rate(row.actual, row.scheduled)
         yield Match(
             subject=objects[row.pk],
             title=_("%(project)s: %(percent)s%% of its schedule to %(year)s-%(month)02d (%(lag)s)")
@@ -60,7 +60,7 @@ def behind_schedule(agency_id: int, params: dict[str, int], today: datetime.date
                 "percent": percent,
                 "year": year,
                 "month": month,
-                "lag": services.Lag(row.lag).label,
+                "lag": figures.Lag(row.lag).label,
             },
             data={
                 "project": row.code,

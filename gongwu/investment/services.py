@@ -1,31 +1,19 @@
-"""Investment dispatch in the domain's words: schedules, the review of monthly actuals, adjustments, the
-lag classification (`classify_investment_lag`) and the dispatch dashboard's figures.
-
-How figures are rounded. Amounts are Decimal 元 with two places; a scheduled amount is the plan times the
-cumulative share, rounded half up to the fen. Percentages are cut, not rounded, at two places (89.6 ÷ 84.15
-= 106.4765…% → 106.47%, over-completion 6.47%, as the agencies' reports give it), so a rate never shows a
-target as reached when it is not (99.996% shows 99.99%, not 100.00%). Where a table shows rows and their
-total in 万元 or 亿元, the total is rounded half up and the rows by the largest-remainder method
-(`round_to_total`), so the displayed rows always add up to the displayed total.
+"""Investment dispatch in the domain's words, the actions: schedules, plans, monthly actuals and their review
+(submit, confirm, return, void), adjustments and payments. Each writes in one transaction, logs what it wrote
+and refreshes the dashboard's rollup of the plans it changed (`rollup.touch`). The figures are in figures.py.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from operator import attrgetter
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Round
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gongwu.core import services as core_services
 from gongwu.core.models import Action, Role, user_may
@@ -33,59 +21,15 @@ from gongwu.investment import rollup
 from gongwu.investment.models import (
     MONTHS,
     ActualStatus,
-    AdjustmentDirection,
     AdjustmentStatus,
     AnnualPlan,
-    InvestmentSettings,
     MonthlyActual,
     Payment,
-    PaymentRateBase,
     PlanAdjustment,
-    PlanMonthFigures,
     ScheduleMonth,
     ScheduleTemplate,
-    month_end,
     validate_shares,
 )
-from gongwu.projects.models import GROUP_OF_CATEGORY, CategoryGroup
-
-FEN = Decimal("0.01")
-ZERO = Decimal("0.00")
-
-
-# ---- rounding and rates -------------------------------------------------------------------------
-
-
-def rate(part: Decimal | int | None, whole: Decimal | int | None) -> Decimal | None:
-    """`part` as a percentage of `whole`, cut at two places (106.4765… → 106.47); None without a whole."""
-    if not whole or part is None:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(FEN, rounding=ROUND_DOWN)
-
-
-def over_completion(actual: Decimal | None, target: Decimal | None) -> Decimal | None:
-    """How far `actual` is above (+) or below (−) `target`, in % of the target: 84.15 → 89.6 is +6.47."""
-    if actual is None or not target:
-        return None
-    return rate(Decimal(actual) - Decimal(target), target)
-
-
-def scheduled_amount(plan_amount: Decimal, share: Decimal | None) -> Decimal:
-    return (Decimal(plan_amount) * Decimal(share or 0) / 100).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def round_to_total(values: list[Decimal], quantum: Decimal) -> list[Decimal]:
-    """Round each value to `quantum` so that they add up to their total rounded half up (largest remainder)."""
-    if not values:
-        return []
-    total = sum(values, Decimal(0)).quantize(quantum, rounding=ROUND_HALF_UP)
-    floors = [v.quantize(quantum, rounding=ROUND_FLOOR) for v in values]
-    steps = int(((total - sum(floors, Decimal(0))) / quantum).to_integral_value())
-    order = sorted(range(len(values)), key=lambda i: (values[i] - floors[i], -i), reverse=True)
-    for i in order[: max(steps, 0)]:
-        floors[i] += quantum
-    return floors
-
 
 # ---- schedules ----------------------------------------------------------------------------------
 
@@ -96,32 +40,96 @@ def set_schedule(plan: AnnualPlan, shares: list[Any], actor: Any = None) -> list
     values = validate_shares(shares)
     existing = {row.month: row for row in ScheduleMonth.objects.filter(plan=plan)}
     changes: list[tuple[Any, str, dict | None, dict | None]] = []
-    with rollup.deferred():
-        for month, share in zip(MONTHS, values, strict=True):
-            row = existing.get(month)
-            if row is None:
-                row = ScheduleMonth.objects.create(plan=plan, month=month, share=share)
-                changes.append((row, "create", None, core_services.snapshot(row)))
-            elif row.share != share:
-                before = core_services.snapshot(row)
-                row.share = share
-                row.save(update_fields=["share"])
-                changes.append((row, "update", before, core_services.snapshot(row)))
+    for month, share in zip(MONTHS, values, strict=True):
+        row = existing.get(month)
+        if row is None:
+            row = ScheduleMonth.objects.create(plan=plan, month=month, share=share)
+            changes.append((row, "create", None, core_services.snapshot(row)))
+        elif row.share != share:
+            before = core_services.snapshot(row)
+            row.share = share
+            row.save(update_fields=["share"])
+            changes.append((row, "update", before, core_services.snapshot(row)))
     if changes:
         core_services.log_changes(changes, actor)
+        rollup.touch([plan.pk])
     return values
 
 
 def save_annual_plan(*, instance: AnnualPlan, actor: Any, data: dict[str, Any] | None = None) -> AnnualPlan:
-    """Create or update an annual plan with the monthly schedule its form worked out (`data["schedule"]`)."""
+    """Create or update an annual plan with the monthly schedule its form worked out (`data["schedule"]`);
+    its rollup follows (a plan moved to another year or project is recomputed there)."""
     schedule = (data or {}).get("schedule")
 
     def with_schedule(plan: AnnualPlan) -> None:
         if schedule is not None:
             set_schedule(plan, schedule, actor)
+        rollup.touch([plan.pk])
 
     save = core_services.create_object if instance._state.adding else core_services.update_object
-    return save(instance=instance, actor=actor, data=data, after_save=with_schedule)
+    with transaction.atomic(), rollup.deferred():
+        return save(instance=instance, actor=actor, data=data, after_save=with_schedule)
+
+
+def delete_annual_plan(*, instance: AnnualPlan, actor: Any) -> None:
+    """Delete a plan (one with reported actuals is protected); its rollup rows leave the agency's totals."""
+    with transaction.atomic():
+        rollup.forget([instance.pk])
+        core_services.delete_object(instance=instance, actor=actor)
+
+
+# ---- monthly actuals and payments: the generic pages' writes with their rollup ------------------
+
+
+def save_monthly_actual(*, instance: MonthlyActual, actor: Any, data: dict[str, Any] | None = None) -> MonthlyActual:
+    """Report a month's investment, or change a report not yet confirmed; the plan's figures follow (both
+    plans when the report moved to another project or year)."""
+    before = MonthlyActual.objects.filter(pk=instance.pk).values_list("plan_id", flat=True).first()
+    save = core_services.create_object if instance._state.adding else core_services.update_object
+    with transaction.atomic():
+        saved = save(instance=instance, actor=actor, data=data)
+        rollup.touch([saved.plan_id, before])
+    return saved
+
+
+def delete_monthly_actual(*, instance: MonthlyActual, actor: Any) -> None:
+    """Delete a report that is not confirmed (a confirmed one is voided)."""
+    with transaction.atomic():
+        core_services.delete_object(instance=instance, actor=actor)
+        rollup.touch([instance.plan_id])
+
+
+def void_monthly_actual(*, instance: MonthlyActual, actor: Any, reason: str) -> MonthlyActual:
+    """Void a confirmed figure with a reason: it leaves every total, and the month may be reported again."""
+    with transaction.atomic():
+        voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
+        rollup.touch([voided.plan_id])
+    return voided
+
+
+def plans_paid_by(payment: Payment | None) -> list[int]:
+    """The plans whose payment figures a payment counts in: its project's plan of the year it was paid."""
+    if payment is None or payment.paid_on is None:
+        return []
+    return rollup.plans_of_project_year(payment.project_id, payment.paid_on.year)
+
+
+def save_payment(*, instance: Payment, actor: Any, data: dict[str, Any] | None = None) -> Payment:
+    """Record or change a payment; the figures of its plan follow (and of the plan it was counted in before,
+    when it moved to another project or year)."""
+    stored = Payment.objects.filter(pk=instance.pk).first() if instance.pk else None
+    save = core_services.create_object if instance._state.adding else core_services.update_object
+    with transaction.atomic():
+        saved = save(instance=instance, actor=actor, data=data)
+        rollup.touch([*plans_paid_by(stored), *plans_paid_by(saved)])
+    return saved
+
+
+def delete_payment(*, instance: Payment, actor: Any) -> None:
+    with transaction.atomic():
+        plans = plans_paid_by(Payment.objects.filter(pk=instance.pk).first())
+        core_services.delete_object(instance=instance, actor=actor)
+        rollup.touch(plans)
 
 
 def default_template(agency_id: int | None) -> ScheduleTemplate | None:
@@ -173,6 +181,7 @@ def _transition(actual: MonthlyActual, actor: Any, allowed_from: tuple[str, ...]
         core_services.log_change(
             instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
+        rollup.touch([locked.plan_id])
     return locked
 
 
@@ -295,617 +304,3 @@ def decide_adjustment(
             instance=locked, action="update", actor=actor, before=before, after=core_services.snapshot(locked)
         )
     return locked
-
-
-@dataclass
-class AdjustmentTotals:
-    increased: Decimal = ZERO
-    increased_projects: int = 0
-    decreased: Decimal = ZERO
-    decreased_projects: int = 0
-
-    @property
-    def net(self) -> Decimal:
-        return self.increased - self.decreased
-
-
-def adjustment_totals(adjustments: QuerySet, start: datetime.date, end: datetime.date) -> AdjustmentTotals:
-    """Approved increases and decreases decided in the period, and the number of projects each."""
-    rows = (
-        adjustments.filter(status=AdjustmentStatus.APPROVED, decided_on__range=(start, end))
-        .values("direction")
-        .annotate(total=Sum("amount"), projects=Count("plan__project", distinct=True))
-    )
-    totals = AdjustmentTotals()
-    for row in rows:
-        amount = Decimal(row["total"] or 0).quantize(FEN)
-        if row["direction"] == AdjustmentDirection.INCREASE:
-            totals.increased, totals.increased_projects = amount, row["projects"]
-        else:
-            totals.decreased, totals.decreased_projects = amount, row["projects"]
-    return totals
-
-
-# ---- lag classification -------------------------------------------------------------------------
-
-
-class Lag(models.TextChoices):
-    ON_SCHEDULE = "on_schedule", gettext_lazy("On schedule (按期推进)")
-    ATTENTION = "attention", gettext_lazy("Behind (提请关注)")
-    SUPERVISION = "supervision", gettext_lazy("Seriously behind (督办滞后)")
-
-
-LAG_VALUES = tuple(Lag.values)
-LAG_COLOUR = {Lag.ON_SCHEDULE: "green", Lag.ATTENTION: "orange", Lag.SUPERVISION: "red"}
-
-
-def classify_investment_lag(
-    actual: Decimal, scheduled: Decimal, attention_below: int = 90, supervision_below: int = 75
-) -> str:
-    """按期推进 / 提请关注 / 督办滞后: the actual to date against the schedule to date.
-
-    Behind means strictly below the threshold: exactly 90% of the schedule is on schedule, exactly 75% is
-    提请关注. Nothing scheduled yet is on schedule."""
-    if scheduled <= 0:
-        return Lag.ON_SCHEDULE
-    share = Decimal(actual) * 100 / Decimal(scheduled)
-    if share < supervision_below:
-        return Lag.SUPERVISION
-    if share < attention_below:
-        return Lag.ATTENTION
-    return Lag.ON_SCHEDULE
-
-
-# ---- the figures of each plan at a month --------------------------------------------------------
-
-
-def _sum_subquery(queryset: QuerySet, group: str, amount: str = "amount") -> Coalesce:
-    summed = queryset.order_by().values(group).annotate(total=Sum(amount)).values("total")
-    return Coalesce(Subquery(summed[:1], output_field=models.DecimalField(max_digits=18, decimal_places=2)), ZERO)
-
-
-def with_figures(plans: QuerySet, month: int) -> QuerySet:
-    """Plans annotated with their figures at the end of `month` of each plan's own year: the cumulative
-    share scheduled, the confirmed actual to date and in the month, the unconfirmed figures to date and
-    the payments to date."""
-    counted = MonthlyActual.objects.filter(voided_at__isnull=True)  # a voided figure counts nowhere
-    confirmed = counted.filter(plan=OuterRef("pk"), status=ActualStatus.CONFIRMED)
-    return plans.annotate(
-        scheduled_share=Subquery(
-            ScheduleMonth.objects.filter(plan=OuterRef("pk"), month=month).values("share")[:1],
-            output_field=models.DecimalField(max_digits=5, decimal_places=2),
-        ),
-        actual_to_date=_sum_subquery(confirmed.filter(month__month__lte=month), "plan"),
-        actual_month=_sum_subquery(confirmed.filter(month__month=month), "plan"),
-        unconfirmed_to_date=_sum_subquery(
-            counted.filter(plan=OuterRef("pk"), month__month__lte=month).exclude(status=ActualStatus.CONFIRMED),
-            "plan",
-        ),
-        paid_to_date=_sum_subquery(
-            Payment.objects.filter(
-                project=OuterRef("project_id"), paid_on__year=OuterRef("year"), paid_on__month__lte=month
-            ),
-            "project",
-        ),
-    )
-
-
-PLAN_ROW_FIELDS = (
-    "pk",
-    "year",
-    "project_id",
-    "project__code",
-    "project__name",
-    "project__agency_id",
-    "project__agency__short_name",
-    "project__agency__name",
-    "project__category",
-    "project__area",
-    "project__department_id",
-    "project__department__name",
-    "project__director_id",
-    "project__director__display_name",
-    "funding_source",
-    "plan_category",
-    "adjusted_amount",
-    "funds_available",
-    "scheduled_share",
-    "actual_to_date",
-    "actual_month",
-    "unconfirmed_to_date",
-    "paid_to_date",
-)
-
-
-@dataclass
-class PlanRow:
-    """One plan's figures at a month, as the dashboard, the plan list and the monthly report use them."""
-
-    pk: int
-    project_id: int
-    code: str
-    name: str
-    agency_id: int
-    agency: str
-    category: str
-    category_group: str
-    area: str
-    department_id: int | None
-    department: str
-    director_id: int | None
-    director: str
-    funding_source: str
-    plan_category: str
-    plan: Decimal
-    funds: Decimal
-    scheduled: Decimal
-    actual: Decimal
-    actual_month: Decimal
-    unconfirmed: Decimal
-    paid: Decimal
-    lag: str
-
-    @property
-    def gap(self) -> Decimal:
-        """How much the actual to date falls short of the schedule to date (0 when ahead)."""
-        return max(self.scheduled - self.actual, ZERO)
-
-    @property
-    def percent_of_plan(self) -> Decimal | None:
-        return rate(self.actual, self.plan)
-
-    @property
-    def percent_of_schedule(self) -> Decimal | None:
-        return rate(self.actual, self.scheduled)
-
-
-def thresholds(agency_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    found = {
-        s.agency_id: (s.attention_below, s.supervision_below)
-        for s in InvestmentSettings.objects.filter(agency_id__in=list(agency_ids))
-    }
-    return defaultdict(lambda: (90, 75), found)
-
-
-def plan_rows(plans: QuerySet, year: int, month: int, *, live: bool = False) -> list[PlanRow]:
-    """Every plan of `year` among `plans` with its figures at the end of `month` and its lag class.
-
-    One query: the plans with their projects and their row of the rollup at the month (`PlanMonthFigures`,
-    kept by `gongwu.investment.rollup`). `live=True` computes the same from the records (`live_plan_rows`)."""
-    if live:
-        return live_plan_rows(plans, year, month)
-    figures = ("scheduled", "actual_to_date", "actual", "unconfirmed_to_date", "paid_to_date")
-    values = list(
-        plans.filter(year=year)
-        .annotate(at_month=FilteredRelation("month_figures", condition=Q(month_figures__month=month)))
-        .values(*PLAN_ROW_FIELDS[:-5], *(f"at_month__{name}" for name in figures))
-    )
-    limits = thresholds({v["project__agency_id"] for v in values})
-    return [
-        plan_row(
-            v,
-            limits,
-            scheduled=v["at_month__scheduled"],
-            actual=v["at_month__actual_to_date"],
-            actual_month=v["at_month__actual"],
-            unconfirmed=v["at_month__unconfirmed_to_date"],
-            paid=v["at_month__paid_to_date"],
-        )
-        for v in values
-    ]
-
-
-def plan_row(
-    v: dict[str, Any],
-    limits: dict[int, tuple[int, int]],
-    *,
-    scheduled: Decimal | None,
-    actual: Decimal | None,
-    actual_month: Decimal | None,
-    unconfirmed: Decimal | None,
-    paid: Decimal | None,
-) -> PlanRow:
-    plan = v["adjusted_amount"] or ZERO
-    scheduled = Decimal(scheduled or 0).quantize(FEN)
-    actual = Decimal(actual or 0).quantize(FEN)
-    attention, supervision = limits[v["project__agency_id"]]
-    return PlanRow(
-        pk=v["pk"],
-        project_id=v["project_id"],
-        code=v["project__code"],
-        name=v["project__name"],
-        agency_id=v["project__agency_id"],
-        agency=v["project__agency__short_name"] or v["project__agency__name"],
-        category=v["project__category"],
-        category_group=GROUP_OF_CATEGORY.get(v["project__category"], CategoryGroup.OTHER),
-        area=v["project__area"] or "",
-        department_id=v["project__department_id"],
-        department=v["project__department__name"] or "",
-        director_id=v["project__director_id"],
-        director=v["project__director__display_name"] or "",
-        funding_source=v["funding_source"],
-        plan_category=v["plan_category"],
-        plan=plan,
-        funds=v["funds_available"] if v["funds_available"] is not None else plan,
-        scheduled=scheduled,
-        actual=actual,
-        actual_month=Decimal(actual_month or 0).quantize(FEN),
-        unconfirmed=Decimal(unconfirmed or 0).quantize(FEN),
-        paid=Decimal(paid or 0).quantize(FEN),
-        lag=classify_investment_lag(actual, scheduled, attention, supervision),
-    )
-
-
-def live_plan_rows(plans: QuerySet, year: int, month: int) -> list[PlanRow]:
-    """`plan_rows` computed from the records rather than the rollup: what the rollup must always equal.
-
-    Four queries whatever the number of plans: the plans, their schedule share at the month, their actuals
-    and their payments, each grouped in SQL (bench/investment.py measured this against correlated subqueries).
-    """
-    chosen = plans.filter(year=year)
-    values = list(chosen.values(*PLAN_ROW_FIELDS[:-5]))
-    ids = chosen.values("pk")
-    first, last = datetime.date(year, month, 1), month_end(year, month)
-    shares = dict(ScheduleMonth.objects.filter(plan__in=ids, month=month).values_list("plan_id", "share"))
-    confirmed = Q(status=ActualStatus.CONFIRMED)
-    actuals = {
-        row["plan_id"]: row
-        for row in MonthlyActual.objects.filter(
-            plan__in=ids, month__range=(datetime.date(year, 1, 1), first), voided_at__isnull=True
-        )
-        .values("plan_id")
-        .annotate(
-            to_date=Sum("amount", filter=confirmed),
-            in_month=Sum("amount", filter=confirmed & Q(month=first)),
-            unconfirmed=Sum("amount", filter=~confirmed),
-        )
-    }
-    paid = dict(
-        Payment.objects.filter(project__plans__in=ids, paid_on__range=(datetime.date(year, 1, 1), last))
-        .values("project_id")
-        .annotate(total=Sum("amount"))
-        .values_list("project_id", "total")
-    )
-    limits = thresholds({v["project__agency_id"] for v in values})
-    nothing: dict[str, Any] = {}
-    rows = []
-    for v in values:
-        reported = actuals.get(v["pk"], nothing)
-        rows.append(
-            plan_row(
-                v,
-                limits,
-                scheduled=scheduled_amount(v["adjusted_amount"] or ZERO, shares.get(v["pk"])),
-                actual=reported.get("to_date"),
-                actual_month=reported.get("in_month"),
-                unconfirmed=reported.get("unconfirmed"),
-                paid=paid.get(v["project_id"]),
-            )
-        )
-    return rows
-
-
-# ---- the dispatch dashboard ---------------------------------------------------------------------
-
-
-@dataclass
-class Totals:
-    """Sums over a group of plan rows, and the rates the dashboard shows for them."""
-
-    projects: int = 0
-    plan: Decimal = ZERO
-    funds: Decimal = ZERO
-    scheduled: Decimal = ZERO
-    actual: Decimal = ZERO
-    actual_month: Decimal = ZERO
-    unconfirmed: Decimal = ZERO
-    paid: Decimal = ZERO
-    lags: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Lag.values, 0))
-    base: str = PaymentRateBase.FUNDS
-
-    @classmethod
-    def of(cls, rows: list[PlanRow], base: str) -> Totals:
-        """The sums of `rows`, each column summed in one pass in C (the dashboard sums 10,000 rows 8 ways)."""
-        lags = dict.fromkeys(Lag.values, 0)
-        lags.update(Counter(map(attrgetter("lag"), rows)))
-        return cls(
-            projects=len(rows),
-            **{name: sum(map(attrgetter(name), rows), ZERO) for name in SUMMED},
-            lags=lags,
-            base=base,
-        )
-
-    def add(self, row: PlanRow) -> None:
-        self.projects += 1
-        self.plan += row.plan
-        self.funds += row.funds
-        self.scheduled += row.scheduled
-        self.actual += row.actual
-        self.actual_month += row.actual_month
-        self.unconfirmed += row.unconfirmed
-        self.paid += row.paid
-        self.lags[row.lag] += 1
-
-    @property
-    def percent_of_plan(self) -> Decimal | None:
-        return rate(self.actual, self.plan)
-
-    @property
-    def percent_of_schedule(self) -> Decimal | None:
-        return rate(self.actual, self.scheduled)
-
-    @property
-    def over_schedule(self) -> Decimal | None:
-        """Over-completion (+) or shortfall (−) against the schedule to date, in %."""
-        return over_completion(self.actual, self.scheduled)
-
-    @property
-    def over_plan(self) -> Decimal | None:
-        return over_completion(self.actual, self.plan)
-
-    @property
-    def payment_base(self) -> Decimal:
-        return {PaymentRateBase.PLAN: self.plan, PaymentRateBase.ACTUAL: self.actual}.get(self.base, self.funds)
-
-    @property
-    def payment_rate(self) -> Decimal | None:
-        return rate(self.paid, self.payment_base)
-
-    @property
-    def lagging(self) -> int:
-        return self.lags[Lag.ATTENTION] + self.lags[Lag.SUPERVISION]
-
-
-SUMMED = ("plan", "funds", "scheduled", "actual", "actual_month", "unconfirmed", "paid")
-
-
-# By this day of a month, last month's figures are in and reviewed (the alert rule's default too).
-REPORT_DAY = 10
-
-
-def last_month(today: datetime.date | None = None) -> tuple[int, int]:
-    """The month a project team reports now: last month (December of last year in January)."""
-    today = today or timezone.localdate()
-    if today.month == 1:
-        return today.year - 1, 12
-    return today.year, today.month - 1
-
-
-def default_month(today: datetime.date | None = None, report_day: int = REPORT_DAY) -> tuple[int, int]:
-    """The latest month whose figures are due confirmed: last month from `report_day` on, the month before
-    until then (on 2 December, October; on 10 December, November)."""
-    today = today or timezone.localdate()
-    year, month = last_month(today)
-    if today.day < report_day:
-        year, month = last_month(datetime.date(year, month, 1))
-    return year, month
-
-
-def default_month_date(today: datetime.date | None = None) -> datetime.date:
-    """The month a new report is for, by default (last month)."""
-    year, month = last_month(today)
-    return datetime.date(year, month, 1)
-
-
-def rollup_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
-    """The rollup of the agencies' plans of `year` summed by month and status of the month's report: the
-    curves and the notice of unconfirmed months in one query."""
-    return list(
-        PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year)
-        .values("month", "status")
-        .annotate(
-            n=Count("pk"),
-            t=Sum("reported"),
-            scheduled=Sum("scheduled"),
-            actual=Sum("actual_to_date"),
-            paid=Sum("paid_to_date"),
-        )
-        .order_by()
-    )
-
-
-def reported_from_rollup(months: list[dict[str, Any]], year: int) -> list[dict[str, Any]]:
-    """`reported_months` read off `rollup_months`: rows with a report only, months as dates."""
-    return [
-        {"month": datetime.date(year, r["month"], 1), "status": r["status"], "n": r["n"], "t": r["t"]}
-        for r in months
-        if r["status"]
-    ]
-
-
-def monthly_curves(
-    agency_ids: list[int],
-    year: int,
-    reported: list[dict[str, Any]] | None = None,
-    *,
-    live: bool = False,
-    months: list[dict[str, Any]] | None = None,
-) -> dict[str, list[Decimal]]:
-    """Cumulative plan, schedule, confirmed actual and payments at the end of each month of `year`, from the
-    rollup (`months`, as `rollup_months` gives them), or from the records with `live=True`."""
-    plans = AnnualPlan.objects.filter(project__agency__in=agency_ids, year=year)
-    plan_total = Decimal(plans.aggregate(t=Sum("adjusted_amount"))["t"] or 0).quantize(FEN)
-    if not live:
-        sums = {name: dict.fromkeys(MONTHS, ZERO) for name in ("scheduled", "actual", "paid")}
-        for row in months if months is not None else rollup_months(agency_ids, year):
-            for name, by_month in sums.items():
-                by_month[row["month"]] += Decimal(row[name] or 0)
-        return {
-            "plan": [plan_total] * 12,
-            "schedule": [sums["scheduled"][m].quantize(FEN) for m in MONTHS],
-            "actual": [sums["actual"][m].quantize(FEN) for m in MONTHS],
-            "paid": [sums["paid"][m].quantize(FEN) for m in MONTHS],
-        }
-    schedule = ScheduleMonth.objects.filter(plan__in=plans.values("pk"))
-    by_month: dict[int, Decimal] = defaultdict(Decimal)
-    if connection.vendor == "postgresql":
-        # numeric arithmetic is exact there: each plan's share rounded to the fen as `scheduled_amount` does
-        amount = Round(F("plan__adjusted_amount") * F("share") / 100, 2)
-        for month, total in schedule.values("month").annotate(t=Sum(amount)).values_list("month", "t"):
-            by_month[month] = Decimal(total or 0)
-    else:
-        for plan_amount, month, share in schedule.values_list("plan__adjusted_amount", "month", "share"):
-            by_month[month] += scheduled_amount(plan_amount, share)
-    actual_by_month: dict[int, Decimal] = defaultdict(Decimal)
-    for row in reported if reported is not None else reported_months(agency_ids, year):
-        if row["status"] == ActualStatus.CONFIRMED:
-            actual_by_month[row["month"].month] += Decimal(row["t"] or 0)
-    paid_by_month: dict[int, Decimal] = defaultdict(Decimal)
-    payments = Payment.objects.filter(
-        project__plans__in=plans.values("pk"), paid_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
-    )
-    for day, total in payments.values("paid_on").annotate(t=Sum("amount")).values_list("paid_on", "t"):
-        paid_by_month[day.month] += Decimal(total or 0)
-    cumulative_actual, cumulative_paid = [], []
-    running_actual = running_paid = ZERO
-    for month in MONTHS:
-        running_actual += actual_by_month.get(month, ZERO)
-        running_paid += paid_by_month.get(month, ZERO)
-        cumulative_actual.append(running_actual.quantize(FEN))
-        cumulative_paid.append(running_paid.quantize(FEN))
-    return {
-        "plan": [plan_total] * 12,
-        "schedule": [by_month.get(m, ZERO).quantize(FEN) for m in MONTHS],
-        "actual": cumulative_actual,
-        "paid": cumulative_paid,
-    }
-
-
-def previous_year_actual(agency_ids: list[int], year: int, month: int, *, live: bool = False) -> Decimal:
-    """Confirmed investment of the same agencies from January to the same month of the year before."""
-    if not live:
-        total = PlanMonthFigures.objects.filter(agency__in=agency_ids, year=year - 1, month=month).aggregate(
-            t=Sum("actual_to_date")
-        )["t"]
-        return Decimal(total or 0).quantize(FEN)
-    total = MonthlyActual.objects.filter(
-        project__agency__in=agency_ids,
-        status=ActualStatus.CONFIRMED,
-        voided_at__isnull=True,
-        month__range=(datetime.date(year - 1, 1, 1), datetime.date(year - 1, month, 1)),
-    ).aggregate(t=Sum("amount"))["t"]
-    return Decimal(total or 0).quantize(FEN)
-
-
-def reported_months(agency_ids: list[int], year: int) -> list[dict[str, Any]]:
-    """The year's monthly actuals counted and summed by month and status (the curves and the notice of
-    unconfirmed months both read them)."""
-    return list(
-        MonthlyActual.objects.filter(
-            project__agency__in=agency_ids,
-            month__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 1)),
-            voided_at__isnull=True,
-        )
-        .values("month", "status")
-        .annotate(n=Count("pk"), t=Sum("amount"))
-    )
-
-
-def unconfirmed_months(
-    agency_ids: list[int], year: int, month: int, planned: int, reported: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """Months up to `month` whose figures are not all confirmed: reports awaiting review, returned or in
-    draft, and plans with no report at all."""
-    counts: dict[datetime.date, dict[str, Any]] = {}
-    last = datetime.date(year, month, 1)
-    for row in reported if reported is not None else reported_months(agency_ids, year):
-        if row["month"] > last:
-            continue
-        entry = counts.setdefault(row["month"], {"month": row["month"], "reported": 0, "by_status": {}, "amount": ZERO})
-        entry["reported"] += row["n"]
-        if row["status"] != ActualStatus.CONFIRMED:
-            entry["by_status"][row["status"]] = row["n"]
-            entry["amount"] += Decimal(row["t"] or 0)
-    result = []
-    for m in range(1, month + 1):
-        day = datetime.date(year, m, 1)
-        entry = counts.get(day, {"month": day, "reported": 0, "by_status": {}, "amount": ZERO})
-        entry["missing"] = max(planned - entry["reported"], 0)
-        if entry["by_status"] or entry["missing"]:
-            result.append(entry)
-    return result
-
-
-@dataclass
-class Dashboard:
-    year: int
-    month: int
-    base: str
-    totals: Totals
-    rows: list[PlanRow]
-    previous_actual: Decimal
-    curves: dict[str, list[Decimal]]
-    adjustments: AdjustmentTotals
-    unconfirmed: list[dict[str, Any]]
-    by_agency: dict[int, Totals]
-    by_category: dict[str, Totals]
-    by_area: dict[str, Totals]
-    by_department: dict[tuple[int | None, str], Totals]
-    by_funding: dict[str, Totals]
-    by_director: dict[tuple[int | None, str], Totals]
-    by_plan_category: dict[str, Totals]
-
-    @property
-    def year_on_year(self) -> Decimal | None:
-        return over_completion(self.totals.actual, self.previous_actual)
-
-    def lagging(self, lag: str) -> list[PlanRow]:
-        return sorted((r for r in self.rows if r.lag == lag), key=lambda r: (-r.gap, r.code))
-
-
-def payment_base_of(agency_ids: list[int]) -> str:
-    """The payment-rate base the agencies report against; funds available when they differ."""
-    chosen = dict(
-        InvestmentSettings.objects.filter(agency_id__in=agency_ids).values_list("agency_id", "payment_rate_base")
-    )
-    bases = {chosen.get(agency_id, PaymentRateBase.FUNDS) for agency_id in set(agency_ids)}
-    return bases.pop() if len(bases) == 1 else PaymentRateBase.FUNDS
-
-
-BREAKDOWNS: dict[str, Callable[[PlanRow], Any]] = {
-    "by_agency": lambda r: r.agency_id,
-    "by_category": lambda r: r.category_group,
-    "by_area": lambda r: r.area,
-    "by_department": lambda r: (r.department_id, r.department),
-    "by_funding": lambda r: r.funding_source,
-    "by_director": lambda r: (r.director_id, r.director),
-    "by_plan_category": lambda r: r.plan_category,
-}
-
-
-def dashboard(agency_ids: list[int], year: int, month: int, *, live: bool = False) -> Dashboard:
-    """The dispatch dashboard (固投看板) of `agency_ids` for `year`, figures to the end of `month`.
-
-    Read from the rollup (`PlanMonthFigures`); `live=True` computes every figure from the records instead,
-    which the rollup must always equal (tests/test_rollup.py)."""
-    rows = plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month, live=live)
-    base = payment_base_of(agency_ids)
-    months = None if live else rollup_months(agency_ids, year)
-    reported = reported_months(agency_ids, year) if live else reported_from_rollup(months, year)
-    totals = Totals.of(rows, base)
-    groups: dict[str, dict[Any, Totals]] = {}
-    for name, key in BREAKDOWNS.items():
-        members: dict[Any, list[PlanRow]] = defaultdict(list)
-        for row in rows:
-            members[key(row)].append(row)
-        groups[name] = {value: Totals.of(group, base) for value, group in members.items()}
-    return Dashboard(
-        year=year,
-        month=month,
-        base=base,
-        totals=totals,
-        rows=rows,
-        previous_actual=previous_year_actual(agency_ids, year, month, live=live),
-        curves=monthly_curves(agency_ids, year, reported, live=live, months=months),
-        adjustments=adjustment_totals(
-            PlanAdjustment.objects.filter(plan__project__agency__in=agency_ids, plan__year=year),
-            datetime.date(year, 1, 1),
-            month_end(year, month),
-        ),
-        unconfirmed=unconfirmed_months(agency_ids, year, month, len(rows), reported),
-        **groups,
-    )
-
-
-def lag_q(rows: list[PlanRow], lag: str) -> Q:
-    return Q(pk__in=[r.pk for r in rows if r.lag == lag])

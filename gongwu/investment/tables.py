@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable, VoidedColumn
 from gongwu.core.money import WAN
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentStatus,
@@ -54,7 +54,7 @@ class StatusColumn(tables.Column):
 
 
 class AnnualPlanTable(ObjectTable):
-    """Plans with their figures at the list's month (annotated by `services.with_figures`)."""
+    """Plans with their figures at the list's month (annotated by `figures.with_figures`)."""
 
     project = LinkColumn(verbose_name=_("project"), order_by=("project__code",))
     year = tables.Column(verbose_name=_("year"))
@@ -89,23 +89,23 @@ class AnnualPlanTable(ObjectTable):
 
     def limits(self, agency_id: int) -> tuple[int, int]:
         if self._limits is None:
-            self._limits = services.thresholds(InvestmentSettings.objects.values_list("agency_id", flat=True))
+            self._limits = figures.thresholds(InvestmentSettings.objects.values_list("agency_id", flat=True))
         return self._limits[agency_id]
 
     @staticmethod
     def _scheduled(record: AnnualPlan) -> Any:
-        return services.scheduled_amount(record.adjusted_amount, getattr(record, "scheduled_share", None))
+        return figures.scheduled_amount(record.adjusted_amount, getattr(record, "scheduled_share", None))
 
     def render_scheduled(self, record: AnnualPlan) -> str:
         return self.columns["scheduled"].column.render(self._scheduled(record))
 
     def render_percent_of_schedule(self, record: AnnualPlan) -> str:
-        return percent_text(services.rate(record.actual_to_date, self._scheduled(record)))
+        return percent_text(figures.rate(record.actual_to_date, self._scheduled(record)))
 
     def render_lag(self, record: AnnualPlan) -> str:
         attention, supervision = self.limits(record.project.agency_id)
-        lag = services.classify_investment_lag(record.actual_to_date, self._scheduled(record), attention, supervision)
-        return badge(services.LAG_COLOUR[lag], services.Lag(lag).label)
+        lag = figures.classify_investment_lag(record.actual_to_date, self._scheduled(record), attention, supervision)
+        return badge(figures.LAG_COLOUR[lag], figures.Lag(lag).label)
 
 
 class ScheduleTemplateTable(ObjectTable):

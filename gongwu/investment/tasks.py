@@ -12,9 +12,8 @@ from django_tasks import task
 from gongwu.core import context
 from gongwu.core.jobs import claim, working
 from gongwu.core.models import Organization
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.imports import report_title, write_monthly_report
-from gongwu.investment.models import AnnualPlan
 
 
 @task()
@@ -24,18 +23,19 @@ def build_monthly_report(job_id: int, language: str = "zh-hans") -> None:
         return
     params = job.params
     agency_ids, year, month = list(params["agency_ids"]), int(params["year"]), int(params["month"])
+    tag = str(params.get("tag") or "")  # a project tag's name: only the plans of projects tagged so
     with translation.override(language), context.change_source("task", f"job{job.pk}"), working(job) as work:
-        rows = services.plan_rows(AnnualPlan.objects.filter(project__agency__in=agency_ids), year, month)
+        rows = figures.plan_rows(figures.plans_of(agency_ids, tag), year, month)
         work.set_total(len(rows))
         names = list(Organization.objects.filter(pk__in=agency_ids).order_by("name").values_list("name", flat=True))
         stream = io.BytesIO()
         write_monthly_report(
             rows,
-            title=report_title(names, year, month),
+            title=report_title(names, year, month) + (f"（{tag}）" if tag else ""),
             year=year,
             month=month,
-            base=services.payment_base_of(agency_ids),
-            curves=services.monthly_curves(agency_ids, year),
+            base=figures.payment_base_of(agency_ids),
+            curves=figures.monthly_curves(agency_ids, year, tag=tag),
             stream=stream,
             progress=lambda done: work.progress(done, every=1),
         )

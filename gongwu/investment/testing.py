@@ -8,7 +8,7 @@ from typing import Any
 
 import factory
 
-from gongwu.investment import services
+from gongwu.investment import rollup, services
 from gongwu.investment.models import (
     ActualStatus,
     AnnualPlan,
@@ -54,21 +54,26 @@ class ScheduleTemplateFactory(factory.django.DjangoModelFactory):
 def actual(
     plan: AnnualPlan, month: int, amount: Decimal | int | str, status: str = ActualStatus.CONFIRMED
 ) -> MonthlyActual:
-    """A monthly actual of `plan` in `status`, straight to the database."""
-    return MonthlyActual.objects.create(
+    """A monthly actual of `plan` in `status`, straight to the database (the plan's rollup refreshed)."""
+    created = MonthlyActual.objects.create(
         project=plan.project,
         plan=plan,
         month=datetime.date(plan.year, month, 1),
         amount=Decimal(amount),
         status=status,
     )
+    rollup.touch([plan.pk])
+    return created
 
 
 def payment(plan: AnnualPlan, day: datetime.date, amount: Decimal | int | str, **fields: Any) -> Payment:
-    return Payment.objects.create(
+    """A payment of `plan`'s project, straight to the database (the rollup of the year's plan refreshed)."""
+    created = Payment.objects.create(
         project=plan.project,
         paid_on=day,
         amount=Decimal(amount),
         kind=fields.pop("kind", PaymentKind.PROGRESS),
         **fields,
     )
+    rollup.touch(rollup.plans_of_project_year(plan.project_id, day.year))
+    return created

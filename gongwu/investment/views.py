@@ -35,6 +35,7 @@ class AnnualPlanViews(ObjectViewSet):
     form_template = "investment/plan_form.html"
     create_service = services.save_annual_plan
     update_service = services.save_annual_plan
+    delete_service = services.delete_annual_plan
 
     @classmethod
     def extra_detail_context(cls, obj: AnnualPlan, request: HttpRequest) -> dict[str, Any]:
@@ -51,6 +52,10 @@ class MonthlyActualViews(ObjectViewSet):
     money_fields = ("amount",)
     icon = "ti-report-money"
     detail_template = "investment/actual_detail.html"
+    create_service = services.save_monthly_actual
+    update_service = services.save_monthly_actual
+    delete_service = services.delete_monthly_actual
+    void_service = services.void_monthly_actual
 
     @classmethod
     def extra_detail_context(cls, obj: MonthlyActual, request: HttpRequest) -> dict[str, Any]:
@@ -81,6 +86,9 @@ class PaymentViews(ObjectViewSet):
     select_related = ("project", "payee")
     money_fields = ("amount",)
     icon = "ti-cash"
+    create_service = services.save_payment
+    update_service = services.save_payment
+    delete_service = services.delete_payment
 
 
 class ScheduleTemplateViews(ObjectViewSet):

@@ -1,5 +1,5 @@
 """The investment API as a client sees it: the generic CRUD suite per endpoint, plans with their schedule,
-the review of monthly actuals, adjustment decisions, the dashboard figures against `services.dashboard`,
+the review of monthly actuals, adjustment decisions, the dashboard figures against `figures.dashboard`,
 and scoping (another agency, a company, a city agency over its districts).
 
 Plans and actuals of 2025 are used, so no month is in the future whatever the date.
@@ -19,7 +19,7 @@ from django.utils import timezone
 from gongwu.core import testing
 from gongwu.core.models import ChangeAction, ChangeLogEntry, Organization, Role, User
 from gongwu.core.testing import AgencyFactory, CompanyFactory, DepartmentFactory, UserFactory, api_client, stored
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.forms import ScheduleTemplateForm
 from gongwu.investment.models import (
     ActualStatus,
@@ -362,7 +362,7 @@ def test_a_plans_figures_at_a_month(w):
         "lag": "supervision",
         "lag_label": "Seriously behind (督办滞后)",
     }
-    [row] = services.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), YEAR, 6)
+    [row] = figures.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), YEAR, 6)
     assert response.json()["percent_of_schedule"] == str(row.percent_of_schedule)
     assert client.get(f"/api/investment-plans/{plan.pk}/figures/").json()["month"] == 12  # a past year
     bad = client.get(f"/api/investment-plans/{plan.pk}/figures/", {"month": 13})
@@ -622,7 +622,7 @@ def seed(w):
     return {"school": school, "road": road, "park": park}
 
 
-def totals_as_json(totals: services.Totals) -> dict[str, Any]:
+def totals_as_json(totals: figures.Totals) -> dict[str, Any]:
     def text(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
@@ -692,7 +692,7 @@ def test_the_dashboard_tells_the_seed_sentences(w, seed):
 
 def test_the_dashboard_figures_agree_with_the_services(w, seed):
     body = api_client(w.staff).get("/api/investment/dashboard/", {"year": YEAR, "month": 6}).json()
-    data = services.dashboard([w.agency.pk], YEAR, 6)
+    data = figures.dashboard([w.agency.pk], YEAR, 6)
     assert body["totals"] == totals_as_json(data.totals)
     assert body["curves"] == {
         "plan": [str(v) for v in data.curves["plan"]],
@@ -758,13 +758,20 @@ def test_the_plans_behind_a_breakdown_row_are_listed_with_its_filters(w, seed):
 
 def test_the_dashboard_answers_422_for_bad_input(w, seed):
     client = api_client(w.staff)
-    for query, message in (
-        ({"year": "twenty"}, "The year must be a number between 2000 and 2100."),
-        ({"year": YEAR, "month": 13}, "The month must be a number from 1 to 12."),
-        ({"agency": w.other_agency.pk}, "You may not see that agency's investment; showing your own."),
+    for query, field in (
+        ({"year": "twenty"}, "year"),
+        ({"year": 1989}, "year"),
+        ({"year": YEAR, "month": 13}, "month"),
+        ({"agency": "some"}, "agency"),
+        ({"from": f"{YEAR}-01-01", "to": f"{YEAR}-06-30"}, "from"),
     ):
         response = client.get("/api/investment/dashboard/", query)
-        assert (response.status_code, messages(response)) == (422, [message])
+        assert response.status_code == 422, query
+        assert [row["loc"][-1] for row in response.json()["detail"]] == [field], query
+    response = client.get("/api/investment/dashboard/", {"from": f"{YEAR}-01-01"})
+    assert messages(response) == ["The dashboard's period is a year to the end of a month: give `year` and `month`."]
+    response = client.get("/api/investment/dashboard/", {"agency": w.other_agency.pk})
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})  # as every figure endpoint
 
 
 def test_a_city_agency_sees_its_districts_side_by_side(w, seed):

@@ -15,7 +15,7 @@ import pytest
 
 from gongwu.core.models import Organization, OrganizationKind, Role, User
 from gongwu.core.tests.test_browser import PASSWORD, Watch, browser  # noqa: F401 (the Chromium fixture)
-from gongwu.investment import services
+from gongwu.investment import figures
 from gongwu.investment.models import ActualStatus, MonthlyActual
 from gongwu.investment.testing import AnnualPlanFactory, actual, payment
 from gongwu.projects.models import Category
@@ -32,7 +32,7 @@ PHONE = {"width": 375, "height": 812}
 @pytest.fixture
 def agency(transactional_db):
     """This year's plans, figures confirmed to the month before the latest due; the latest month is open."""
-    year, month = services.default_month()
+    year, month = figures.default_month()
     city = Organization.objects.create(name="测试市建筑工务署", short_name="测试工务署", kind=OrganizationKind.AGENCY)
     Organization.objects.create(
         name="测试市东区工务署", short_name="东区工务署", kind=OrganizationKind.AGENCY, parent=city
@@ -53,7 +53,7 @@ def agency(transactional_db):
         shares = plan.share_values()
         done = Decimal(0)
         for m in range(1, month):
-            target = services.scheduled_amount(plan.amount, shares[m - 1]) * pace
+            target = figures.scheduled_amount(plan.amount, shares[m - 1]) * pace
             actual(plan, m, (target - done).quantize(Decimal("0.01")))
             done = target.quantize(Decimal("0.01"))
         payment(plan, datetime.date(year, 1, 10), 1_000_000)

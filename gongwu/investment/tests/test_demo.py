@@ -20,8 +20,9 @@ from gongwu.alerts.models import Case, CaseEvent, Kind
 from gongwu.core.demo import DemoBuilder
 from gongwu.core.management.commands.demo import app_demo_modules, quiet
 from gongwu.core.models import ChangeLogEntry, Organization, User
+from gongwu.core.money import format_money
 from gongwu.core.testing import english_client
-from gongwu.investment import demo, services
+from gongwu.investment import demo, figures, services
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentStatus,
@@ -40,7 +41,7 @@ from gongwu.projects import demo as projects_demo
 pytestmark = pytest.mark.django_db
 
 YI = Decimal(100_000_000)
-SUPERVISION, ATTENTION = services.Lag.SUPERVISION, services.Lag.ATTENTION
+SUPERVISION, ATTENTION = figures.Lag.SUPERVISION, figures.Lag.ATTENTION
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_the_demo_command_runs_the_investment_demo_after_the_projects_and_alerts
 
 
 def test_the_city_2025_year_end_reads_like_001(orgs):
-    data = services.dashboard([orgs["city"].pk], 2025, 12)
+    data = figures.dashboard([orgs["city"].pk], 2025, 12)
     totals = data.totals
 
     assert (totals.plan, totals.actual) == (yi("84.15"), yi("89.60"))
@@ -91,7 +92,7 @@ def test_the_approved_adjustments_of_each_year_match_the_docstring(orgs):
     adjustments = PlanAdjustment.objects.filter(plan__project__agency=orgs["city"])
     found = {}
     for year in demo.YEARS:
-        totals = services.adjustment_totals(
+        totals = figures.adjustment_totals(
             adjustments.filter(plan__year=year), datetime.date(year, 1, 1), datetime.date(year, 12, 31)
         )
         found[year] = (totals.increased, totals.increased_projects, totals.decreased, totals.decreased_projects)
@@ -117,8 +118,8 @@ def test_each_plans_adjusted_amount_is_its_amount_with_its_approved_adjustments(
 
 
 def test_2026_the_city_is_ahead_of_its_schedule_with_2_supervised_and_4_flagged_at_october(orgs):
-    june = services.dashboard([orgs["city"].pk], 2026, 6)
-    october = services.dashboard([orgs["city"].pk], 2026, demo.CONFIRMED_TO)
+    june = figures.dashboard([orgs["city"].pk], 2026, 6)
+    october = figures.dashboard([orgs["city"].pk], 2026, demo.CONFIRMED_TO)
 
     assert (june.totals.over_schedule, october.totals.over_schedule) == (
         demo.STORY_2026["june"],
@@ -133,17 +134,17 @@ def test_2026_the_city_is_ahead_of_its_schedule_with_2_supervised_and_4_flagged_
 
 def test_2026_one_district_is_ahead_of_its_schedule_and_the_other_behind(orgs):
     ids = [orgs[key].pk for key in ("city", "east", "west")]
-    side_by_side = services.dashboard(ids, 2026, demo.CONFIRMED_TO).by_agency
+    side_by_side = figures.dashboard(ids, 2026, demo.CONFIRMED_TO).by_agency
 
     east, west = side_by_side[orgs["east"].pk], side_by_side[orgs["west"].pk]
     assert (east.over_schedule, west.over_schedule) == (demo.DISTRICTS_2026["east"], demo.DISTRICTS_2026["west"])
     assert (east.lagging, west.lags[ATTENTION], west.lags[SUPERVISION]) == (0, 1, 0)
-    behind = services.dashboard([orgs["west"].pk], 2026, demo.CONFIRMED_TO).lagging(ATTENTION)
+    behind = figures.dashboard([orgs["west"].pk], 2026, demo.CONFIRMED_TO).lagging(ATTENTION)
     assert [row.name for row in behind] == ["示范市西城区光侨安居房"]
 
 
 def test_november_2026_is_reported_as_not_yet_confirmed(orgs):
-    data = services.dashboard([orgs["city"].pk], 2026, demo.REPORTING)
+    data = figures.dashboard([orgs["city"].pk], 2026, demo.REPORTING)
 
     [november] = data.unconfirmed
     assert november["month"] == datetime.date(2026, 11, 1)
@@ -235,3 +236,81 @@ def test_running_the_build_again_writes_nothing(orgs):
     demo.build(orgs=orgs, actor=User.objects.get(username="admin"), progress=quiet)
 
     assert {model.__name__: model.objects.count() for model in models} == before
+
+
+# ---- the figures registered for the reports ------------------------------------------------------
+
+
+def plans_listed(user: User, url: str) -> int:
+    """How many plans the list a figure links to shows (its FilterSet, as the page and the API filter)."""
+    from django.http import QueryDict
+
+    from gongwu.investment.filters import AnnualPlanFilterSet
+
+    path, _sep, query = url.partition("?")
+    assert path == reverse("investment:annualplan_list")
+    filterset = AnnualPlanFilterSet(QueryDict(query), queryset=AnnualPlan.objects.for_user(user), user=user)
+    assert filterset.is_valid(), filterset.errors
+    return filterset.qs.count()
+
+
+@pytest.mark.parametrize(("year", "month"), [(2025, 12), (2026, 10)])
+def test_the_registered_figures_are_the_dashboards_numbers(orgs, year, month):
+    from gongwu.core import figures as read
+    from gongwu.core.figures import Selection
+
+    leader = User.objects.get(username="leader")
+    end = datetime.date(year, month, 28) + datetime.timedelta(days=4)
+    end -= datetime.timedelta(days=end.day)
+    selection = Selection.from_query(leader, {"from": f"{year}-01-01", "to": end.isoformat()})
+    assert selection.agency_ids == [orgs["city"].pk]
+    totals = figures.dashboard([orgs["city"].pk], year, month).totals
+    earlier = figures.dashboard([orgs["city"].pk], year - 1, month).totals
+    expected = {
+        "investment.projects": (totals.projects, earlier.projects),
+        "investment.planned": (totals.plan, earlier.plan),
+        "investment.completed": (totals.actual, earlier.actual),
+        "investment.completion_rate": (totals.percent_of_plan, earlier.percent_of_plan),
+        "investment.paid": (totals.paid, earlier.paid),
+        "investment.payment_rate": (totals.payment_rate, earlier.payment_rate),
+    }
+    assert totals.projects > 0 and totals.paid > 0
+    for key, (value, previous) in expected.items():
+        figure = read.compute(key, selection)
+        assert (figure.value, figure.previous) == (value, previous), key
+    assert format_money(totals.payment_base) in read.compute("investment.payment_rate", selection).note
+    for key in ("investment.projects", "investment.planned", "investment.completion_rate"):
+        assert plans_listed(leader, read.compute(key, selection).url) == totals.projects, key
+    completed = read.compute("investment.completed", selection)
+    assert completed.url.startswith(reverse("investment:monthlyactual_list"))
+
+
+def test_the_2025_payment_rate_reads_like_001_in_the_figures_api(orgs):
+    from gongwu.core.testing import api_client
+
+    client = api_client(User.objects.get(username="leader"))
+    dashboard = client.get("/api/investment/dashboard/", {"year": 2025}).json()
+    [figure] = client.get("/api/figures/values/", {"key": "investment.payment_rate", "year": 2025}).json()
+    assert figure["value"] == dashboard["totals"]["payment_rate"] == "80.29"
+    assert figure["unit"] == "percent"
+    assert figure["url"].startswith(reverse("investment:payment_list"))
+
+
+def test_the_figures_api_agrees_with_the_dashboard_api_to_the_end_of_a_month(orgs):
+    from gongwu.core.testing import api_client
+
+    client = api_client(User.objects.get(username="leader"))
+    dashboard = client.get("/api/investment/dashboard/", {"year": 2026, "month": 10}).json()
+    keys = ["investment.payment_rate", "investment.paid", "investment.planned", "investment.projects"]
+    answer = client.get("/api/figures/values/", {"key": keys, "from": "2026-01-01", "to": "2026-10-31"})
+    assert answer.status_code == 200, answer.content
+    values = {f["key"]: f["value"] for f in answer.json()}
+    totals = dashboard["totals"]
+    assert values == {
+        "investment.payment_rate": totals["payment_rate"],
+        "investment.paid": totals["paid"],
+        "investment.planned": totals["plan"],
+        "investment.projects": totals["projects"],
+    }
+    refused = client.get("/api/figures/values/", {"key": "investment.paid", "from": "2026-03-01", "to": "2026-10-31"})
+    assert refused.status_code == 422

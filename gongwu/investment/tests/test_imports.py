@@ -267,12 +267,12 @@ def test_months_written_as_text_chinese_or_as_excel_dates_are_read(staff: Any, p
 
 
 def test_imported_actuals_count_nowhere_until_confirmed(staff: Any, plans: dict[str, AnnualPlan]) -> None:
-    from gongwu.investment import services
+    from gongwu.investment import figures
 
     ledger = MonthlyActualLedger()
     content = testing.ledger_xlsx(MonthlyActualLedger, [actual_row("GL-2025-001", f"{YEAR}-03", 9000000)])
     ledger.apply(ledger.read(content, "台账.xlsx"), staff)
-    [row] = [r for r in services.plan_rows(AnnualPlan.objects.all(), YEAR, 3) if r.code == "GL-2025-001"]
+    [row] = [r for r in figures.plan_rows(AnnualPlan.objects.all(), YEAR, 3) if r.code == "GL-2025-001"]
     assert (row.actual, row.unconfirmed) == (Decimal("0.00"), Decimal("9000000.00"))
 
 

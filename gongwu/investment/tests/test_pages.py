@@ -354,7 +354,8 @@ def test_a_year_without_plans_says_so(world):
     ("query", "message"),
     [
         ({"month": "13"}, "The month must be a number from 1 to 12."),
-        ({"year": "abc", "month": "6"}, "The year must be a number between 2000 and 2100."),
+        ({"year": "abc", "month": "6"}, "The year must be a number between 1990 and 2100."),
+        ({"year": "1989", "month": "6"}, "The year must be a number between 1990 and 2100."),
     ],
 )
 def test_bad_query_input_is_refused_with_a_message(world, query, message):
@@ -370,7 +371,7 @@ def test_another_citys_agency_is_refused_and_the_users_own_figures_shown(world):
     client = testing.english_client(world["staff"])
     response, page = dashboard(client, year=2025, month=6, agency=stranger.pk)
     assert response.status_code == 422
-    assert "You may not see that agency&#x27;s investment; showing your own." in response.content.decode()
+    assert "You may not see that agency&#x27;s figures; showing what you may see." in response.content.decode()
     assert page.number("plan", "key-figures") == Decimal("5.00")
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from gongwu.core.models import ChangeLogEntry, Role
 from gongwu.core.money import WAN
 from gongwu.core.testing import AgencyFactory, UserFactory
-from gongwu.investment import pages, services
+from gongwu.investment import figures, pages, services
+from gongwu.investment.figures import Lag
 from gongwu.investment.models import (
     ActualStatus,
     AdjustmentDirection,
@@ -28,7 +29,6 @@ from gongwu.investment.models import (
     PlanAdjustment,
     ScheduleMonth,
 )
-from gongwu.investment.services import Lag
 from gongwu.investment.testing import TEMPLATE_SHARES, AnnualPlanFactory, ScheduleTemplateFactory, actual, payment
 from gongwu.projects.testing import ProjectFactory
 
@@ -65,20 +65,20 @@ def log_entries(obj) -> list[ChangeLogEntry]:
 
 def test_rate_and_over_completion_of_the_2018_annual_report():
     # 001: 计划完成投资 84.15 亿元，实际完成 89.6 亿元，超额完成 6.47%. 89.6 / 84.15 = 1.064765…
-    assert services.rate(Decimal("89.6"), Decimal("84.15")) == Decimal("106.47")
-    assert services.over_completion(Decimal("89.6"), Decimal("84.15")) == Decimal("6.47")
-    assert services.over_completion(yi("89.6"), yi("84.15")) == Decimal("6.47")
+    assert figures.rate(Decimal("89.6"), Decimal("84.15")) == Decimal("106.47")
+    assert figures.over_completion(Decimal("89.6"), Decimal("84.15")) == Decimal("6.47")
+    assert figures.over_completion(yi("89.6"), yi("84.15")) == Decimal("6.47")
     # Below the target the sign is negative: 84.15 / 89.6 − 1 = −6.0825…% → cut to −6.08.
-    assert services.over_completion(Decimal("84.15"), Decimal("89.6")) == Decimal("-6.08")
+    assert figures.over_completion(Decimal("84.15"), Decimal("89.6")) == Decimal("-6.08")
 
 
 def test_rates_are_cut_not_rounded_and_need_a_whole():
-    assert services.rate(Decimal("99.996"), 100) == Decimal("99.99")
-    assert services.rate(Decimal("2"), Decimal("3")) == Decimal("66.66")
-    assert services.rate(5, 0) is None
-    assert services.rate(None, 5) is None
-    assert services.over_completion(None, 5) is None
-    assert services.over_completion(5, 0) is None
+    assert figures.rate(Decimal("99.996"), 100) == Decimal("99.99")
+    assert figures.rate(Decimal("2"), Decimal("3")) == Decimal("66.66")
+    assert figures.rate(5, 0) is None
+    assert figures.rate(None, 5) is None
+    assert figures.over_completion(None, 5) is None
+    assert figures.over_completion(5, 0) is None
 
 
 def test_dashboard_over_plan_counts_confirmed_actuals_only(agency):
@@ -92,7 +92,7 @@ def test_dashboard_over_plan_counts_confirmed_actuals_only(agency):
     actual(second, 12, yi("5"), status=ActualStatus.SUBMITTED)
     actual(first, 11, yi("1"), status=ActualStatus.RETURNED)
 
-    data = services.dashboard([agency.pk], 2018, 12)
+    data = figures.dashboard([agency.pk], 2018, 12)
 
     assert data.totals.projects == 2
     assert data.totals.plan == yi("84.15")
@@ -119,7 +119,7 @@ def test_year_on_year_against_the_previous_years_confirmed_actual(agency, previo
     actual(last_year, 12, yi(previous) - yi("40"))
     actual(last_year, 11, yi("3"), status=ActualStatus.SUBMITTED)  # not confirmed: not counted
 
-    data = services.dashboard([agency.pk], 2018, 12)
+    data = figures.dashboard([agency.pk], 2018, 12)
 
     assert data.previous_actual == yi(previous)
     assert data.year_on_year == expected
@@ -129,8 +129,8 @@ def test_previous_year_actual_stops_at_the_same_month(agency):
     last_year = plan_of(agency, yi("80"), year=2017)
     actual(last_year, 6, yi("10"))
     actual(last_year, 7, yi("20"))
-    assert services.previous_year_actual([agency.pk], 2018, 6) == yi("10")
-    assert services.previous_year_actual([agency.pk], 2018, 7) == yi("30")
+    assert figures.previous_year_actual([agency.pk], 2018, 6) == yi("10")
+    assert figures.previous_year_actual([agency.pk], 2018, 7) == yi("30")
 
 
 def payment_world(agency, funds: str) -> None:
@@ -150,7 +150,7 @@ def test_payment_rate_against_funds_available(agency):
     # 支付 87.97 亿 (支付率 80.29%): 87.97 / 109.57 = 80.2865…% is cut to 80.28 …
     payment_world(agency, "109.57")
 
-    totals = services.dashboard([agency.pk], 2018, 12).totals
+    totals = figures.dashboard([agency.pk], 2018, 12).totals
 
     assert totals.base == PaymentRateBase.FUNDS
     assert totals.paid == yi("87.97")
@@ -162,7 +162,7 @@ def test_payment_rate_against_funds_available(agency):
 def test_payment_rate_of_the_report_reached_with_funds_of_109_56(agency):
     # … while 87.97 / 109.56 = 80.2938…% gives the report's 80.29 whether cut or rounded.
     payment_world(agency, "109.56")
-    assert services.dashboard([agency.pk], 2018, 12).totals.payment_rate == Decimal("80.29")
+    assert figures.dashboard([agency.pk], 2018, 12).totals.payment_rate == Decimal("80.29")
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ def test_payment_rate_base_follows_the_agency_settings(agency, base, shown_base,
     payment_world(agency, "109.57")
     InvestmentSettings.objects.create(agency=agency, payment_rate_base=base)
 
-    data = services.dashboard([agency.pk], 2018, 12)
+    data = figures.dashboard([agency.pk], 2018, 12)
 
     assert data.base == base
     assert data.totals.payment_base == yi(shown_base)
@@ -188,7 +188,7 @@ def test_payment_rate_base_follows_the_agency_settings(agency, base, shown_base,
 def test_plan_without_funds_available_is_measured_against_its_adjusted_plan(agency):
     plan = plan_of(agency, Decimal("1000000"))
     payment(plan, D(2018, 5, 1), Decimal("250000"))
-    totals = services.dashboard([agency.pk], 2018, 12).totals
+    totals = figures.dashboard([agency.pk], 2018, 12).totals
     assert totals.funds == Decimal("1000000")
     assert totals.payment_rate == Decimal("25.00")
 
@@ -197,8 +197,8 @@ def test_payments_count_up_to_the_month_shown(agency):
     plan = plan_of(agency, Decimal("1000000"))
     payment(plan, D(2018, 5, 31), Decimal("100000"))
     payment(plan, D(2018, 6, 1), Decimal("200000"))
-    assert services.dashboard([agency.pk], 2018, 5).totals.paid == Decimal("100000")
-    assert services.dashboard([agency.pk], 2018, 6).totals.paid == Decimal("300000")
+    assert figures.dashboard([agency.pk], 2018, 5).totals.paid == Decimal("100000")
+    assert figures.dashboard([agency.pk], 2018, 6).totals.paid == Decimal("300000")
 
 
 def request_adjustment(plan: AnnualPlan, direction: str, amount: Decimal, on: datetime.date) -> PlanAdjustment:
@@ -230,7 +230,7 @@ def test_adjustment_totals_of_2018(agency, staff):
     other = request_adjustment(next_year, AdjustmentDirection.INCREASE, yi("3"), D(2019, 2, 1))
     services.decide_adjustment(other, staff, approve=True, on=D(2019, 2, 1))
 
-    totals = services.adjustment_totals(
+    totals = figures.adjustment_totals(
         PlanAdjustment.objects.filter(plan__project__agency=agency), D(2018, 1, 1), D(2018, 11, 30)
     )
     assert (totals.increased, totals.increased_projects) == (yi("9.11"), 21)
@@ -238,8 +238,8 @@ def test_adjustment_totals_of_2018(agency, staff):
     assert totals.net == yi("5.50")
 
     # The dashboard to November reads the same; to December the late increase joins (11.11 亿, 21 projects).
-    assert services.dashboard([agency.pk], 2018, 11).adjustments == totals
-    december = services.dashboard([agency.pk], 2018, 12).adjustments
+    assert figures.dashboard([agency.pk], 2018, 11).adjustments == totals
+    december = figures.dashboard([agency.pk], 2018, 12).adjustments
     assert (december.increased, december.increased_projects) == (yi("11.11"), 21)
     assert (december.decreased, december.decreased_projects) == (yi("3.61"), 7)
 
@@ -253,7 +253,7 @@ def test_first_half_ahead_of_the_schedule(agency):
         actual(plan, month, yi(amount))
     actual(plan, 7, yi("30"))  # July: after the month shown
 
-    data = services.dashboard([agency.pk], 2022, 6)
+    data = figures.dashboard([agency.pk], 2022, 6)
 
     assert data.totals.scheduled == yi("93.96")
     assert data.totals.actual == yi("104.91")
@@ -266,8 +266,8 @@ def test_first_half_ahead_of_the_schedule(agency):
 
 def test_scheduled_amount_rounds_half_up_to_the_fen():
     # 333.33 × 45.5% = 151.66515 → 151.67
-    assert services.scheduled_amount(Decimal("333.33"), Decimal("45.5")) == Decimal("151.67")
-    assert services.scheduled_amount(Decimal("100"), None) == Decimal("0.00")
+    assert figures.scheduled_amount(Decimal("333.33"), Decimal("45.5")) == Decimal("151.67")
+    assert figures.scheduled_amount(Decimal("100"), None) == Decimal("0.00")
 
 
 # ---- rounding rows to their total ---------------------------------------------------------------
@@ -277,14 +277,14 @@ CENT = Decimal("0.01")
 
 def test_three_thirds_add_up_to_one():
     third = Decimal(1) / 3
-    assert services.round_to_total([third] * 3, CENT) == [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]
+    assert figures.round_to_total([third] * 3, CENT) == [Decimal("0.34"), Decimal("0.33"), Decimal("0.33")]
     two_thirds = Decimal(2) / 3
-    assert services.round_to_total([two_thirds] * 3, CENT) == [Decimal("0.67"), Decimal("0.67"), Decimal("0.66")]
+    assert figures.round_to_total([two_thirds] * 3, CENT) == [Decimal("0.67"), Decimal("0.67"), Decimal("0.66")]
 
 
 def test_many_small_values_add_up_to_their_rounded_total():
     # 1,000 × 0.004 = 4.00: each rounded alone would show 0.00 and a sum of 0.00.
-    rounded = services.round_to_total([Decimal("0.004")] * 1000, CENT)
+    rounded = figures.round_to_total([Decimal("0.004")] * 1000, CENT)
     assert sum(rounded) == Decimal("4.00")
     assert rounded.count(CENT) == 400
     assert set(rounded) == {Decimal("0.00"), CENT}
@@ -292,15 +292,15 @@ def test_many_small_values_add_up_to_their_rounded_total():
 
 def test_half_cents_round_the_total_half_up():
     # 3 × 0.005 = 0.015 → 0.02: two rows show 0.01.
-    assert services.round_to_total([Decimal("0.005")] * 3, CENT) == [CENT, CENT, Decimal("0.00")]
-    assert services.round_to_total([], CENT) == []
+    assert figures.round_to_total([Decimal("0.005")] * 3, CENT) == [CENT, CENT, Decimal("0.00")]
+    assert figures.round_to_total([], CENT) == []
 
 
 def test_rounded_rows_always_add_up_and_stay_within_a_quantum():
     generator = random.Random(5)  # noqa: S311 - reproducible test data
     for _ in range(300):
         values = [Decimal(generator.randint(0, 10**9)) / Decimal(10**6) for _ in range(generator.randint(1, 40))]
-        rounded = services.round_to_total(values, CENT)
+        rounded = figures.round_to_total(values, CENT)
         assert sum(rounded) == sum(values).quantize(CENT, rounding=ROUND_HALF_UP)
         assert all(abs(r - v) < CENT for r, v in zip(rounded, values, strict=True))
 
@@ -314,8 +314,8 @@ def test_dashboard_breakdown_rows_add_up_to_the_displayed_total(agency):
     # the rows would show 3.33 three times (9.99).
     for area in ("光明区", "南山区", "福田区"):
         AnnualPlanFactory(project=ProjectFactory(agency=agency, area=area), year=2018, amount=Decimal("33333.33"))
-    data = services.dashboard([agency.pk], 2018, 12)
-    sel = pages.Selection(agencies=[agency], agency=agency, year=2018, month=12, errors=[])
+    data = figures.dashboard([agency.pk], 2018, 12)
+    sel = pages.selection(UserFactory(organization=agency, role=Role.STAFF), {"year": "2018", "month": "12"})
 
     table = pages.breakdown(data.by_area, sel, lambda k: k, lambda k, **f: "")
 
@@ -333,8 +333,8 @@ def test_breakdown_of_many_small_groups_adds_up(agency):
     # Seven areas' plans of 1,234.56 元 (0.123456 万元): rows round to 0.12 or 0.13, total 0.86 万元.
     for area in "ABCDEFG":
         AnnualPlanFactory(project=ProjectFactory(agency=agency, area=area), year=2018, amount=Decimal("1234.56"))
-    data = services.dashboard([agency.pk], 2018, 6)
-    sel = pages.Selection(agencies=[agency], agency=agency, year=2018, month=6, errors=[])
+    data = figures.dashboard([agency.pk], 2018, 6)
+    sel = pages.selection(UserFactory(organization=agency, role=Role.STAFF), {"year": "2018", "month": "6"})
 
     table = pages.breakdown(data.by_area, sel, lambda k: k, lambda k, **f: "")
 
@@ -364,13 +364,13 @@ def test_breakdown_of_many_small_groups_adds_up(agency):
     ],
 )
 def test_classification_at_its_edges(actual_amount, scheduled, expected):
-    assert services.classify_investment_lag(actual_amount, scheduled) == expected
+    assert figures.classify_investment_lag(actual_amount, scheduled) == expected
 
 
 def test_classification_with_custom_thresholds():
-    assert services.classify_investment_lag(Decimal("94"), Decimal("100"), 95, 80) == Lag.ATTENTION
-    assert services.classify_investment_lag(Decimal("95"), Decimal("100"), 95, 80) == Lag.ON_SCHEDULE
-    assert services.classify_investment_lag(Decimal("79.99"), Decimal("100"), 95, 80) == Lag.SUPERVISION
+    assert figures.classify_investment_lag(Decimal("94"), Decimal("100"), 95, 80) == Lag.ATTENTION
+    assert figures.classify_investment_lag(Decimal("95"), Decimal("100"), 95, 80) == Lag.ON_SCHEDULE
+    assert figures.classify_investment_lag(Decimal("79.99"), Decimal("100"), 95, 80) == Lag.SUPERVISION
 
 
 def test_plan_rows_apply_each_agencys_thresholds(agency):
@@ -384,7 +384,7 @@ def test_plan_rows_apply_each_agencys_thresholds(agency):
             actual(plan, 3, Decimal(amount))
             plans[(owner.pk, name)] = plan.pk
 
-    rows = {r.pk: r for r in services.plan_rows(AnnualPlan.objects.all(), 2026, 6)}
+    rows = {r.pk: r for r in figures.plan_rows(AnnualPlan.objects.all(), 2026, 6)}
 
     assert rows[plans[(agency.pk, "near")]].lag == Lag.ATTENTION
     assert rows[plans[(agency.pk, "far")]].lag == Lag.SUPERVISION
@@ -410,7 +410,7 @@ def test_set_schedule_replaces_the_rows(agency):
 
     assert plan.share_values() == new
     assert ScheduleMonth.objects.filter(plan=plan).count() == 12
-    rows = services.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), 2026, 6)
+    rows = figures.plan_rows(AnnualPlan.objects.filter(pk=plan.pk), 2026, 6)
     assert rows[0].scheduled == Decimal("40000000.00")
 
 
@@ -572,12 +572,12 @@ def test_only_confirmed_actuals_count_in_plan_rows(plan_2025, director, staff):
     services.return_actual(services.submit_actual(draft(plan_2025, 3, "400"), director), staff, "重报")
     services.confirm_actual(services.submit_actual(draft(plan_2025, 4, "800"), director), staff)
 
-    (row,) = services.plan_rows(AnnualPlan.objects.all(), 2025, 4)
+    (row,) = figures.plan_rows(AnnualPlan.objects.all(), 2025, 4)
 
     assert row.actual == Decimal("800.00")
     assert row.actual_month == Decimal("800.00")
     assert row.unconfirmed == Decimal("700.00")
-    (row,) = services.plan_rows(AnnualPlan.objects.all(), 2025, 3)
+    (row,) = figures.plan_rows(AnnualPlan.objects.all(), 2025, 3)
     assert (row.actual, row.actual_month, row.unconfirmed) == (Decimal("0.00"), Decimal("0.00"), Decimal("700.00"))
 
 
@@ -592,7 +592,7 @@ def test_unconfirmed_months_lists_what_is_not_confirmed_and_who_has_not_reported
     actual(plans[1], 3, "5", status=ActualStatus.SUBMITTED)  # plans[2] has not reported March
     # April: nobody has reported.
 
-    months = services.unconfirmed_months([agency.pk], 2025, 4, planned=3)
+    months = figures.unconfirmed_months([agency.pk], 2025, 4, planned=3)
 
     assert [m["month"] for m in months] == [D(2025, 2, 1), D(2025, 3, 1), D(2025, 4, 1)]
     february, march, april = months
@@ -604,7 +604,7 @@ def test_unconfirmed_months_lists_what_is_not_confirmed_and_who_has_not_reported
     assert (february["missing"], february["amount"]) == (0, Decimal("70"))
     assert (march["by_status"], march["missing"], march["amount"]) == ({ActualStatus.SUBMITTED: 1}, 1, Decimal("5"))
     assert (april["by_status"], april["missing"], april["reported"]) == ({}, 3, 0)
-    assert services.dashboard([agency.pk], 2025, 4).unconfirmed == months
+    assert figures.dashboard([agency.pk], 2025, 4).unconfirmed == months
 
 
 # ---- adjustments --------------------------------------------------------------------------------
@@ -637,7 +637,7 @@ def test_approved_increase_and_decrease_change_the_adjusted_plan(plan_2025, staf
     (entry,) = [e for e in log_entries(plan_2025) if e.after["adjusted_amount"] == "90000000.00"]
     assert entry.before["adjusted_amount"] == "120000000.00"
     # The dashboard's plan is the adjusted plan.
-    assert services.dashboard([plan_2025.project.agency_id], 2025, 12).totals.plan == Decimal("90000000.00")
+    assert figures.dashboard([plan_2025.project.agency_id], 2025, 12).totals.plan == Decimal("90000000.00")
 
 
 def test_a_decrease_larger_than_the_adjusted_plan_is_refused(plan_2025, staff):
@@ -731,13 +731,13 @@ def test_agencies_with_the_same_base_keep_it_and_differing_ones_fall_back_to_fun
     other = AgencyFactory()
     for owner in (agency, other):
         InvestmentSettings.objects.create(agency=owner, payment_rate_base=PaymentRateBase.ACTUAL)
-    assert services.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.ACTUAL
+    assert figures.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.ACTUAL
     InvestmentSettings.objects.filter(agency=other).update(payment_rate_base=PaymentRateBase.PLAN)
-    assert services.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.FUNDS
+    assert figures.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.FUNDS
 
 
 def test_an_agency_without_settings_counts_as_reporting_against_funds(agency):
     other = AgencyFactory()
     InvestmentSettings.objects.create(agency=agency, payment_rate_base=PaymentRateBase.PLAN)
-    assert services.dashboard([agency.pk], 2018, 12).base == PaymentRateBase.PLAN
-    assert services.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.FUNDS
+    assert figures.dashboard([agency.pk], 2018, 12).base == PaymentRateBase.PLAN
+    assert figures.dashboard([agency.pk, other.pk], 2018, 12).base == PaymentRateBase.FUNDS

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from gongwu.core import services as core_services
 from gongwu.core.models import ChangeAction, ChangeLogEntry
 from gongwu.core.testing import UserFactory, api_client, english_client, stored
-from gongwu.investment import services
+from gongwu.investment import figures, services
 from gongwu.investment.models import ActualStatus, MonthlyActual
 from gongwu.investment.testing import AnnualPlanFactory, actual
 from gongwu.projects.testing import ProjectFactory
@@ -28,7 +28,7 @@ def plan(agency: Any) -> Any:
 
 
 def confirmed_to_march(agency: Any) -> Decimal:
-    return services.dashboard([agency.pk], 2026, 3).totals.actual
+    return figures.dashboard([agency.pk], 2026, 3).totals.actual
 
 
 def test_a_confirmed_figure_is_refused_deletion_on_the_page_the_api_and_the_admin(plan, staff):
@@ -67,7 +67,7 @@ def test_a_voided_figure_leaves_the_dashboard_and_the_month_is_reported_again(pl
     assert (march.is_voided, march.status, march.void_reason) == (True, ActualStatus.CONFIRMED, "重复计入二月产值")
     entry = ChangeLogEntry.objects.filter(object_id=str(march.pk), action=ChangeAction.UPDATE).order_by("-id")[0]
     assert (entry.actor, entry.after["void_reason"]) == (staff, "重复计入二月产值")
-    dashboard = services.dashboard([agency.pk], 2026, 3)
+    dashboard = figures.dashboard([agency.pk], 2026, 3)
     assert dashboard.totals.actual == Decimal("3000000.00")
     assert dashboard.totals.unconfirmed == Decimal("0.00")  # a voided figure is not "awaiting confirmation"
     listed = client.get("/investment/actuals/", {"voided": "voided"}).content.decode()

@@ -1,4 +1,4 @@
-"""`gongwu rebuild_investment_rollup`: recompute the dashboard's rollup of every plan from the records."""
+"""`gongwu rebuild_investment_rollup`: recompute the dashboard's rollup of every plan (and the agencies' sums) from the records."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from gongwu.investment import rollup
 
 
 class Command(BaseCommand):
-    help = "Recompute the investment dashboard's per-plan, per-month figures from plans, actuals and payments."
+    help = (
+        "Recompute the investment dashboard's per-plan, per-month figures from plans, actuals and payments, and the "
+        "agencies' monthly sums of them."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
