@@ -252,7 +252,7 @@ def lead_times_of(projects: QuerySet, periods: list[Period]) -> list[LeadTimes]:
         in_any |= Q(actual_date__gte=span.start, actual_date__lte=span.end)
     permits = (
         Approval.objects.filter(in_any, project__in=projects.values("pk"), kind__in=permit_kinds)
-        .order_by("project", "kind__order", "id")
+        .order_by("actual_date", "id")
         .values_list("project", "project__agency", "actual_date")
     )
     permits_of: dict[int, list[datetime.date]] = {}
@@ -315,10 +315,6 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         "advancing": Count("pk", filter=advancing_q(period)),
         "started_previous": Count("pk", filter=started_q(previous)),
         "completed_previous": Count("pk", filter=completed_q(previous)),
-        "received": Count("pk", filter=received_q(period)),
-        "received_investment": Sum("approved_investment", filter=received_q(period)),
-        "received_previous": Count("pk", filter=received_q(previous)),
-        "received_investment_previous": Sum("approved_investment", filter=received_q(previous)),
         "bim": Count("pk", filter=Q(uses_bim=True)),
         "green": Count("pk", filter=Q(is_green=True)),
         "near_zero_carbon": Count("pk", filter=Q(is_near_zero_carbon=True)),
@@ -331,6 +327,13 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         measures[f"now_{name}"] = Sum(name, filter=completed_q(period))
         measures[f"previous_{name}"] = Sum(name, filter=completed_q(previous))
     rows = {row["category"]: row for row in top.values("category").annotate(**measures).order_by()}
+    # apart from the pass over every project: the few received in either year, found by (agency, received_on)
+    received = top.filter(received_q(period) | received_q(previous)).aggregate(
+        count=Count("pk", filter=received_q(period)),
+        investment=Sum("approved_investment", filter=received_q(period)),
+        previous=Count("pk", filter=received_q(previous)),
+        previous_investment=Sum("approved_investment", filter=received_q(previous)),
+    )
 
     def total(measure: str, categories: tuple[str, ...] | None = None) -> Any:
         values = [row[measure] for c, row in rows.items() if categories is None or c in categories]
@@ -401,10 +404,10 @@ def portfolio_summary(projects: QuerySet, period: Period, today: datetime.date |
         "started_previous": total("started_previous"),
         "completed_previous": total("completed_previous"),
         "received": {
-            "count": total("received"),
-            "investment": total("received_investment"),
-            "previous": total("received_previous"),
-            "previous_investment": total("received_investment_previous"),
+            "count": received["count"],
+            "investment": received["investment"] or 0,
+            "previous": received["previous"],
+            "previous_investment": received["previous_investment"] or 0,
         },
         "lead_time": lead_time_figure(top, period),
         "outcomes": outcomes,
