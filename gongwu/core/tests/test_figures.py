@@ -33,7 +33,8 @@ def city() -> tuple:
     return regulator, city_agency, district, elsewhere
 
 
-def test_a_regulator_chooses_among_the_agencies_below_it_and_sees_all_by_default(city: tuple) -> None:
+def test_a_regulator_chooses_among_the_agencies_below_it_and_sees_all_by_default(city: tuple, travel) -> None:
+    travel(datetime.date(2026, 12, 2))  # "this year" is the default period
     regulator, city_agency, district, _elsewhere = city
     user = UserFactory(organization=regulator, role=Role.REGULATOR)
     sel = Selection.from_query(user, {})
@@ -77,7 +78,8 @@ def test_a_company_sees_no_agency_figures(city: tuple) -> None:
         ({"from": "2026-05-01", "to": "2026-04-30"}, Period.year(2026), "The period ends before it starts."),
     ],
 )
-def test_the_period_of_a_query(city: tuple, query: dict, period: Period, error: str | None) -> None:
+def test_the_period_of_a_query(city: tuple, travel, query: dict, period: Period, error: str | None) -> None:
+    travel(datetime.date(2026, 12, 2))  # bad input falls back to this year
     user = UserFactory(organization=city[1])
     sel = Selection.from_query(user, query)
     assert sel.period == period
