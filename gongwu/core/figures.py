@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -103,6 +103,14 @@ class Selection:
     agency: Organization | None = None
     errors: tuple[str, ...] = ()
     months: bool = False
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """`compute()` once per selection: several figures read from the same totals (and `previous()` is a
+        new selection, so the year before is computed apart)."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
 
     @property
     def agency_ids(self) -> list[int]:
@@ -136,7 +144,7 @@ class Selection:
 
     def previous(self) -> Selection:
         """The same selection a year earlier (the comparison every report makes)."""
-        return replace(self, period=self.period.previous_year(), errors=())
+        return self.memo("core.previous", lambda: replace(self, period=self.period.previous_year(), errors=()))
 
     def with_agency(self, agency: Organization | None) -> Selection:
         return replace(self, agency=agency)
@@ -368,6 +376,12 @@ class Figure:
         }
 
 
+def reading(value: Any, *, url: str = "", note: str = "", children: tuple[Figure, ...] = ()) -> Figure:
+    """What a registered figure function returns when the registration already names the figure: its value and
+    the list behind it (key, label and unit come from `register_figure`)."""
+    return Figure(key="", label="", value=value, url=url, note=note, children=children)
+
+
 # ---- the registry ------------------------------------------------------------------------------------
 
 
@@ -397,9 +411,11 @@ class FigureSpec:
 
     def compute(self, selection: Selection) -> Figure:
         result = self.function(selection)
-        if isinstance(result, Figure):
-            return result
-        return Figure(key=self.key, label=str(self.label), value=result, unit=self.unit)
+        if not isinstance(result, Figure):
+            return Figure(key=self.key, label=str(self.label), value=result, unit=self.unit)
+        if not result.key:  # a `reading`: the registration names it
+            return replace(result, key=self.key, label=str(self.label), unit=self.unit)
+        return result
 
     def supports(self, selection: Selection) -> bool:
         return bool(self.periods & selection.kinds)

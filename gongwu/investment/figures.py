@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongwu.core.figures import Figure, PeriodKind, Selection, Unit, register_figure
+from gongwu.core.figures import Figure, PeriodKind, Selection, Unit, reading, register_figure
 from gongwu.core.money import format_money
 from gongwu.investment import rollup
 from gongwu.investment.models import (
@@ -1076,7 +1076,11 @@ IN_A_YEAR = (PeriodKind.YEAR, PeriodKind.YEAR_TO_MONTH)
 
 
 def selection_totals(selection: Selection) -> Totals:
-    """The dashboard's totals for a selection (healed as the dashboard heals them)."""
+    """The dashboard's totals for a selection (healed as the dashboard heals them), once for all its figures."""
+    return selection.memo("investment.totals", lambda: _totals(selection))
+
+
+def _totals(selection: Selection) -> Totals:
     agency_ids = selection.agency_ids
     grouped, _months = checked_figures(
         agency_ids, selection.year, selection.month, payment_base_of(agency_ids), groupings=[]
@@ -1105,14 +1109,7 @@ def payments_url(selection: Selection) -> str:
     description=gettext_lazy("Projects with an annual investment plan for the year."),
 )
 def projects_with_a_plan(selection: Selection) -> Figure:
-    totals = selection_totals(selection)
-    return Figure(
-        "investment.projects",
-        str(gettext_lazy("Projects with an investment plan")),
-        totals.projects,
-        Unit.COUNT,
-        url=plans_url(selection),
-    )
+    return reading(selection_totals(selection).projects, url=plans_url(selection))
 
 
 @register_figure(
@@ -1124,10 +1121,7 @@ def projects_with_a_plan(selection: Selection) -> Figure:
     description=gettext_lazy("The year's annual investment plans, as adjusted by approved increases and decreases."),
 )
 def planned(selection: Selection) -> Figure:
-    totals = selection_totals(selection)
-    return Figure(
-        "investment.planned", str(gettext_lazy("Annual plan")), totals.plan, Unit.YUAN, url=plans_url(selection)
-    )
+    return reading(selection_totals(selection).plan, url=plans_url(selection))
 
 
 @register_figure(
@@ -1139,7 +1133,6 @@ def planned(selection: Selection) -> Figure:
     description=gettext_lazy("Investment completed from January to the end of the month, confirmed figures only."),
 )
 def completed(selection: Selection) -> Figure:
-    totals = selection_totals(selection)
     year, month = selection.year, selection.month
     url = selection.url(
         "investment:monthlyactual_list",
@@ -1150,7 +1143,7 @@ def completed(selection: Selection) -> Figure:
             "voided": "live",
         },
     )
-    return Figure("investment.completed", str(gettext_lazy("Completed to date")), totals.actual, Unit.YUAN, url=url)
+    return reading(selection_totals(selection).actual, url=url)
 
 
 @register_figure(
@@ -1162,14 +1155,7 @@ def completed(selection: Selection) -> Figure:
     description=gettext_lazy("Confirmed investment to date as a share of the annual plan (完成率), cut at two places."),
 )
 def completion_rate(selection: Selection) -> Figure:
-    totals = selection_totals(selection)
-    return Figure(
-        "investment.completion_rate",
-        str(gettext_lazy("Completion rate")),
-        totals.percent_of_plan,
-        Unit.PERCENT,
-        url=plans_url(selection),
-    )
+    return reading(selection_totals(selection).percent_of_plan, url=plans_url(selection))
 
 
 @register_figure(
@@ -1181,10 +1167,7 @@ def completion_rate(selection: Selection) -> Figure:
     description=gettext_lazy("Payments from January to the end of the month on the projects with a plan for the year."),
 )
 def paid(selection: Selection) -> Figure:
-    totals = selection_totals(selection)
-    return Figure(
-        "investment.paid", str(gettext_lazy("Paid to date")), totals.paid, Unit.YUAN, url=payments_url(selection)
-    )
+    return reading(selection_totals(selection).paid, url=payments_url(selection))
 
 
 @register_figure(
@@ -1204,14 +1187,7 @@ def payment_rate(selection: Selection) -> Figure:
         "base": PaymentRateBase(totals.base).label,
         "amount": format_money(totals.payment_base),
     }
-    return Figure(
-        "investment.payment_rate",
-        str(gettext_lazy("Payment rate")),
-        totals.payment_rate,
-        Unit.PERCENT,
-        url=payments_url(selection),
-        note=note,
-    )
+    return reading(totals.payment_rate, url=payments_url(selection), note=note)
 
 
 # ---- projects by plan category (the projects summary shows it) --------------------------------------

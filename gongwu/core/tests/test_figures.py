@@ -197,3 +197,33 @@ def test_the_filter_include_offers_the_agencies_and_keeps_the_choice(city: tuple
     assert f'<option value="{district.pk}" selected>区建设中心</option>' in html
     assert 'value="2026-03-01"' in html and 'value="2026-05-31"' in html
     assert sel.querystring() == f"from=2026-03-01&to=2026-05-31&agency={district.pk}"
+
+
+def test_a_reading_takes_its_name_from_the_registration_and_figures_share_their_totals(city: tuple) -> None:
+    reads: list[int] = []
+
+    def totals(sel: Selection) -> int:
+        return sel.memo("testapp.totals", lambda: reads.append(sel.period.start.year) or 7)
+
+    @read.register_figure("testapp.paid", "Paid to date", unit=Unit.YUAN)
+    def paid(sel: Selection) -> Figure:
+        return read.reading(totals(sel) * 10_000, url="/payments/")
+
+    @read.register_figure("testapp.rate", "Payment rate", unit=Unit.PERCENT)
+    def rate(sel: Selection) -> Figure:
+        return read.reading(totals(sel) * 10)
+
+    try:
+        sel = Selection.from_query(UserFactory(organization=city[1]), {"year": "2025"})
+        figure = read.compute("testapp.paid", sel)
+        assert (figure.key, figure.label, figure.shown, figure.url) == (
+            "testapp.paid",
+            "Paid to date",
+            "7.00 ten-thousand yuan",
+            "/payments/",
+        )
+        assert read.compute("testapp.rate", sel).shown == "70%"
+        assert reads == [2025, 2024]  # once for the year, once for the year before, whatever the figures
+    finally:
+        read.unregister_figure("testapp.paid")
+        read.unregister_figure("testapp.rate")
