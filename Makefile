@@ -74,7 +74,7 @@ typecheck: install
 # is anchored in late 2026 and refuses inspections in the future, so no earlier day.)
 PG_TEST_NOW ?= 2027-01-04T09:00:00+08:00
 OTHER_TEST_DAYS ?= 2026-12-05T15:00:00+08:00 2026-12-31T17:30:00+08:00
-DAY_SUITES := gongwu/alerts gongwu/projects gongwu/inspections gongwu/investment
+DAY_SUITES := gongwu/alerts gongwu/projects gongwu/inspections gongwu/investment gongwu/tenders gongwu/contracts
 
 pytest: install assets messages browser-deps
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile

@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "gongwu.alerts",
     "gongwu.investment",
     "gongwu.inspections",
+    "gongwu.tenders",
+    "gongwu.contracts",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,8 @@ urlpatterns = [
     path("alerts/", include("gongwu.alerts.urls")),
     path("investment/", include("gongwu.investment.urls")),
     path("inspections/", include("gongwu.inspections.urls")),
+    path("tenders/", include("gongwu.tenders.urls")),
+    path("contracts/", include("gongwu.contracts.urls")),
     path("", include("gongwu.core.urls")),
 ]
 

@@ -571,6 +571,22 @@ class Payment(InvestmentModel):
         related_name="+",
     )
     contract_number = models.CharField(_("contract number"), max_length=80, blank=True)
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    claim = models.ForeignKey(
+        "contracts.Claim",
+        verbose_name=_("payment claim"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
     voucher_number = models.CharField(_("voucher number"), max_length=80, blank=True)
     over_approved = models.BooleanField(_("above the approved investment"), default=False)
     note = models.CharField(_("note"), max_length=200, blank=True)
