@@ -93,10 +93,10 @@ INSTALLED_APPS = [
     "gongwu.core",
     "gongwu.projects",
     "gongwu.alerts",
-    "gongwu.investment",
-    "gongwu.inspections",
     "gongwu.tenders",
     "gongwu.contracts",
+    "gongwu.investment",
+    "gongwu.inspections",
 ]
 
 MIDDLEWARE = [
