@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ class MenuItem:
     url_name: str
     model: Any = None  # shown only to users who may view this model
     icon: str = ""
+    visible: Callable[[Any], bool] | None = None  # a further test of the user (e.g. not a company's)
 
 
 @dataclass
@@ -43,7 +45,7 @@ def menu_for(user: Any) -> list[dict[str, Any]]:
         items = [
             {"label": i.label, "url": reverse(i.url_name), "icon": i.icon}
             for i in section.items
-            if i.model is None or user_may(user, i.model, Action.VIEW)
+            if (i.model is None or user_may(user, i.model, Action.VIEW)) and (i.visible is None or i.visible(user))
         ]
         if items:
             menu.append({"label": section.label, "icon": section.icon, "items": items, "key": section.key})
@@ -59,9 +61,20 @@ def register_core_sections() -> None:
         MenuItem(_("Users"), "core:user_list", User, "ti-users"),
     )
     register(
+        MenuSection("reports", _("Reports"), "ti-chart-bar", 70),
+        MenuItem(_("Figures"), "core:figures", None, "ti-chart-bar", visible=reads_figures),
+    )
+    register(
         MenuSection("system", _("System"), "ti-settings", 90),
         MenuItem(_("Change log"), "core:changelogentry_list", ChangeLogEntry, "ti-history"),
         MenuItem(_("Holiday calendar"), "core:calendarday_list", CalendarDay, "ti-calendar"),
         MenuItem(_("My jobs"), "core:job_list", None, "ti-loader"),
         MenuItem(_("API tokens"), "core:token_list", None, "ti-key"),
     )
+
+
+def reads_figures(user: Any) -> bool:
+    """Whether the user is one whom figure pages are for: anyone signed in but a company's representative."""
+    from gongwu.core.models import Role
+
+    return bool(getattr(user, "is_authenticated", False)) and user.role != Role.COMPANY

@@ -7,6 +7,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.global_search, name="search"),
+    path("figures/", views.figures_page, name="figures"),
     path("autocomplete/<str:label>/", views.autocomplete, name="autocomplete"),
     path("jobs/", views.job_list, name="job_list"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),

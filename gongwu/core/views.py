@@ -4,6 +4,7 @@ import datetime
 import os
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from gongwu.core import search, services
 from gongwu.core.autocomplete import LIMIT as AUTOCOMPLETE_LIMIT
 from gongwu.core.autocomplete import scoped_matches
+from gongwu.core.figures import Selection, compute, registered_figures, require_agencies
 from gongwu.core.filters import CalendarDayFilterSet, ChangeLogFilterSet, OrganizationFilterSet, UserFilterSet
 from gongwu.core.forms import AttachmentForm, CalendarDayForm, OrganizationForm, TokenForm, UserForm
 from gongwu.core.generic.views import ObjectViewSet, confirm_import
@@ -300,3 +302,46 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@login_required
+def figures_page(request: SignedInRequest) -> HttpResponse:
+    """Every registered figure the user may read, for a period and one agency or all they may see, grouped by the
+    app that registers it (`?of=contracts` narrows to one app): each card links to the records it counts."""
+    sel = Selection.from_request(request)
+    require_agencies(sel)
+    specs = [spec for spec in registered_figures() if spec.visible_to(request.user)]
+    groups_offered = sorted({spec.key.split(".", 1)[0] for spec in specs}, key=app_order)
+    chosen = [label for label in request.GET.getlist("of") if label in groups_offered] or groups_offered
+    groups = []
+    for label in chosen:
+        shown, unsupported = [], []
+        for spec in specs:
+            if spec.key.split(".", 1)[0] != label:
+                continue
+            if spec.supports(sel):
+                shown.append(compute(spec.key, sel))
+            else:
+                unsupported.append(spec.label)
+        groups.append(
+            {
+                "label": label,
+                "title": apps.get_app_config(label).verbose_name,
+                "figures": shown,
+                "unsupported": unsupported,
+            }
+        )
+    offered = [(label, apps.get_app_config(label).verbose_name) for label in groups_offered]
+    context = {
+        "sel": sel,
+        "groups": groups,
+        "offered": offered,
+        "chosen": chosen if len(chosen) < len(groups_offered) else [],
+    }
+    return render(request, "core/figures.html", context, status=422 if sel.errors else 200)
+
+
+def app_order(label: str) -> int:
+    """Figures come in the order of the apps in INSTALLED_APPS (the money chain's order)."""
+    names = [config.label for config in apps.get_app_configs()]
+    return names.index(label) if label in names else len(names)
