@@ -60,7 +60,7 @@ def test_a_regulator_reads_the_agencies_below_it_and_a_company_is_refused(counte
     below = AgencyFactory(parent=regulator_org)
     regulator = UserFactory(role=Role.REGULATOR, organization=regulator_org)
     page = signed_in(regulator).get(reverse("core:figures"), {"year": 2025, "agency": below.pk}).content.decode()
-    assert 'href="/projects/?agencies=%d"' % below.pk in page
+    assert f'href="/projects/?agencies={below.pk}"' in page
 
     company = UserFactory(role=Role.COMPANY, organization=CompanyFactory())
     client = signed_in(company)
