@@ -387,6 +387,16 @@ def save_tender(*, instance: Tender, actor: Any, data: dict[str, Any] | None = N
         return save(instance=instance, actor=actor, data=data, after_save=after_save)
 
 
+def delete_tender(*, instance: Tender, actor: Any) -> None:
+    """Delete a tender still in preparation (any other is voided); its plan is approved again when no other
+    tender of it is running."""
+    with transaction.atomic():
+        core_services.delete_object(instance=instance, actor=actor)
+        plan = TenderPlan.objects.select_for_update().get(pk=instance.plan_id)
+        if plan.status == PlanStatus.TENDERING and not plan.tenders.filter(voided_at__isnull=True).exists():
+            _set_plan_status(plan, PlanStatus.APPROVED, actor)
+
+
 def _locked_tender(tender: Tender, actor: Any) -> Tender:
     locked = (
         Tender.objects.for_user(actor, Action.CHANGE)

@@ -75,6 +75,7 @@ class TenderViews(ObjectViewSet):
     detail_template = "tenders/tender_detail.html"
     create_service = services.save_tender
     update_service = services.save_tender
+    delete_service = services.delete_tender
 
     @classmethod
     def extra_detail_context(cls, obj: Tender, request: HttpRequest) -> dict[str, Any]:
