@@ -88,7 +88,13 @@ def tenders_url(selection: Selection, **params: Any) -> str:
     period = selection.period
     return selection.url(
         "tenders:tender_list",
-        {"status": TenderStatus.AWARDED, "awarded_from": period.start, "awarded_to": period.end, **params},
+        {
+            "status": TenderStatus.AWARDED,
+            "awarded_from": period.start,
+            "awarded_to": period.end,
+            "voided": "live",
+            **params,
+        },
     )
 
 
