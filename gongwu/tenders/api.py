@@ -136,7 +136,7 @@ def step(viewset: Any, request: HttpRequest, pk: int, action: Callable[[Any], An
 # ---- plans ---------------------------------------------------------------------------------------
 
 
-class ReasonIn(Schema):
+class TenderReasonIn(Schema):
     reason: str = Field("", description="Why (required).")
 
 
@@ -161,7 +161,7 @@ def approve_plan(request: HttpRequest, pk: int) -> Any:
     summary="Cancel a plan with the reason",
     description=STEP_RESPONSES_DESCRIPTION,
 )
-def cancel_plan(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+def cancel_plan(request: HttpRequest, pk: int, payload: TenderReasonIn) -> Any:
     return step(
         TenderPlanViews,
         request,
@@ -175,12 +175,12 @@ def cancel_plan(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
 TENDER_RESPONSES = {200: TenderOut, 403: Message, 404: Message, 422: ValidationErrors}
 
 
-class RecommendIn(Schema):
+class TenderRecommendIn(Schema):
     bids: list[int] = Field(description="The recommended candidates' bids (ids), rank 1 first; at most three.")
     evaluation_on: datetime.date | None = Field(None, description="The evaluation day; today when left out.")
 
 
-class AwardIn(Schema):
+class TenderAwardIn(Schema):
     winner_id: int = Field(description="The winning company: a qualified bidder of this tender.")
     award_price: Decimal | None = Field(None, ge=0, description="元; the winner's bid price when left out.")
     award_reason: str = Field(
@@ -190,7 +190,7 @@ class AwardIn(Schema):
     award_notice_on: datetime.date | None = Field(None, description="The award notice day; the decision's by default.")
 
 
-class FailIn(Schema):
+class TenderFailIn(Schema):
     reason: str = Field("", description="Why the tender failed (流标), required.")
     on: datetime.date | None = Field(None, description="The day; today when left out.")
 
@@ -210,7 +210,7 @@ def bids_of(request: HttpRequest, tender: Any, ids: list[int]) -> list[Bid]:
     summary="Record the evaluation committee's recommended candidates, in order",
     description=STEP_RESPONSES_DESCRIPTION,
 )
-def recommend(request: HttpRequest, pk: int, payload: RecommendIn) -> Any:
+def recommend(request: HttpRequest, pk: int, payload: TenderRecommendIn) -> Any:
     return step(
         TenderViews,
         request,
@@ -238,7 +238,7 @@ def company(pk: int) -> Organization:
     summary="The award committee's decision (评定分离): award the tender to a qualified bidder",
     description=STEP_RESPONSES_DESCRIPTION,
 )
-def award(request: HttpRequest, pk: int, payload: AwardIn) -> Any:
+def award(request: HttpRequest, pk: int, payload: TenderAwardIn) -> Any:
     return step(
         TenderViews,
         request,
@@ -262,7 +262,7 @@ def award(request: HttpRequest, pk: int, payload: AwardIn) -> Any:
     summary="Record the tender as failed (流标) with the reason",
     description=STEP_RESPONSES_DESCRIPTION,
 )
-def fail(request: HttpRequest, pk: int, payload: FailIn) -> Any:
+def fail(request: HttpRequest, pk: int, payload: TenderFailIn) -> Any:
     return step(
         TenderViews,
         request,
@@ -278,7 +278,7 @@ def fail(request: HttpRequest, pk: int, payload: FailIn) -> Any:
     summary="Disqualify a bid with the reason",
     description=STEP_RESPONSES_DESCRIPTION,
 )
-def disqualify(request: HttpRequest, pk: int, payload: ReasonIn) -> Any:
+def disqualify(request: HttpRequest, pk: int, payload: TenderReasonIn) -> Any:
     return step(
         BidViews, request, pk, lambda bid: services.disqualify_bid(bid=bid, actor=request.user, reason=payload.reason)
     )
