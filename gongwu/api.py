@@ -11,6 +11,7 @@ from gongwu.core.generic.api import DocumentedAPI
 from gongwu.inspections import api as inspections_api
 from gongwu.investment import api as investment_api
 from gongwu.projects import api as projects_api
+from gongwu.tenders import api as tenders_api
 
 api = DocumentedAPI(
     title="Gongwu API",
@@ -61,6 +62,10 @@ api.add_router("/findings/", inspections_api.findings)
 api.add_router("/notices/", inspections_api.notices)
 api.add_router("/hazardous-works/", inspections_api.hazardous_works)
 api.add_router("/accidents/", inspections_api.accidents)
+api.add_router("/tender-plans/", tenders_api.tender_plans)
+api.add_router("/tenders/", tenders_api.tenders)
+api.add_router("/bids/", tenders_api.bids)
+api.add_router("/tender-schemes/", tenders_api.tender_schemes)
 
 
 @api.exception_handler(PermissionDenied)

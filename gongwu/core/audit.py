@@ -140,6 +140,13 @@ def shown(value: Any) -> Any:
     return SECRET_SHOWN_AS if is_redacted(value) else value
 
 
+def fingerprint(purpose: str, value: str) -> str:
+    """A keyed fingerprint of a secret value (a bank account), 64 hex characters: equal values give equal
+    fingerprints for one `purpose`, so records can be matched on it, and the value cannot be recovered or
+    guessed from it without GONGWU_AUDIT_KEY."""
+    return hmac.new(_key(f"fingerprint-{purpose}"), value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 # ---- checkpoints ------------------------------------------------------------------------------------------
 class CheckpointError(Exception):
     """A checkpoint file holds a line that is not a checkpoint."""

@@ -8,4 +8,9 @@ class TendersConfig(AppConfig):
     verbose_name = _("Tenders")
 
     def ready(self) -> None:
-        pass
+        from gongwu.alerts.rules import register_rules
+        from gongwu.tenders import figures, rules, views
+
+        views.register()
+        register_rules(rules.non_tender_award_above_threshold, rules.split_suspected)
+        figures.register()
