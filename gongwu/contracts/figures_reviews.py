@@ -109,6 +109,7 @@ def cost_reviews_approved(selection: Selection) -> Figure:
     url = selection.url(
         "contracts:review_list",
         {
+            "kind": [ReviewKind.BUDGET, ReviewKind.SETTLEMENT],
             "status": ReviewStatus.APPROVED,
             "approved_from": selection.period.start.isoformat(),
             "approved_to": selection.period.end.isoformat(),

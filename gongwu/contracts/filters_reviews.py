@@ -37,7 +37,7 @@ class ReviewFilterSet(AgencyChoicesMixin):
     )
     project = django_filters.ModelChoiceFilter(label=_("project"), queryset=Project.objects.all())
     contract = django_filters.NumberFilter(label=_("contract"), field_name="contract", widget=forms.HiddenInput)
-    kind = django_filters.ChoiceFilter(label=_("kind"), choices=ReviewKind.choices)
+    kind = django_filters.MultipleChoiceFilter(label=_("kind"), choices=ReviewKind.choices)
     status = django_filters.ChoiceFilter(label=_("status"), choices=ReviewStatus.choices)
     year = django_filters.NumberFilter(label=_("year approved"), field_name="approved_on", lookup_expr="year")
     approved_from = django_filters.DateFilter(label=_("approved from"), field_name="approved_on", lookup_expr="gte")

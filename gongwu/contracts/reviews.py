@@ -41,6 +41,7 @@ from gongwu.contracts.models import (
     Subcontract,
 )
 from gongwu.core import services as core_services
+from gongwu.core.figures import number
 from gongwu.core.models import Organization, Role
 from gongwu.projects.models import (
     STAGE_ORDER,
@@ -432,7 +433,7 @@ def contract_warnings(contract: Contract, settings: ContractSettings | None = No
         return []
     return [
         _("Subcontracted %(percent)s%% of the contract price, above the %(limit)s%% allowed.")
-        % {"percent": state.percent, "limit": state.limit_percent.normalize()}
+        % {"percent": state.percent, "limit": number(state.limit_percent)}
     ]
 
 

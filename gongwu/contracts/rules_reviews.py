@@ -16,6 +16,7 @@ from gongwu.alerts.models import Kind, Level
 from gongwu.alerts.rules import Match, Param, rule
 from gongwu.contracts import reviews
 from gongwu.contracts.models import Contract, ReviewKind, Subcontract
+from gongwu.core.figures import number
 from gongwu.core.money import format_wan
 from gongwu.projects.models import Project
 
@@ -95,7 +96,7 @@ def subcontracting_over_limit(agency_id: int, params: dict[str, int], today: dat
         yield Match(
             subject=contract,
             title=_("%(contract)s: %(percent)s%% subcontracted, above %(limit)s%%")
-            % {"contract": contract, "percent": state.percent, "limit": state.limit_percent.normalize()},
+            % {"contract": contract, "percent": state.percent, "limit": number(state.limit_percent)},
             data={
                 "contract": contract.number,
                 "amount": format_wan(contract.amount),
