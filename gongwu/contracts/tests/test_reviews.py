@@ -219,7 +219,8 @@ def test_an_increase_needs_a_note_and_with_one_it_is_recorded(staff):
         ({"approved_amount": Decimal("9000000"), "approved_on": D(2026, 12, 3)}, "approved_on", "day that has come"),
     ],
 )
-def test_dates_out_of_order_or_half_an_approval_are_refused_and_nothing_is_saved(staff, fields, field, message):
+def test_dates_out_of_order_or_half_an_approval_are_refused_and_nothing_is_saved(staff, fields, field, message, travel):
+    travel(D(2026, 12, 2))
     with pytest.raises(ValidationError) as refused:
         record(staff, **fields)
     assert message in " ".join(refused.value.message_dict[field])

@@ -276,7 +276,8 @@ def test_the_main_contractor_files_on_its_contract_and_its_subcontractor_takes_p
     assert stored(sub) == before
 
 
-def test_voiding_the_last_filing_ends_the_subcontractors_part_in_the_project(staff, contract):
+def test_voiding_the_last_filing_ends_the_subcontractors_part_in_the_project(staff, contract, travel):
+    travel(D(2026, 12, 2))
     subcontractor = CompanyFactory()
     first = file(staff, contract, company=subcontractor)
     second = file(staff, contract, company=subcontractor)
