@@ -22,18 +22,8 @@ class ReviewViews(ObjectViewSet):
     form = forms_reviews.ReviewForm
     ledger = ReviewLedger
     select_related = ("project", "project__agency", "contract", "reviewer")
-    detail_fields = (
-        "kind",
-        "project",
-        "name",
-        "submitted_amount",
-        "submitted_on",
-        "approved_amount",
-        "approved_on",
-        "reviewer",
-        "status",
-        "note",
-    )
+    # kind, status and the amounts head the page with the reduction (review_detail.html)
+    detail_fields = ("project", "name", "submitted_on", "approved_on", "reviewer", "note")
     money_fields = ("submitted_amount", "approved_amount")
     icon = "ti-calculator"
     detail_template = "contracts/review_detail.html"
