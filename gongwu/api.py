@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
+from gongwu.contracts import api_reviews as contracts_reviews_api
 from gongwu.core import api as core_api
 from gongwu.core.generic.api import DocumentedAPI
 from gongwu.inspections import api as inspections_api
@@ -66,6 +67,9 @@ api.add_router("/tender-plans/", tenders_api.tender_plans)
 api.add_router("/tenders/", tenders_api.tenders)
 api.add_router("/bids/", tenders_api.bids)
 api.add_router("/tender-schemes/", tenders_api.tender_schemes)
+api.add_router("/cost-reviews/", contracts_reviews_api.cost_reviews)
+api.add_router("/subcontracts/", contracts_reviews_api.subcontracts)
+api.add_router("/settlement-backlog/", contracts_reviews_api.backlog)
 
 
 @api.exception_handler(PermissionDenied)

@@ -29,7 +29,14 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.models import Organization, OrganizationKind, ScopedModel, User, VoidableModel
 from gongwu.core.models.organizations import COMPANY_KINDS
-from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS, Role
+from gongwu.core.models.scoping import (
+    DEFAULT_ROLE_ACTIONS,
+    READ_ACTIONS,
+    SETTINGS_ROLE_ACTIONS,
+    Action,
+    Role,
+    ScopedQuerySet,
+)
 from gongwu.projects.models import Project, Section
 from gongwu.tenders.models import WAN, SubjectKind, Tender, money_field
 
@@ -950,10 +957,26 @@ class SubcontractKind(models.TextChoices):
     LABOUR = "labour", _("Labour subcontract (劳务分包)")
 
 
+class SubcontractQuerySet(ScopedQuerySet):
+    def for_user(self, user: Any, action: str = Action.VIEW) -> ScopedQuerySet:
+        """A company reads the filings of its contracts and its own as subcontractor; it writes only those
+        filed under the contracts it is the contractor (乙方) of."""
+        queryset = super().for_user(user, action)
+        if action not in READ_ACTIONS and getattr(user, "role", None) == Role.COMPANY and not user.is_superuser:
+            queryset = queryset.filter(contract__contractor_id=user.organization_id or 0)
+        return queryset
+
+
 class Subcontract(ScopedModel, VoidableModel):
-    """A subcontract filed under a main contract (分包备案)."""
+    """A subcontract filed under a main contract (分包备案): the main contractor files it."""
+
+    objects = SubcontractQuerySet.as_manager()
 
     agency_path = "contract__agency"
+    role_actions = {
+        **DEFAULT_ROLE_ACTIONS,
+        Role.COMPANY: frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.EXPORT}),
+    }
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("main contract"), on_delete=models.PROTECT, related_name="subcontracts"

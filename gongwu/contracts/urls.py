@@ -1,3 +1,7 @@
+from gongwu.contracts import urls_reviews
+
 app_name = "contracts"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *urls_reviews.urlpatterns,
+]

@@ -11,6 +11,7 @@ from django.db import models
 
 from gongwu.alerts import owners, rules, sources
 from gongwu.alerts.pages import subject_cases_panel
+from gongwu.contracts.pages_reviews import project_reviews_panel
 from gongwu.core import demo, navigation, search
 from gongwu.core.generic import panels
 from gongwu.inspections.panels import project_inspections_panel
@@ -50,9 +51,10 @@ def test_the_demos_run_in_the_order_of_the_apps_they_build_on():
     ]
 
 
-def test_a_project_page_has_the_cases_the_investment_and_the_quality_and_safety_panels_in_that_order():
+def test_a_project_page_has_the_cases_the_cost_reviews_the_investment_and_the_quality_and_safety_panels_in_order():
     assert [(model, panel) for model, panel in panels.PANELS if issubclass(Project, model)] == [
         (models.Model, subject_cases_panel),
+        (Project, project_reviews_panel),
         (Project, project_investment_panel),
         (Project, project_inspections_panel),
     ]
