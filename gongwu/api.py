@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
+from gongwu.contracts import api_money as contracts_money_api
 from gongwu.core import api as core_api
 from gongwu.core.generic.api import DocumentedAPI
 from gongwu.inspections import api as inspections_api
@@ -61,6 +62,10 @@ api.add_router("/findings/", inspections_api.findings)
 api.add_router("/notices/", inspections_api.notices)
 api.add_router("/hazardous-works/", inspections_api.hazardous_works)
 api.add_router("/accidents/", inspections_api.accidents)
+api.add_router("/change-bands/", contracts_money_api.change_bands)
+api.add_router("/changes/", contracts_money_api.changes_router)
+api.add_router("/change-spot-checks/", contracts_money_api.spot_checks)
+api.add_router("/claims/", contracts_money_api.claims_router)
 
 
 @api.exception_handler(PermissionDenied)

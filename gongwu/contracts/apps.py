@@ -8,4 +8,9 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        pass
+        from gongwu.alerts.rules import register_rules
+        from gongwu.contracts import figures_money, rules_money, views_money
+
+        views_money.register()
+        figures_money.register()
+        register_rules(rules_money.change_over_band, rules_money.payment_ahead_of_claims)

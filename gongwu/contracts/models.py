@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongwu.core.models import Organization, OrganizationKind, ScopedModel, User, VoidableModel
 from gongwu.core.models.organizations import COMPANY_KINDS
-from gongwu.core.models.scoping import SETTINGS_ROLE_ACTIONS, Role
+from gongwu.core.models.scoping import DEFAULT_ROLE_ACTIONS, SETTINGS_ROLE_ACTIONS, Action, Role
 from gongwu.projects.models import Project, Section
 from gongwu.tenders.models import WAN, SubjectKind, Tender, money_field
 
@@ -614,6 +614,14 @@ DEFAULT_CHANGE_BANDS: tuple[tuple[int, Decimal | None, Decimal | None, bool, boo
 )
 
 
+# A company requests changes and submits claims on the contracts it is a party to (its scope), and edits
+# them while they are drafts or returned (the services check the status); it never deletes.
+PARTY_ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    **DEFAULT_ROLE_ACTIONS,
+    Role.COMPANY: frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.EXPORT}),
+}
+
+
 class ChangeStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -626,6 +634,7 @@ class Change(ScopedModel, VoidableModel):
     """A change to a contract's price (变更/签证): its reason, amount, evidence and approvals."""
 
     agency_path = "contract__agency"
+    role_actions = PARTY_ROLE_ACTIONS
 
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="changes")
     number = models.CharField(_("change number"), max_length=60, blank=True)
@@ -794,6 +803,7 @@ class Claim(ScopedModel, VoidableModel):
     withheld as retention and recovered of the advance; what is payable."""
 
     agency_path = "contract__agency"
+    role_actions = PARTY_ROLE_ACTIONS
 
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="claims")
     number = models.PositiveIntegerField(_("claim number"), editable=False)
@@ -838,8 +848,11 @@ class Claim(ScopedModel, VoidableModel):
 
     @classmethod
     def scope_q(cls, user: User) -> Q:
+        """A company sees the claims of its contracts, and a supervisor (监理) those of the projects it
+        supervises a section of (it reviews them)."""
         if user.role == Role.COMPANY:
-            return Contract.party_q(user.organization_id, prefix="contract__")
+            supervised = Section.objects.filter(supervisor_id=user.organization_id or 0).values("project")
+            return Contract.party_q(user.organization_id, prefix="contract__") | Q(contract__project__in=supervised)
         return super().scope_q(user)
 
     @property

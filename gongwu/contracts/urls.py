@@ -1,3 +1,5 @@
+from gongwu.contracts import urls_money
+
 app_name = "contracts"
 
-urlpatterns: list = []
+urlpatterns: list = [*urls_money.urlpatterns]
