@@ -206,6 +206,9 @@ def claim_context(claim: Claim, request: HttpRequest) -> dict[str, Any]:
         "actions": actions,
         "review_step": "supervise" if "supervise" in actions else "cost",
         "may_change": may_change,
+        # a claim under review or approved is returned or voided, not deleted
+        "may_delete": claim.status in claims.EDITABLE
+        and Claim.objects.for_user(user, Action.DELETE).filter(pk=claim.pk).exists(),
         "contract": contract,
         "remaining": claims.remaining_amount(contract),
         "advance_paid": claims.advance_paid(contract),

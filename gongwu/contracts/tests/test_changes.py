@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from gongwu.contracts import changes
 from gongwu.contracts.imports_money import ChangeLedger
@@ -126,7 +127,7 @@ def test_an_approval_above_the_approvers_role_is_refused_and_nothing_changes(con
     assert (approved.status, approved.level_approved, approved.approved_on) == (
         ChangeStatus.APPROVED,
         L.DEPARTMENT,
-        D.today(),
+        timezone.localdate(),
     )
     contract.refresh_from_db()
     assert contract.changes_amount == 30 * WAN
