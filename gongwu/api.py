@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
+from gongwu.contracts import api_money as contracts_money_api
 from gongwu.contracts import api_reviews as contracts_reviews_api
 from gongwu.core import api as core_api
 from gongwu.core.generic.api import DocumentedAPI
@@ -70,6 +71,10 @@ api.add_router("/tender-schemes/", tenders_api.tender_schemes)
 api.add_router("/cost-reviews/", contracts_reviews_api.cost_reviews)
 api.add_router("/subcontracts/", contracts_reviews_api.subcontracts)
 api.add_router("/settlement-backlog/", contracts_reviews_api.backlog)
+api.add_router("/change-bands/", contracts_money_api.change_bands)
+api.add_router("/changes/", contracts_money_api.changes_router)
+api.add_router("/change-spot-checks/", contracts_money_api.spot_checks)
+api.add_router("/claims/", contracts_money_api.claims_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -621,6 +621,14 @@ DEFAULT_CHANGE_BANDS: tuple[tuple[int, Decimal | None, Decimal | None, bool, boo
 )
 
 
+# A company requests changes and submits claims on the contracts it is a party to (its scope), and edits
+# them while they are drafts or returned (the services check the status); it never deletes.
+PARTY_ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    **DEFAULT_ROLE_ACTIONS,
+    Role.COMPANY: frozenset({Action.VIEW, Action.ADD, Action.CHANGE, Action.EXPORT}),
+}
+
+
 class ChangeStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -633,6 +641,7 @@ class Change(ScopedModel, VoidableModel):
     """A change to a contract's price (变更/签证): its reason, amount, evidence and approvals."""
 
     agency_path = "contract__agency"
+    role_actions = PARTY_ROLE_ACTIONS
 
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="changes")
     number = models.CharField(_("change number"), max_length=60, blank=True)
@@ -801,6 +810,7 @@ class Claim(ScopedModel, VoidableModel):
     withheld as retention and recovered of the advance; what is payable."""
 
     agency_path = "contract__agency"
+    role_actions = PARTY_ROLE_ACTIONS
 
     contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="claims")
     number = models.PositiveIntegerField(_("claim number"), editable=False)
@@ -845,8 +855,11 @@ class Claim(ScopedModel, VoidableModel):
 
     @classmethod
     def scope_q(cls, user: User) -> Q:
+        """A company sees the claims of its contracts, and a supervisor (监理) those of the projects it
+        supervises a section of (it reviews them)."""
         if user.role == Role.COMPANY:
-            return Contract.party_q(user.organization_id, prefix="contract__")
+            supervised = Section.objects.filter(supervisor_id=user.organization_id or 0).values("project")
+            return Contract.party_q(user.organization_id, prefix="contract__") | Q(contract__project__in=supervised)
         return super().scope_q(user)
 
     @property

@@ -1,7 +1,8 @@
-from gongwu.contracts import urls_reviews
+from gongwu.contracts import urls_money, urls_reviews
 
 app_name = "contracts"
 
 urlpatterns: list = [
+    *urls_money.urlpatterns,
     *urls_reviews.urlpatterns,
 ]

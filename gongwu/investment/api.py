@@ -153,6 +153,12 @@ class PaymentOut(Schema):
     kind: str = Field(description="advance (预付款), progress (进度款), settlement (结算款) or retention (质保金).")
     payee_id: int | None
     contract_number: str
+    contract_id: int | None = Field(
+        description="The contract paid (a typed `contract_number` of the agency's contract on the project links it)."
+    )
+    claim_id: int | None = Field(
+        description="The approved payment claim paid (or send `claim_number` with the contract)."
+    )
     voucher_number: str
     over_approved: bool
     note: str

@@ -1250,5 +1250,24 @@ def projects_by_plan_category(selection: Selection) -> Figure:
     )
 
 
+@register_figure(
+    "investment.paid_against_contracts",
+    gettext_lazy("Paid against contracts"),
+    unit=Unit.YUAN,
+    model=Payment,
+    description=gettext_lazy("Payments in the period that name the contract they pay (and mostly its approved claim)."),
+)
+def paid_against_contracts(selection: Selection) -> Figure:
+    period = selection.period
+    total = Payment.objects.filter(
+        project__agency__in=selection.agency_ids,
+        contract__isnull=False,
+        paid_on__gte=period.start,
+        paid_on__lte=period.end,
+    ).aggregate(t=Sum("amount"))["t"]
+    url = selection.url("investment:payment_list", {"paid_from": period.start, "paid_to": period.end, "linked": "true"})
+    return reading(total or ZERO, url=url)
+
+
 def register() -> None:
     """Nothing to do: importing this module registered the figures (called so the import is explicit)."""

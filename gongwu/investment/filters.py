@@ -258,6 +258,11 @@ class PaymentFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
         label=_("project planned in"), field_name="project__plans__year", distinct=True
     )
     tag = tag_filter("project")
+    contract = django_filters.NumberFilter(label=_("contract"), widget=forms.HiddenInput)
+    claim = django_filters.NumberFilter(label=_("payment claim"), widget=forms.HiddenInput)
+    linked = django_filters.BooleanFilter(
+        label=_("paid against a contract"), field_name="contract", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Payment
@@ -272,4 +277,7 @@ class PaymentFilterSet(InvestmentFilterSet, ProjectFiltersMixin):
             "project_code",
             "planned_in",
             "tag",
+            "linked",
+            "contract",
+            "claim",
         ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongwu.contracts.models import ClaimStatus
 from gongwu.core.generic.forms import AgencyForm, ScopedModelForm
 from gongwu.core.models import Action
 from gongwu.core.models.organizations import COMPANY_KINDS
@@ -211,6 +212,13 @@ class PlanAdjustmentForm(ScopedModelForm):
 
 
 class PaymentForm(ScopedModelForm):
+    claim_number = forms.IntegerField(
+        label=_("claim number"),
+        required=False,
+        min_value=1,
+        help_text=_("The number of the approved payment claim within the contract (instead of choosing it)."),
+    )
+
     class Meta:
         model = Payment
         fields = [
@@ -219,17 +227,60 @@ class PaymentForm(ScopedModelForm):
             "amount",
             "kind",
             "payee",
+            "contract",
             "contract_number",
+            "claim",
             "voucher_number",
             "over_approved",
             "note",
         ]
+        help_texts = {
+            "contract_number": _(
+                "Typed: linked to the agency's contract of this number on the project when there is one."
+            ),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["project"].queryset = self.fields["project"].queryset.for_user(self.user, Action.CHANGE)
         self.fields["payee"].queryset = self.fields["payee"].queryset.filter(kind__in=COMPANY_KINDS)
+        self.fields["contract"].queryset = self.fields["contract"].queryset.filter(voided_at__isnull=True)
+        self.fields["claim"].queryset = (
+            self.fields["claim"]
+            .queryset.filter(status=ClaimStatus.APPROVED, voided_at__isnull=True)
+            .select_related("contract")
+        )
         self.initial.setdefault("paid_on", timezone.localdate())
+        if self.instance.claim_id:
+            self.initial.setdefault("claim_number", self.instance.claim.number)
+
+    def clean(self) -> dict[str, Any]:
+        """A typed contract number names the agency's contract of the project; a claim number, its claim."""
+        data = super().clean()
+        project = data.get("project")
+        contract = data.get("contract")
+        if contract is None and project is not None and data.get("contract_number"):
+            found = services.contract_by_number(project.agency_id, data["contract_number"])
+            if found is not None and found.project_id == project.pk and self.visible(found):
+                data["contract"] = self.instance.contract = contract = found
+        number = data.get("claim_number")
+        if number and data.get("claim") is None:
+            if contract is None:
+                self.add_error("claim_number", _("Name the contract whose claim this is."))
+                return data
+            claim = self.fields["claim"].queryset.filter(contract=contract, number=number).first()
+            if claim is None:
+                self.add_error(
+                    "claim_number",
+                    _("Contract %(contract)s has no approved claim no. %(number)s.")
+                    % {"contract": contract.number or contract.name, "number": number},
+                )
+                return data
+            data["claim"] = self.instance.claim = claim
+        return data
+
+    def visible(self, contract: Any) -> bool:
+        return self.fields["contract"].queryset.filter(pk=contract.pk).exists()
 
 
 class ReturnForm(forms.Form):

@@ -24,6 +24,7 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from gongwu.contracts.models import Claim
 from gongwu.core.generic.ledger import Column, ImportResult, Ledger
 from gongwu.core.money import WAN, YI
 from gongwu.core.spreadsheets import append_text_row, text_cell
@@ -144,10 +145,21 @@ class PaymentLedger(RollupLedger):
         Column("kind", gettext_lazy("kind"), width=14),
         Column("payee", gettext_lazy("payee"), lookup="name", width=28),
         Column("contract_number", gettext_lazy("contract number"), width=16),
+        Column("claim_number", gettext_lazy("claim number"), width=8),
         Column("voucher_number", gettext_lazy("voucher number"), width=16),
         Column("over_approved", gettext_lazy("above the approved investment"), width=8),
         Column("note", gettext_lazy("note"), width=20),
     )
+
+    def prepare_export(self, objects: list[Payment]) -> None:
+        super().prepare_export(objects)
+        claim_ids = {p.claim_id for p in objects if p.claim_id}
+        self._claim_numbers = dict(Claim.objects.filter(pk__in=claim_ids).values_list("pk", "number"))
+
+    def form_value(self, obj: Payment, name: str) -> Any:
+        if name == "claim_number":
+            return getattr(self, "_claim_numbers", {}).get(obj.claim_id) if obj.claim_id else None
+        return super().form_value(obj, name)
 
 
 # ---- the monthly report -------------------------------------------------------------------------

@@ -12,11 +12,15 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongwu.contracts import claims as contract_claims
+from gongwu.contracts.models import Claim, ClaimStatus, Contract
 from gongwu.core import services as core_services
 from gongwu.core.models import Action, Role, user_may
+from gongwu.core.money import format_money
 from gongwu.investment import rollup
 from gongwu.investment.models import (
     MONTHS,
@@ -116,20 +120,185 @@ def plans_paid_by(payment: Payment | None) -> list[int]:
 
 def save_payment(*, instance: Payment, actor: Any, data: dict[str, Any] | None = None) -> Payment:
     """Record or change a payment; the figures of its plan follow (and of the plan it was counted in before,
-    when it moved to another project or year)."""
+    when it moved to another project or year), and the paid totals of the contracts it names or named."""
     stored = Payment.objects.filter(pk=instance.pk).first() if instance.pk else None
     save = core_services.create_object if instance._state.adding else core_services.update_object
+    if instance.claim_id and not instance.contract_id:
+        instance.contract_id = Claim.objects.get(pk=instance.claim_id).contract_id
     with transaction.atomic():
+        contract_ids = [c for c in (stored.contract_id if stored else None, instance.contract_id) if c]
+        lock_contracts(contract_ids)
+        check_contract_link(instance)
         saved = save(instance=instance, actor=actor, data=data)
+        refresh_paid([*contract_ids, saved.contract_id], actor)
         rollup.touch([*plans_paid_by(stored), *plans_paid_by(saved)])
     return saved
 
 
 def delete_payment(*, instance: Payment, actor: Any) -> None:
     with transaction.atomic():
-        plans = plans_paid_by(Payment.objects.filter(pk=instance.pk).first())
+        stored = Payment.objects.filter(pk=instance.pk).first()
+        plans = plans_paid_by(stored)
+        lock_contracts([stored.contract_id] if stored and stored.contract_id else [])
         core_services.delete_object(instance=instance, actor=actor)
+        refresh_paid([stored.contract_id] if stored else [], actor)
         rollup.touch(plans)
+
+
+# ---- payments against contracts and approved claims ----------------------------------------------
+
+
+def lock_contracts(contract_ids: Iterable[int | None]) -> None:
+    """Lock the contracts a payment write changes the paid total of, in id order (no deadlock between two)."""
+    ids = sorted({c for c in contract_ids if c})
+    if ids:
+        list(Contract.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def paid_against(
+    *, contract_id: int | None = None, claim_id: int | None = None, excluding: int | None = None
+) -> Decimal:
+    payments = Payment.objects.all()
+    if contract_id is not None:
+        payments = payments.filter(contract_id=contract_id)
+    if claim_id is not None:
+        payments = payments.filter(claim_id=claim_id)
+    if excluding is not None:
+        payments = payments.exclude(pk=excluding)
+    return payments.aggregate(t=Sum("amount"))["t"] or Decimal(0)
+
+
+def check_contract_link(payment: Payment) -> None:
+    """A payment naming a contract is of the contract's project; a claim it names is an approved claim of that
+    contract (the contract follows the claim when only the claim is named). Paid against a claim stays within
+    its payable amount, and against a contract within what its approved claims make payable, unless the
+    override (“above the approved investment”) is ticked."""
+    if payment.claim_id and not payment.contract_id:
+        payment.contract_id = Claim.objects.get(pk=payment.claim_id).contract_id
+    if not payment.contract_id:
+        return
+    contract = Contract.objects.get(pk=payment.contract_id)
+    errors: dict[str, Any] = {}
+    if contract.is_voided:
+        errors["contract"] = _("The contract is voided.")
+    elif payment.project_id and contract.project_id != payment.project_id:
+        errors["contract"] = _("The contract %(contract)s is of another project (%(project)s).") % {
+            "contract": contract,
+            "project": contract.project,
+        }
+    # the claim as stored, locked: another payment of it waits for this one
+    claim = Claim.objects.select_for_update().filter(pk=payment.claim_id).first() if payment.claim_id else None
+    if claim is not None:
+        if claim.contract_id != contract.pk:
+            errors["claim"] = _("The claim is of another contract (%(contract)s).") % {"contract": claim.contract}
+        elif claim.is_voided or claim.status != ClaimStatus.APPROVED:
+            errors["claim"] = _("Only an approved claim is paid; claim no. %(number)s is %(status)s.") % {
+                "number": claim.number,
+                "status": _("voided") if claim.is_voided else claim.get_status_display(),
+            }
+    if errors:
+        raise ValidationError(errors)
+    if not payment.contract_number:
+        payment.contract_number = contract.number
+    amount = payment.amount or Decimal(0)
+    if payment.over_approved:
+        return
+    if claim is not None:
+        left = (claim.payable or Decimal(0)) - paid_against(claim_id=claim.pk, excluding=payment.pk)
+        if amount > left:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "%(amount)s is more than what remains payable on claim no. %(number)s: %(left)s of "
+                        "%(payable)s. Tick “above the approved investment” to confirm it."
+                    )
+                    % {
+                        "amount": format_money(amount),
+                        "number": claim.number,
+                        "left": format_money(max(left, Decimal(0))),
+                        "payable": format_money(claim.payable),
+                    }
+                }
+            )
+    due = contract_claims.payable_due(contract.pk)
+    left = due - paid_against(contract_id=contract.pk, excluding=payment.pk)
+    if amount > left:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "%(amount)s is more than what the approved claims of contract %(contract)s leave to pay: "
+                    "%(left)s of %(due)s. Tick “above the approved investment” to confirm it."
+                )
+                % {
+                    "amount": format_money(amount),
+                    "contract": contract.number or contract.name,
+                    "left": format_money(max(left, Decimal(0))),
+                    "due": format_money(due),
+                }
+            }
+        )
+
+
+def refresh_paid(contract_ids: Iterable[int | None], actor: Any) -> None:
+    """Recount the paid totals of these contracts from their payments, logging each that changed (called in
+    the transaction of the payment write, with the contracts locked)."""
+    ids = sorted({c for c in contract_ids if c})
+    if not ids:
+        return
+    totals = dict(
+        Payment.objects.filter(contract__in=ids)
+        .values("contract")
+        .annotate(t=Sum("amount"))
+        .values_list("contract", "t")
+    )
+    changes: list[tuple[Any, str, dict | None, dict | None]] = []
+    for contract in Contract.objects.filter(pk__in=ids).order_by("pk"):
+        paid = totals.get(contract.pk) or Decimal("0.00")
+        if contract.paid_amount == paid:
+            continue
+        before = core_services.snapshot(contract)
+        Contract.objects.filter(pk=contract.pk).update(paid_amount=paid)
+        contract.paid_amount = paid
+        changes.append((contract, "update", before, core_services.snapshot(contract)))
+    if changes:
+        core_services.log_changes(changes, actor)
+
+
+def contract_by_number(project_agency_id: int | None, number: str) -> Contract | None:
+    """The agency's contract of this number (as typed on a payment), or None."""
+    number = (number or "").strip()
+    if not number or not project_agency_id:
+        return None
+    return Contract.objects.filter(agency_id=project_agency_id, number=number, voided_at__isnull=True).first()
+
+
+def link_contract_payments(*, actor: Any = None, agency_ids: Iterable[int] | None = None) -> tuple[int, int]:
+    """Link the payments that name no contract record but whose contract number is one of their agency's
+    contracts on the same project (after contracts are imported); every payment is kept, and the contracts'
+    paid totals follow. Returns (payments linked, payments with a number left unlinked)."""
+    payments = Payment.objects.filter(contract__isnull=True).exclude(contract_number="").select_related("project")
+    if agency_ids is not None:
+        payments = payments.filter(project__agency__in=list(agency_ids))
+    linked, left = 0, 0
+    with transaction.atomic():
+        touched: set[int] = set()
+        changes: list[tuple[Any, str, dict | None, dict | None]] = []
+        for payment in payments.order_by("pk").iterator(chunk_size=1000):
+            contract = contract_by_number(payment.project.agency_id, payment.contract_number)
+            if contract is None or contract.project_id != payment.project_id:
+                left += 1
+                continue
+            before = core_services.snapshot(payment)
+            Payment.objects.filter(pk=payment.pk).update(contract=contract)
+            payment.contract = contract
+            changes.append((payment, "update", before, core_services.snapshot(payment)))
+            touched.add(contract.pk)
+            linked += 1
+        if changes:
+            core_services.log_changes(changes, actor)
+        lock_contracts(touched)
+        refresh_paid(touched, actor)
+    return linked, left
 
 
 def default_template(agency_id: int | None) -> ScheduleTemplate | None:

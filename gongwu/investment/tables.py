@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -174,10 +175,21 @@ class PaymentTable(ObjectTable):
     kind = tables.Column(verbose_name=_("kind"))
     payee = tables.Column(verbose_name=_("payee"))
     contract_number = tables.Column(verbose_name=_("contract number"))
+    claim = tables.Column(verbose_name=_("payment claim"), accessor="claim__number", default="")
 
     class Meta(ObjectTable.Meta):
         model = Payment
-        fields = ("paid_on", "project", "amount", "kind", "payee", "contract_number")
+        fields = ("paid_on", "project", "amount", "kind", "payee", "contract_number", "claim")
+
+    def render_contract_number(self, value: Any, record: Payment) -> str:
+        if record.contract_id:
+            # the contract's claims ledger (支付台账), where its claims and what they make payable are
+            url = reverse("contracts:claim_list") + f"?contract={record.contract_id}"
+            return format_html('<a href="{}">{}</a>', url, value)
+        return value
+
+    def render_claim(self, value: Any, record: Payment) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("contracts:claim_detail", args=[record.claim_id]), value)
 
     def render_paid_on(self, value: Any, record: Payment) -> str:
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value.isoformat())

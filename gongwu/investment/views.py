@@ -83,7 +83,7 @@ class PaymentViews(ObjectViewSet):
     filterset = filters.PaymentFilterSet
     form = forms.PaymentForm
     ledger = PaymentLedger
-    select_related = ("project", "payee")
+    select_related = ("project", "payee", "claim")
     money_fields = ("amount",)
     icon = "ti-cash"
     create_service = services.save_payment

@@ -123,6 +123,8 @@ class TestPaymentAPI(PaymentData, testing.APITests):
             "kind": "advance",
             "payee_id": obj.payee_id,
             "contract_number": "",
+            "contract_id": None,
+            "claim_id": None,
             "voucher_number": obj.voucher_number,
             "over_approved": False,
             "note": "",
