@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
+from gongwu.contracts import api as contracts_api
 from gongwu.core import api as core_api
 from gongwu.core.generic.api import DocumentedAPI
 from gongwu.inspections import api as inspections_api
@@ -61,6 +62,12 @@ api.add_router("/findings/", inspections_api.findings)
 api.add_router("/notices/", inspections_api.notices)
 api.add_router("/hazardous-works/", inspections_api.hazardous_works)
 api.add_router("/accidents/", inspections_api.accidents)
+api.add_router("/contracts/", contracts_api.contracts)
+api.add_router("/contract-settings/", contracts_api.contract_settings)
+api.add_router("/contract-templates/", contracts_api.contract_templates)
+api.add_router("/countersign-routes/", contracts_api.countersign_routes)
+api.add_router("/countersign-route-steps/", contracts_api.countersign_route_steps)
+api.add_router("/countersign-steps/", contracts_api.countersign_steps)
 
 
 @api.exception_handler(PermissionDenied)

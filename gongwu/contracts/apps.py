@@ -8,4 +8,11 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self) -> None:
-        pass
+        from gongwu.alerts.rules import register_rules
+        from gongwu.contracts import figures, rules, views
+        from gongwu.core.demo import register_demo
+
+        views.register()
+        figures.register()
+        register_rules(rules.past_completion)
+        register_demo("gongwu.contracts.demo")

@@ -1,0 +1,5 @@
+"""Demo placeholder, filled below."""
+
+
+def build(**kwargs: object) -> None:
+    return None
