@@ -256,6 +256,10 @@ def template_fields(stream: IO[bytes]) -> set[str]:
         raise TemplateProblem(_("The Word document cannot be read: %(error)s.") % {"error": exc}) from exc
     finally:
         stream.seek(0)
+    known = set(names) & set(CONTEXT_NAMES)
+    if known == set(names):  # a trial fill with sample values finds what parsing cannot (a reach for internals)
+        render(stream, dict.fromkeys(CONTEXT_NAMES, "示例"))
+        stream.seek(0)
     return set(names)
 
 

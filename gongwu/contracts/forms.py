@@ -26,6 +26,9 @@ from gongwu.tenders.models import Tender
 # ---- contracts -----------------------------------------------------------------------------------
 
 
+DEFAULTED = ("provisional_sum", "advance_percent", "retention_percent")
+
+
 class ContractForm(AgencyForm):
     class Meta:
         model = Contract
@@ -68,6 +71,8 @@ class ContractForm(AgencyForm):
         for name in ("contractor", "third_party", "consortium"):
             fields[name].queryset = fields[name].queryset.filter(kind__in=COMPANY_KINDS)
         fields["text_template"].queryset = fields["text_template"].queryset.filter(is_active=True)
+        for name in DEFAULTED:
+            fields[name].required = False  # left empty: the model's default (no provisional sum, 3% retention …)
         if not self.is_bound and not self.instance.pk:
             self.prefill_from_tender()
 
@@ -85,6 +90,10 @@ class ContractForm(AgencyForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        for name in DEFAULTED:
+            if name in data and data[name] is None:
+                data[name] = Contract._meta.get_field(name).get_default()
+                setattr(self.instance, name, data[name])
         project, sections = data.get("project"), data.get("sections")
         if project is not None and sections:
             foreign = [s.name for s in sections if s.project_id != project.pk]
