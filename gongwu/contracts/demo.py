@@ -50,11 +50,14 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         services.save_template(instance=template, actor=actor)
         works, general = routes(orgs, actor)
         progress(1, 3, "合同")
-        sections = list(
-            Section.objects.filter(project__agency=city, contractor__isnull=False)
-            .select_related("project", "contractor")
-            .order_by("project__code", "id")[:18]
+        chosen = Section.objects.filter(project__agency=city, contractor__isnull=False).select_related(
+            "project", "contractor"
         )
+        sections = list(chosen.order_by("project__code", "id")[:16])
+        company = User.objects.filter(username="company").values_list("organization", flat=True).first()
+        theirs = [s for s in chosen.filter(contractor=company).order_by("project__code", "id")[:2] if s not in sections]
+        for index, section in zip((3, 9), theirs, strict=False):  # the demo company's: signed, so it sees them
+            sections.insert(index, section)
         Demo(city, actor, rng, template, works, general).contracts(sections)
         progress(3, 3, "合同")
 

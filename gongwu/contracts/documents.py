@@ -315,8 +315,10 @@ def default_template() -> bytes:
     paragraph("合同编号：{{ number }}", center=True)
     paragraph("发包人（甲方）：{{ agency }}")
     paragraph("承包人（乙方）：{{ contractor }}（统一社会信用代码：{{ contractor_credit_code }}）")
-    paragraph("{% if third_party %}丙方：{{ third_party }}{% endif %}")
-    paragraph("{% if consortium %}联合体成员：{{ consortium }}{% endif %}")
+    for name, label in (("third_party", "丙方"), ("consortium", "联合体成员")):  # paragraphs only when named
+        paragraph(f"{{%p if {name} %}}")
+        paragraph(f"{label}：{{{{ {name} }}}}")
+        paragraph("{%p endif %}")
     paragraph(
         "根据《中华人民共和国民法典》《中华人民共和国建筑法》及有关法律规定，遵循平等、自愿、公平和诚实信用的原则，"
         "双方就下述工程施工及有关事项协商一致，共同达成如下协议："

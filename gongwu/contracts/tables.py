@@ -18,7 +18,6 @@ from gongwu.contracts.models import (
     CountersignStep,
 )
 from gongwu.core.generic.tables import DayColumn, LinkColumn, MoneyColumn, ObjectTable, VoidedColumn
-from gongwu.projects.tables import ProjectColumn
 
 STATUS_COLOUR = {
     ContractStatus.DRAFT: "secondary",
@@ -45,20 +44,20 @@ def badge(status: str, text: Any) -> str:
 
 
 class ContractTable(ObjectTable):
-    number = tables.Column(verbose_name=_("contract number"))
+    number = tables.Column(verbose_name=_("contract number"), attrs={"td": {"class": "text-nowrap"}})
     name = tables.Column(verbose_name=_("contract name"), attrs={"td": {"class": "gw-wrap"}})
-    kind = tables.Column(verbose_name=_("kind"))
-    project = ProjectColumn()
-    contractor = tables.Column(verbose_name=_("contractor (乙方)"), order_by=("contractor__name",))
+    contractor = tables.Column(
+        verbose_name=_("contractor (乙方)"), order_by=("contractor__name",), attrs={"td": {"class": "gw-wrap"}}
+    )
     amount = MoneyColumn(verbose_name=_("contract price"))
     signed_on = DayColumn(verbose_name=_("signed on"))
-    end_on = DayColumn(verbose_name=_("to be completed by"))
     status = tables.Column(verbose_name=_("status"))
     voided = VoidedColumn()
 
     class Meta(ObjectTable.Meta):
         model = Contract
-        fields = ("number", "name", "kind", "project", "contractor", "amount", "signed_on", "end_on", "status")
+        fields = ("number", "name", "contractor", "amount", "signed_on", "status")
+        # kind, project and completion date are filters and on the contract's page; a phone-width list keeps few
 
     def render_number(self, value: Any, record: Contract) -> str:
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value or "—")

@@ -229,6 +229,8 @@ def test_uploading_a_standard_text_checks_its_fields(agency: Any, people: dict[s
     assert good.status_code == 302
     template = ContractTemplate.objects.get()
     assert template.agency == agency and template.file.name.endswith(".docx")
+    page = client.get(template.get_absolute_url()).content.decode()
+    assert "<code>{{ amount_capital }}</code>" in page
     assert ChangeLogEntry.objects.filter(object_id=str(template.pk), action="create").exists()
 
     api = api_client(people["staff"]).post(
