@@ -179,7 +179,12 @@ def update_contract(*, instance: Contract, actor: Any, data: dict[str, Any] | No
 
 
 def delete_contract(*, instance: Contract, actor: Any) -> None:
-    """Delete a draft (a contract past draft is voided instead)."""
+    """Delete a draft never sent to countersign (a contract past draft, or with countersign rounds on record, is
+    voided instead)."""
+    if Countersign.objects.filter(contract_id=instance.pk).exists():
+        raise core_services.VoidInstead(
+            _("This contract has been through countersign, which stays on record; void it with a reason instead.")
+        )
     core_services.delete_object(instance=instance, actor=actor)
 
 

@@ -242,6 +242,18 @@ def test_a_return_ends_the_round_and_a_resubmission_starts_round_two(
         services.act_on_step(step=step_named(first, "财务处审核"), actor=people["finance"], approve=True)
 
 
+def test_a_returned_draft_keeps_its_countersign_record_and_is_voided_not_deleted(
+    draft: Any, works_route: Any, people: dict[str, Any]
+) -> None:
+    round_ = services.start_countersign(contract=draft, actor=people["staff"])
+    services.act_on_step(step=step_named(round_, "造价处审核"), actor=people["cost"], approve=False, comment="退回")
+    response = english_client(people["staff"]).post(f"/contracts/contracts/{draft.pk}/delete/")
+    assert response.status_code == 403 and "void it with a reason instead" in response.content.decode()
+    api = api_client(people["staff"]).delete(f"/api/contracts/{draft.pk}/")
+    assert api.status_code == 409
+    assert Contract.objects.filter(pk=draft.pk).exists() and Countersign.objects.filter(contract=draft).count() == 1
+
+
 # ---- refusals ------------------------------------------------------------------------------------------
 
 
