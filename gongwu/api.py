@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gongwu.alerts import api as alerts_api
+from gongwu.contracts import api as contracts_api
 from gongwu.contracts import api_money as contracts_money_api
 from gongwu.contracts import api_reviews as contracts_reviews_api
 from gongwu.core import api as core_api
@@ -75,6 +76,12 @@ api.add_router("/change-bands/", contracts_money_api.change_bands)
 api.add_router("/changes/", contracts_money_api.changes_router)
 api.add_router("/change-spot-checks/", contracts_money_api.spot_checks)
 api.add_router("/claims/", contracts_money_api.claims_router)
+api.add_router("/contracts/", contracts_api.contracts)
+api.add_router("/contract-settings/", contracts_api.contract_settings)
+api.add_router("/contract-templates/", contracts_api.contract_templates)
+api.add_router("/countersign-routes/", contracts_api.countersign_routes)
+api.add_router("/countersign-route-steps/", contracts_api.countersign_route_steps)
+api.add_router("/countersign-steps/", contracts_api.countersign_steps)
 
 
 @api.exception_handler(PermissionDenied)

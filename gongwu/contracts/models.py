@@ -438,6 +438,9 @@ class CountersignRouteStep(ScopedModel):
     def __str__(self) -> str:
         return f"{self.order}. {self.label}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("contracts:countersignroutestep_detail", args=[self.pk])
+
     def clean(self) -> None:
         if not self.department_id and not self.role:
             raise ValidationError(_("A step names the department or the role that signs it."))
