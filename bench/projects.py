@@ -5,12 +5,14 @@ Prints figures, not pass/fail. See bench/README.md ("Projects"). In short:
 1. Drops and recreates a scratch PostgreSQL database (default `gongwu_bench_projects`), migrates it, and loads
    by COPY 100,000 projects (one agency of 10,000, the other 90,000 over 9 more agencies) with about 3
    approvals and 3 milestones each (`bench/projects_data.py`), then `VACUUM ANALYZE`.
-2. Checks that the service `figures.portfolio_summary` and one hand-written SQL statement (the limit)
-   give the same figures for that agency and 2023, and prints any difference.
+2. Checks that the page's figures (`figures.summary_figures`, holding `portfolio_summary`) and one
+   hand-written SQL statement (the limit, every figure the page shows) agree for that agency and 2023, and
+   prints any difference.
 3. Times, in-process with django.test.Client as a signed-in staff user of that agency: the filtered,
    searched list page `/projects/list/?q=大道&stage=construction&category=road` (25 per page), the plain
    first list page, and the summary page `/projects/summary/?year=2023`; and, interleaved in the same loop,
-   the service call alone and the SQL limit alone. Median and p95 wall time, SQL time and queries.
+   the page's figures, the service call alone, the SQL limit and the old limit (before issue 11's figures).
+   Median and p95 wall time, SQL time and queries.
 4. Prints each summary query's time, EXPLAIN ANALYZE of the slowest ones with `--explain`, and drops the
    database.
 
@@ -199,6 +201,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--lists-only", action="store_true", help="time the list pages only (no summary, no cross-check)"
+    )
+    parser.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="time the summary only (no list pages): for runs paired with another checkout's summary phase",
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the bench database in place afterwards")
     parser.add_argument("--reuse-db", action="store_true", help="use the kept database as it is (no reload)")
@@ -606,15 +613,20 @@ def main() -> None:
         watcher.force_login(User.objects.get(username="regulator"))
         print(f"load average before the list pages: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         print("timing the list pages …", flush=True)
-        results["lists"] = {
-            "search": list_api.time_endpoint(client, SEARCH_URL, args.requests, args.budget),
-            "plain": list_api.time_endpoint(client, PLAIN_URL, args.requests, args.budget),
-            "sorted": list_api.time_endpoint(client, SORTED_URL, args.requests, args.budget),
-            "regulator plain": list_api.time_endpoint(watcher, PLAIN_URL, args.requests, args.budget),
-            "regulator sorted": list_api.time_endpoint(watcher, SORTED_URL, args.requests, args.budget),
-            "regulator director": list_api.time_endpoint(watcher, DIRECTOR_SORTED_URL, args.requests, args.budget),
-        }
+        results["lists"] = (
+            {}
+            if args.summary_only
+            else {
+                "search": list_api.time_endpoint(client, SEARCH_URL, args.requests, args.budget),
+                "plain": list_api.time_endpoint(client, PLAIN_URL, args.requests, args.budget),
+                "sorted": list_api.time_endpoint(client, SORTED_URL, args.requests, args.budget),
+                "regulator plain": list_api.time_endpoint(watcher, PLAIN_URL, args.requests, args.budget),
+                "regulator sorted": list_api.time_endpoint(watcher, SORTED_URL, args.requests, args.budget),
+                "regulator director": list_api.time_endpoint(watcher, DIRECTOR_SORTED_URL, args.requests, args.budget),
+            }
+        )
         results["lists_load"] = os.getloadavg()
+        print(f"load average before the summary: {' '.join(f'{x:.2f}' for x in results['lists_load'])}", flush=True)
         if args.lists_only:
             return report_lists(results)
         page_problem = try_page(client, SUMMARY_URL)
@@ -660,6 +672,8 @@ def main() -> None:
 
 def list_lines(results: dict[str, Any], line: Callable[[str, dict | None, str], None]) -> None:
     lists = results["lists"]
+    if not lists:
+        return
     total = results["loaded"]["project"]
     line("list page, searched + filtered", lists["search"], f"{results['search_hits']} rows match: {SEARCH_URL}")
     line("list page, no filter", lists["plain"], f"{results['agency_projects']:,} rows, 25 per page: {PLAIN_URL}")
@@ -670,6 +684,8 @@ def list_lines(results: dict[str, Any], line: Callable[[str, dict | None, str], 
 
 
 def list_queries(lists: dict[str, Any]) -> None:
+    if not lists:
+        return
     for name in ("search", "regulator sorted"):
         print(f"SQL of one list page [{name}] (ms, statement):")
         for ms, sql in lists[name]["last"]:
@@ -729,8 +745,9 @@ def report(results: dict[str, Any]) -> None:
         if "old limit" in timings:
             line(f"old SQL limit (before issue 11) [{config}]", timings["old limit"], "the figures of before the move")
     print()
-    p95 = lists["search"]["p95"]
-    print(f"searched list page p95 = {p95:.1f} ms  (goal < 100 ms: {'meets' if p95 < 100 else 'MISSES'})")
+    if lists:
+        p95 = lists["search"]["p95"]
+        print(f"searched list page p95 = {p95:.1f} ms  (goal < 100 ms: {'meets' if p95 < 100 else 'MISSES'})")
     for config, timings in summaries.items():
         for limit_key in ("limit", "old limit"):
             if limit_key not in timings:
