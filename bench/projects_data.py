@@ -93,6 +93,10 @@ PROJECT_COLUMNS = (
 APPROVAL_COLUMNS = "project_id, kind_id, planned_date, actual_date, document_number, note"
 MILESTONE_COLUMNS = "project_id, kind, name, planned_date, actual_date, note"
 AWARD_COLUMNS = "project_id, name, level, year, issuer"
+ANNUAL_PLAN_COLUMNS = (
+    "project_id, year, plan_category, funding_source, amount, adjusted_amount, over_approved, note, created, updated"
+)
+PLAN_CATEGORIES = ("continuing", "new_start", "unplanned", "reserve")
 
 
 def weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> str:
@@ -150,9 +154,19 @@ class Agency:
 
 
 def generate(
-    agencies: list[Agency], kinds: dict[str, int], today: datetime.date, seed: int = 2023
+    agencies: list[Agency],
+    kinds: dict[str, int],
+    today: datetime.date,
+    seed: int = 2023,
+    *,
+    annual_plans: bool = False,
 ) -> Iterator[tuple[str, tuple]]:
-    """Yield (table, row) for every project, approval, milestone and award, projects before their children."""
+    """Yield (table, row) for every project, approval, milestone and award, projects before their children.
+
+    With `annual_plans`, also one annual plan per project ("annualplan"), in its plan year (the year of its
+    start, or of its planned start), in a plan category drawn from a generator of its own, so the other rows
+    are the same with or without plans (the projects summary reads a year's plan categories from them, as
+    the projects' own plan year and category were read before issue 11)."""
     rng = random.Random(seed)
     earliest = datetime.date(2012, 1, 1)
     now = datetime.datetime.now(datetime.UTC)
@@ -266,6 +280,24 @@ def generate(
                 actual_mid = min(later(completion, 5, 60, rng), today) if completion is not None else None
             yield ("milestone", (pid, middle, "", planned_mid, actual_mid, ""))
             yield ("milestone", (pid, "completion_acceptance", "", planned_completion, completion, ""))
+            if annual_plans:
+                plan_rng = random.Random(seed * 1_000_003 + pid)
+                amount = (investment * Decimal(plan_rng.randrange(10, 60)) / 100).quantize(Decimal("0.01"))
+                yield (
+                    "annualplan",
+                    (
+                        pid,
+                        plan_year,
+                        plan_rng.choice(PLAN_CATEGORIES),
+                        "city_fiscal",
+                        amount,
+                        amount,
+                        False,
+                        "",
+                        now,
+                        now,
+                    ),
+                )
             if completion is not None and rng.random() < 0.04:
                 name, level = rng.choice(AWARD_NAMES)
                 yield (

@@ -550,11 +550,15 @@ def breakdown(key: str, counts: dict[str, Any], links: Links, previous: int | No
 def outcome_rows(top: QuerySet, summary: dict[str, Any], links: Links) -> list[dict[str, Any]]:
     """Outcome totals of the projects completed in the period and the year before, with the projects behind them."""
     period, previous = summary["period"], summary["previous"]
-    contributing = {}
-    for name, span in (("now", period), ("before", previous)):
-        contributing[name] = top.filter(completed_q(span)).aggregate(
-            **{f: Count("pk", filter=Q(**{f"{f}__gt": 0})) for f in OUTCOME_FIELDS}
-        )
+    # both years in one read of the few projects completed in either (the (agency, completed_on) index)
+    counted = top.filter(completed_q(period) | completed_q(previous)).aggregate(
+        **{
+            f"{name}_{f}": Count("pk", filter=completed_q(span) & Q(**{f"{f}__gt": 0}))
+            for name, span in (("now", period), ("before", previous))
+            for f in OUTCOME_FIELDS
+        }
+    )
+    contributing = {name: {f: counted[f"{name}_{f}"] for f in OUTCOME_FIELDS} for name in ("now", "before")}
     rows = []
     for outcome in summary["outcomes"]:
         name = outcome["field"]
@@ -717,7 +721,8 @@ def summary_figures(
         "by_stage": by_stage,
         "by_group": by_group,
         "intake": intake_figures(summary, links),
-        "plan": registered_figure(PLAN_CATEGORY_FIGURE, selection, user),
+        # the card shows the year's counts only: no read of the year before
+        "plan": registered_figure(PLAN_CATEGORY_FIGURE, selection, user, compare=False),
         "milestones": milestones,
         "hospitals": hospitals,
         "awards": awards,
@@ -732,13 +737,14 @@ def summary_figures(
 PLAN_CATEGORY_FIGURE = "investment.projects_by_plan_category"
 
 
-def registered_figure(key: str, selection: Selection, user: Any) -> Figure | None:
+def registered_figure(key: str, selection: Selection, user: Any, *, compare: bool = True) -> Figure | None:
     """Figure `key` from the registry, when an app registered it, the user may see it and it is given for the
-    selection's period; else None (the page leaves its card out)."""
+    selection's period; else None (the page leaves its card out). `compare=False` leaves out its value for the
+    previous period (one read fewer where it is not shown)."""
     spec = figure_spec(key)
     if spec is None or not spec.visible_to(user) or not spec.supports(selection) or not selection.agencies:
         return None
-    figure = compute(key, selection)
+    figure = compute(key, selection, compare=compare)
     return figure if figure.value is not None else None
 
 
