@@ -144,7 +144,7 @@ def transition(request: HttpRequest, pk: int, payload: TransitionIn) -> Any:
     response={200: None, 404: Message, 422: ValidationErrors},
     operation_id="contract_word",
     summary="The contract's Word document (.docx), filled from its standard text",
-    openapi_extra={"responses": {"200": {"description": "The .docx", "content": {documents.DOCX_MIME: {}}}}},
+    openapi_extra={"responses": {200: {"description": "The .docx", "content": {documents.DOCX_MIME: {}}}}},
 )
 def word(request: HttpRequest, pk: int) -> Any:
     contract = contract_of(request, pk)

@@ -268,7 +268,7 @@ def verify(request: HttpRequest, pk: int) -> Any:
 # ---- claims -----------------------------------------------------------------------------------------------
 
 
-class ReviewIn(Schema):
+class ClaimReviewIn(Schema):
     amount: Decimal = Field(description="The amount the review finds, 元: no more than the amount before it.")
 
 
@@ -303,7 +303,7 @@ def submit_claim(request: HttpRequest, pk: int) -> Any:
     summary="The supervisor's review of a submitted claim, or the cost consultant's of a supervised one",
     description=STEP_DESCRIPTION,
 )
-def review_claim(request: HttpRequest, pk: int, payload: ReviewIn) -> Any:
+def review_claim(request: HttpRequest, pk: int, payload: ClaimReviewIn) -> Any:
     return step(request, ClaimViews, pk, lambda claim: claims.review_claim(claim, request.user, amount=payload.amount))
 
 

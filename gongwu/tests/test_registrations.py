@@ -18,7 +18,7 @@ from gongwu.inspections.panels import project_inspections_panel
 from gongwu.investment.panels import project_investment_panel
 from gongwu.projects.models import Project
 
-APPS = ("core", "projects", "alerts", "investment", "inspections")
+APPS = ("core", "projects", "alerts", "tenders", "contracts", "investment", "inspections")
 
 
 def registries() -> dict[str, Any]:
@@ -46,6 +46,7 @@ def test_the_demos_run_in_the_order_of_the_apps_they_build_on():
     assert demo.DEMOS == [
         "gongwu.projects.demo",
         "gongwu.alerts.demo",
+        "gongwu.contracts.demo",
         "gongwu.investment.demo",
         "gongwu.inspections.demo",
     ]
