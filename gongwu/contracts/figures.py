@@ -8,7 +8,7 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy
 
 from gongwu.contracts.filters import day_start, in_force_q
@@ -116,8 +116,26 @@ def signed_amount(selection: Selection) -> Figure:
 )
 def in_force(selection: Selection) -> Figure:
     day = selection.period.end
-    count = contracts_of(selection).filter(in_force_q(day)).count()
-    return reading(count, url=list_url(selection, in_force_on=day))
+    return reading(contract_totals(selection)["in_force"], url=list_url(selection, in_force_on=day))
+
+
+AUDIT_PERCENT = Decimal("10")  # STANDARDS.md §6: a cumulative change of 10 % or more is audited
+
+
+def contract_totals(selection: Selection) -> dict[str, Any]:
+    """One read of the selection's live contracts for the figures of their state at the period's end: in force,
+    changed by the audit line or more, paid and approved claims to date."""
+    from gongwu.contracts.filters_money import changes_over_q
+
+    def compute() -> dict[str, Any]:
+        return contracts_of(selection).aggregate(
+            in_force=Count("pk", filter=in_force_q(selection.period.end)),
+            over_line=Count("pk", filter=Q(amount__gt=0) & changes_over_q(AUDIT_PERCENT)),
+            paid=Sum("paid_amount"),
+            claimed=Sum("claimed_amount"),
+        )
+
+    return selection.memo("contracts.contract_totals", compute)
 
 
 # ---- countersign duration --------------------------------------------------------------------------------
@@ -135,16 +153,19 @@ def approved_rounds(selection: Selection) -> QuerySet[Countersign]:
     )
 
 
-def average_days(rounds: QuerySet[Countersign]) -> Decimal | None:
-    """The rounds' average duration in days, to one place (None without rounds)."""
-    count = 0
-    seconds = Decimal(0)
-    for started, finished in rounds.values_list("started_at", "finished_at").iterator(chunk_size=5000):
-        seconds += Decimal(str((finished - started).total_seconds()))
-        count += 1
-    if not count:
-        return None
-    return (seconds / count / SECONDS_A_DAY).quantize(TENTH, rounding=ROUND_HALF_UP)
+def round_stats(rounds: QuerySet[Countersign]) -> tuple[int, Decimal | None]:
+    """How many rounds, and their average duration in days to one place (None without rounds), in one query."""
+    row = rounds.aggregate(
+        n=Count("pk"), total=Sum(ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField()))
+    )
+    if not row["n"]:
+        return 0, None
+    seconds = Decimal(str(row["total"].total_seconds()))
+    return row["n"], (seconds / row["n"] / SECONDS_A_DAY).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def rounds_of(selection: Selection) -> tuple[int, Decimal | None]:
+    return selection.memo("contracts.rounds", lambda: round_stats(approved_rounds(selection)))
 
 
 @register_figure(
@@ -159,9 +180,8 @@ def average_days(rounds: QuerySet[Countersign]) -> Decimal | None:
 )
 def countersign_days(selection: Selection) -> Figure:
     period = selection.period
-    rounds = approved_rounds(selection)
     return reading(
-        average_days(rounds),
+        rounds_of(selection)[1],
         url=list_url(selection, countersigned_from=period.start, countersigned_to=period.end),
     )
 
@@ -176,7 +196,7 @@ def countersign_days(selection: Selection) -> Figure:
 def countersigned(selection: Selection) -> Figure:
     period = selection.period
     return reading(
-        approved_rounds(selection).count(),
+        rounds_of(selection)[0],
         url=list_url(selection, countersigned_from=period.start, countersigned_to=period.end),
     )
 

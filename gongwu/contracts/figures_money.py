@@ -11,12 +11,10 @@ from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongwu.contracts.filters_money import changes_over_q
-from gongwu.contracts.models import Change, ChangeKind, ChangeStatus, Claim, ClaimStatus, Contract
+from gongwu.contracts.figures import AUDIT_PERCENT, contract_totals
+from gongwu.contracts.models import Change, ChangeKind, ChangeStatus, Claim, ClaimStatus
 from gongwu.core.figures import Figure, Selection, Unit, reading, register_figure
 from gongwu.core.money import format_money
-
-AUDIT_PERCENT = Decimal("10")  # STANDARDS.md §6: a cumulative change of 10 % or more is audited
 
 
 def rate(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
@@ -111,8 +109,7 @@ def changes_approved_amount(selection: Selection) -> Figure:
     ),
 )
 def changes_over_audit_line(selection: Selection) -> Figure:
-    contracts = Contract.objects.filter(agency__in=selection.agency_ids, voided_at__isnull=True, amount__gt=0)
-    count = contracts.filter(changes_over_q(AUDIT_PERCENT)).count()
+    count = contract_totals(selection)["over_line"]
     url = selection.url("contracts:change_list", {"contract_over": AUDIT_PERCENT, "voided": "live"})
     return reading(count, url=url)
 
@@ -160,9 +157,7 @@ def claims_approved(selection: Selection) -> Figure:
     ),
 )
 def contracts_payment_rate(selection: Selection) -> Figure:
-    totals = Contract.objects.filter(agency__in=selection.agency_ids, voided_at__isnull=True).aggregate(
-        paid=Sum("paid_amount"), claimed=Sum("claimed_amount")
-    )
+    totals = contract_totals(selection)
     note = _("paid %(paid)s of %(claimed)s approved") % {
         "paid": format_money(totals["paid"] or 0),
         "claimed": format_money(totals["claimed"] or 0),

@@ -25,7 +25,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, DateField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,6 +117,33 @@ class ReviewTotals:
     @property
     def reduction_rate(self) -> Decimal | None:
         return rate(self.reduction, self.submitted)
+
+
+def review_totals_by_kind(reviews: QuerySet) -> dict[str, ReviewTotals]:
+    """`review_totals` of each kind of review, in one query."""
+    approved = Q(status=ReviewStatus.APPROVED)
+    rows = (
+        reviews.filter(voided_at__isnull=True)
+        .order_by()
+        .values("kind")
+        .annotate(
+            count=Count("pk", filter=approved),
+            submitted=Sum("submitted_amount", filter=approved),
+            approved=Sum("approved_amount", filter=approved),
+            pending=Count("pk", filter=~approved),
+            pending_submitted=Sum("submitted_amount", filter=~approved),
+        )
+    )
+    return {
+        row["kind"]: ReviewTotals(
+            count=row["count"] or 0,
+            submitted=row["submitted"] or ZERO,
+            approved=row["approved"] or ZERO,
+            pending=row["pending"] or 0,
+            pending_submitted=row["pending_submitted"] or ZERO,
+        )
+        for row in rows
+    }
 
 
 def review_totals(reviews: QuerySet) -> ReviewTotals:
@@ -352,6 +392,26 @@ def backlog_count(agency_ids: Iterable[int], kind: str, day: datetime.date | Non
     projects = Project.objects.filter(agency_id__in=list(agency_ids))
     found, _settings = backlog_projects(projects, kind, day)
     return found.count()
+
+
+def backlog_counts(agency_ids: Iterable[int], day: datetime.date | None = None) -> dict[str, int]:
+    """The settlement and the final-accounts backlog of the agencies at the end of `day`, in one query."""
+    day = day or timezone.localdate()
+    ids = list(agency_ids)
+    settings = settings_by_agency(set(ids))
+    row = (
+        Project.objects.filter(agency_id__in=ids)
+        .annotate(completed_day=completion_day())
+        .filter(completed_day__isnull=False)
+        .annotate(
+            **{
+                f"{kind}_overdue": Case(When(overdue_q(kind, settings, day), then=1), default=0)
+                for kind in (BacklogKind.SETTLEMENT, BacklogKind.FINAL)
+            }
+        )
+        .aggregate(**{kind: Sum(f"{kind}_overdue") for kind in (BacklogKind.SETTLEMENT, BacklogKind.FINAL)})
+    )
+    return {kind: row[kind] or 0 for kind in (BacklogKind.SETTLEMENT, BacklogKind.FINAL)}
 
 
 # ---- subcontract filings --------------------------------------------------------------------------------
