@@ -13,6 +13,7 @@ class ContractsConfig(AppConfig):
             figures,
             figures_money,
             figures_reviews,
+            pages_money,
             pages_reviews,
             rules,
             rules_money,
@@ -39,6 +40,7 @@ class ContractsConfig(AppConfig):
             *rules_reviews.RULES,
         )
         register_panel(Project, pages_reviews.project_reviews_panel)
+        register_panel(Contract, pages_money.contract_money_panel)
         register_panel(Contract, pages_reviews.contract_subcontracts_panel)
         register_panel(Contract, pages_reviews.contract_reviews_panel)
         register_demo("gongwu.contracts.demo")

@@ -256,3 +256,32 @@ def claim_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
     return _back(request, claim.get_absolute_url())
+
+
+def contract_money_panel(obj: Any, request: HttpRequest) -> dict[str, Any] | None:
+    """A contract's money at a glance: price with its approved changes, claims approved, retention, advance
+    recovered, paid and payable, with links to its changes and claims and, where the user may, to add one."""
+    from gongwu.contracts.models import Contract
+
+    user = request.user
+    if not isinstance(obj, Contract) or not user_may(user, Claim, Action.VIEW):
+        return None
+    counts = {
+        "changes": Change.objects.for_user(user).filter(contract=obj).count(),
+        "claims": Claim.objects.for_user(user).filter(contract=obj).count(),
+    }
+    return {
+        "template": "contracts/contract_money_panel.html",
+        "contract": obj,
+        "counts": counts,
+        "payable_due": claims.payable_due(obj.pk),
+        "remaining": claims.remaining_amount(obj),
+        "changes_url": reverse("contracts:change_list") + f"?contract={obj.pk}",
+        "claims_url": reverse("contracts:claim_list") + f"?contract={obj.pk}",
+        "add_change_url": reverse("contracts:change_add") + f"?contract={obj.pk}"
+        if user_may(user, Change, Action.ADD)
+        else "",
+        "add_claim_url": reverse("contracts:claim_add") + f"?contract={obj.pk}"
+        if user_may(user, Claim, Action.ADD)
+        else "",
+    }

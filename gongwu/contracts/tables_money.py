@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -34,7 +33,8 @@ def percent(value: Decimal | None) -> str:
 
 
 class ContractColumn(tables.Column):
-    """A contract by its number, linking to the list of its records of this kind (`list_name`)."""
+    """A contract by its number, linking to its page (`list_name`: the list of its records of this kind, kept for
+    callers that name it)."""
 
     def __init__(self, list_name: str, **kwargs: Any) -> None:
         self.list_name = list_name
@@ -43,8 +43,7 @@ class ContractColumn(tables.Column):
         super().__init__(**kwargs)
 
     def render(self, value: Any, record: Any) -> str:
-        url = reverse(self.list_name) + f"?contract={record.contract_id}"
-        return format_html('<a href="{}">{}</a>', url, value.number or value.name)
+        return format_html('<a href="{}">{}</a>', value.get_absolute_url(), value.number or value.name)
 
 
 class ChangeTable(ObjectTable):

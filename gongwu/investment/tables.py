@@ -183,8 +183,7 @@ class PaymentTable(ObjectTable):
 
     def render_contract_number(self, value: Any, record: Payment) -> str:
         if record.contract_id:
-            # the contract's claims ledger (支付台账), where its claims and what they make payable are
-            url = reverse("contracts:claim_list") + f"?contract={record.contract_id}"
+            url = reverse("contracts:contract_detail", args=[record.contract_id])
             return format_html('<a href="{}">{}</a>', url, value)
         return value
 

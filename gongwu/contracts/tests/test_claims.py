@@ -367,3 +367,18 @@ def test_the_claim_ledger_reimports_unchanged(contract, staff, staff2):
     changed = [(n, dict(values, claimed_amount=300 * WAN) if values["number"] == 2 else values) for n, values in rows]
     assert ledger.apply(changed, staff).summary == {"create": 0, "update": 1, "unchanged": 1, "error": 0}
     assert Claim.objects.get(contract=contract, number=2).claimed_amount == 300 * WAN
+
+
+def test_the_contract_page_shows_its_money_with_links_to_its_changes_and_claims(
+    contract, staff, company_user, other_company_user
+):
+    approved_change(contract, Decimal("3000000"), datetime.date(2026, 5, 6))
+    contract.refresh_from_db()
+    page = english_client(staff).get(contract.get_absolute_url()).content.decode()
+    assert 'id="contract-money"' in page
+    assert "3.00%" in page  # 300 万 of 1 亿
+    assert f"/contracts/changes/?contract={contract.pk}" in page
+    assert f"/contracts/claims/add/?contract={contract.pk}" in page
+    # the contractor sees its own contract's money; another company does not reach the page
+    assert 'id="contract-money"' in english_client(company_user).get(contract.get_absolute_url()).content.decode()
+    assert english_client(other_company_user).get(contract.get_absolute_url()).status_code == 404
