@@ -105,13 +105,13 @@ class CountersignRouteStepViews(ObjectViewSet):
 
 
 def register() -> None:
-    from gongwu.core.navigation import MenuItem, MenuSection
+    from gongwu.core.navigation import MenuItem, MenuSection, reads_figures
 
     navigation.register(
         MenuSection("contracts", _("Contracts"), "ti-file-text", 20),
         # ---- contracts ----
         MenuItem(_("Contracts"), "contracts:contract_list", Contract, "ti-file-text"),
-        MenuItem(_("Contract figures"), "contracts:figures", Contract, "ti-chart-bar"),
+        MenuItem(_("Contract figures"), "contracts:figures", Contract, "ti-chart-bar", visible=reads_figures),
         # ---- countersign ----
         MenuItem(_("My countersign tasks"), "contracts:my_tasks", Contract, "ti-writing-sign"),
         MenuItem(_("Countersign routes"), "contracts:countersignroute_list", CountersignRoute, "ti-route"),

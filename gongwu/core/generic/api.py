@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import ProtectedError, QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.openapi.schema import OpenAPISchema
@@ -471,10 +472,20 @@ class DocumentedAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("docs_decorator", signed_in_docs)
         super().__init__(**kwargs)
+        self._documents: dict[tuple[str, str | None], Any] = {}
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        """The document, built once per process for each path prefix and language (building it takes a second
+        or two with every app's routers; the routes never change while the process runs). Shared: read it, or
+        copy it before changing it."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
+        key = (path_prefix, translation.get_language())
+        if key not in self._documents:
+            self._documents[key] = self._build_openapi_schema(path_prefix)
+        return self._documents[key]
+
+    def _build_openapi_schema(self, path_prefix: str) -> Any:
         document = UniqueNamesSchema(self, path_prefix)
         # The paths hold the operations' own dicts (hand-written bodies): change a copy, never those.
         document["paths"] = copy.deepcopy(document.get("paths", {}))
