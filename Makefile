@@ -10,7 +10,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/gongwu
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install assets messages demo serve test lint check typecheck pytest pytest-pg pytest-days browser-deps bench bench-list bench-projects bench-alerts bench-investment bench-inspections clean format
+.PHONY: install assets messages demo serve test lint check typecheck pytest pytest-pg pytest-days browser-deps bench bench-list bench-projects bench-alerts bench-investment bench-inspections bench-contracts clean format
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -94,7 +94,7 @@ test: lint check typecheck pytest
 	  echo "== again on PostgreSQL"; $(MAKE) --no-print-directory pytest-pg; fi
 	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory pytest-days; fi
 
-bench: bench-list bench-projects bench-alerts bench-investment bench-inspections
+bench: bench-list bench-projects bench-alerts bench-investment bench-inspections bench-contracts
 
 bench-list: install
 	$(PY) bench/list_api.py
@@ -110,6 +110,9 @@ bench-investment: install
 
 bench-inspections: install
 	$(PY) bench/inspections.py
+
+bench-contracts: install
+	$(PY) bench/contracts.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
