@@ -660,6 +660,7 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         ClaimLinker(orgs["city"], actor).link()
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
+        scan_rule([orgs["city"].pk], money_chain_rules())  # its tenders, contracts, claims and payments
         progress(6, steps, "固投")
 
 
@@ -739,12 +740,19 @@ class Reports:
             MonthlyActual.objects.filter(pk=row.pk).update(submitted_at=moment(AS_OF, 14, n))
 
 
-def scan_rule(agency_ids: Iterable[int]) -> None:
+def money_chain_rules() -> list[str]:
+    """The tenders and contracts apps' alert rules (the demo's money chain is complete once payments are linked)."""
+    from gongwu.alerts.rules import RULES
+
+    return sorted(code for code in RULES if code.startswith(("tenders.", "contracts.")))
+
+
+def scan_rule(agency_ids: Iterable[int], codes: list[str] | None = None) -> None:
     """The investment rule over October's figures, as the scheduled job runs it on AS_OF; what the scan
     wrote is dated AS_OF, as the alerts demo dates its own scans."""
     events = CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-    alerts_services.scan(today=AS_OF, agency_ids=list(agency_ids), codes=[RULE])
+    alerts_services.scan(today=AS_OF, agency_ids=list(agency_ids), codes=codes or [RULE])
     CaseEvent.objects.filter(pk__gt=events).update(time=moment(AS_OF, 6))
     Notification.objects.filter(pk__gt=notes).update(created=moment(AS_OF, 6))
 
@@ -767,9 +775,11 @@ CLAIM_KINDS = {
 class ClaimLinker:
     """Makes the city's payments real against contracts: for each (project, payee, contract number) of its
     payments, the contract of that number (found, or signed before the first payment with the payee, its kind
-    from the number's letters) and one approved claim per payment whose payable is the payment (no retention or
-    advance recovery withheld), then links each payment to its contract and claim. No payment's amount, day,
-    project or payee changes, so the dashboard's 支付率 stays as it is.
+    from the number's letters) and one approved claim per payment whose payable is the payment (no retention
+    withheld), then links each payment to its contract and claim. No payment's amount, day,
+    project or payee changes, so the dashboard's 支付率 stays as it is. An advance paid is recovered pro rata
+    (the contract's advance %) from the work claims that follow, each measured so that its payable after the
+    recovery is still its payment.
 
     A retention release (质保金) pays back retention held: the settlement that withheld it is recorded first (an
     approved settlement claim whose amount is withheld whole, so it is payable as nothing).
@@ -864,9 +874,21 @@ class ClaimLinker:
         measured = contract.claimed_amount
         found: list[tuple[Claim, Payment | None]] = []
 
+        share = (contract.advance_percent or Decimal(0)) / HUNDRED
+        outstanding = Decimal(0)  # advance paid and not yet recovered
+
         def claim(kind: str, day: Day, amount: Decimal, withheld: Decimal = Decimal(0)) -> Claim:
-            nonlocal number, measured
+            nonlocal number, measured, outstanding
             number += 1
+            recovered = Decimal(0)
+            if kind == ClaimKind.ADVANCE:
+                outstanding += amount
+            elif kind in WORK_KINDS and not withheld and outstanding > 0 and share < 1:
+                # the advance is recovered pro rata from the work that follows: measured so that what is
+                # payable after the recovery is the payment
+                recovered = min(outstanding, fen(amount / (1 - share)) - amount)
+                outstanding -= recovered
+            payment_amount, amount = amount, amount + recovered
             if kind in WORK_KINDS:
                 measured += amount
             approved = max(contract.signed_on or day, day - datetime.timedelta(days=6))
@@ -880,11 +902,12 @@ class ClaimLinker:
                 consultant_amount=amount,
                 approved_amount=amount,
                 retention_withheld=withheld,
-                advance_recovered=Decimal(0),
+                advance_recovered=recovered,
                 status=ClaimStatus.APPROVED,
                 submitted_on=max(contract.signed_on or day, day - datetime.timedelta(days=15)),
                 approved_on=approved,
                 cumulative_percent=fen(measured * HUNDRED / base) if base else None,
+                note="" if payment_amount == amount else f"扣回预付款 {recovered} 元",
             )
 
         for payment in rows:
