@@ -660,7 +660,7 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         ClaimLinker(orgs["city"], actor).link()
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
-        scan_rule([orgs["city"].pk], money_chain_rules())  # its tenders, contracts, claims and payments
+        scan_rule([orgs["city"].pk], money_chain_rules(), hour=22)  # its tenders, contracts, claims, payments
         progress(6, steps, "固投")
 
 
@@ -747,14 +747,14 @@ def money_chain_rules() -> list[str]:
     return sorted(code for code in RULES if code.startswith(("tenders.", "contracts.")))
 
 
-def scan_rule(agency_ids: Iterable[int], codes: list[str] | None = None) -> None:
+def scan_rule(agency_ids: Iterable[int], codes: list[str] | None = None, hour: int = 6) -> None:
     """The investment rule over October's figures, as the scheduled job runs it on AS_OF; what the scan
     wrote is dated AS_OF, as the alerts demo dates its own scans."""
     events = CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
     alerts_services.scan(today=AS_OF, agency_ids=list(agency_ids), codes=codes or [RULE])
-    CaseEvent.objects.filter(pk__gt=events).update(time=moment(AS_OF, 6))
-    Notification.objects.filter(pk__gt=notes).update(created=moment(AS_OF, 6))
+    CaseEvent.objects.filter(pk__gt=events).update(time=moment(AS_OF, hour))  # after the day's earlier events
+    Notification.objects.filter(pk__gt=notes).update(created=moment(AS_OF, hour))
 
 
 CONTRACT_KINDS = {
