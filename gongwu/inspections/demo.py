@@ -79,8 +79,7 @@ from gongwu.inspections.models import (
     Severity,
     Topic,
 )
-from gongwu.projects import services as project_services
-from gongwu.projects.demo import AS_OF
+from gongwu.projects.demo import AS_OF, write_sections
 from gongwu.projects.models import Project, Section
 
 Day = datetime.date
@@ -431,32 +430,9 @@ class Planner:
     # -- sections and 危大工程 --
 
     def write_sections(self) -> None:
-        company = self.company_user.organization
-        current = [
-            pk
-            for pk, (first, last) in sorted(self.windows[CURRENT].items())
-            if first <= Day(CURRENT, 1, 31) and last == AS_OF
-        ]
-        mine = set(current[3 : 3 + 4 * 5 : 5])  # four projects under way in 2026 have 深建工 on a section
-        rows = []
-        for n, (pk, project) in enumerate(sorted(self.projects.items())):
-            large = (project.approved_investment or 0) >= LARGE
-            names = ["施工总承包1标段", "施工总承包2标段"] if large else ["施工总承包标段"]
-            for i, name in enumerate(names):
-                contractor = self.contractors[(n * 7 + i * 3) % len(self.contractors)]
-                if pk in mine and i == 0:
-                    contractor = company
-                elif contractor == company and pk not in mine:
-                    contractor = self.contractors[(n * 7 + i * 3 + 1) % len(self.contractors)]
-                supervisor = self.supervisors[(n * 5 + i) % len(self.supervisors)]
-                rows.append(Section(project=project, name=name, contractor=contractor, supervisor=supervisor))
-        Section.objects.bulk_create(rows, batch_size=1000)
-        for section in rows:
-            self.sections.setdefault(section.project_id, []).append(section)
-        core_services.log_changes(
-            [(s, ChangeAction.CREATE, None, core_services.snapshot(s)) for s in rows], actor=self.actor
-        )
-        project_services.record_sections(rows, self.actor)  # their parties take part in the projects
+        """The sections of the projects inspected: the projects demo's (`write_sections`), written by the
+        contracts demo already when it ran."""
+        self.sections = write_sections(self.city, self.actor)
 
     def write_hazards(self) -> None:
         rows = []

@@ -54,6 +54,10 @@ from django.utils import timezone
 
 from gongwu.alerts import services as alerts_services
 from gongwu.alerts.models import CaseEvent, Notification
+from gongwu.contracts import changes as contract_changes
+from gongwu.contracts import services as contract_services
+from gongwu.contracts.claims import WORK_KINDS, fen
+from gongwu.contracts.models import HUNDRED, Claim, ClaimKind, ClaimStatus, Contract, ContractStatus
 from gongwu.core import services as core_services
 from gongwu.core.models import ChangeAction, Organization, OrganizationKind, Role, User
 from gongwu.investment import figures, rollup, services
@@ -72,7 +76,17 @@ from gongwu.investment.models import (
     ScheduleTemplate,
 )
 from gongwu.projects.demo import AS_OF, planned_categories
-from gongwu.projects.models import Category, Milestone, MilestoneKind, PlanCategory, Project, Stage, StageChange
+from gongwu.projects.models import (
+    Category,
+    Milestone,
+    MilestoneKind,
+    PlanCategory,
+    Project,
+    Section,
+    Stage,
+    StageChange,
+)
+from gongwu.tenders.models import SubjectKind
 
 Day = datetime.date
 Progress = Callable[[int, int, str], None]
@@ -643,8 +657,10 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         payments = Payer(rng, company.organization if company else None).payments(items)
         Payment.objects.bulk_create(payments, batch_size=1000)
         rollup.rebuild([i.pk for i in items])  # the rows above were bulk-inserted, past the services
+        ClaimLinker(orgs["city"], actor).link()
         progress(5, steps, "固投")
         scan_rule([orgs[k].pk for k in ("city", "east", "west")])
+        scan_rule([orgs["city"].pk], money_chain_rules(), hour=22)  # its tenders, contracts, claims, payments
         progress(6, steps, "固投")
 
 
@@ -724,11 +740,201 @@ class Reports:
             MonthlyActual.objects.filter(pk=row.pk).update(submitted_at=moment(AS_OF, 14, n))
 
 
-def scan_rule(agency_ids: Iterable[int]) -> None:
+def money_chain_rules() -> list[str]:
+    """The tenders and contracts apps' alert rules (the demo's money chain is complete once payments are linked)."""
+    from gongwu.alerts.rules import RULES
+
+    return sorted(code for code in RULES if code.startswith(("tenders.", "contracts.")))
+
+
+def scan_rule(agency_ids: Iterable[int], codes: list[str] | None = None, hour: int = 6) -> None:
     """The investment rule over October's figures, as the scheduled job runs it on AS_OF; what the scan
     wrote is dated AS_OF, as the alerts demo dates its own scans."""
     events = CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     notes = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
-    alerts_services.scan(today=AS_OF, agency_ids=list(agency_ids), codes=[RULE])
-    CaseEvent.objects.filter(pk__gt=events).update(time=moment(AS_OF, 6))
-    Notification.objects.filter(pk__gt=notes).update(created=moment(AS_OF, 6))
+    alerts_services.scan(today=AS_OF, agency_ids=list(agency_ids), codes=codes or [RULE])
+    CaseEvent.objects.filter(pk__gt=events).update(time=moment(AS_OF, hour))  # after the day's earlier events
+    Notification.objects.filter(pk__gt=notes).update(created=moment(AS_OF, hour))
+
+
+CONTRACT_KINDS = {
+    "SG": SubjectKind.WORKS,
+    "JL": SubjectKind.SUPERVISION,
+    "SJ": SubjectKind.DESIGN,
+    "ZX": SubjectKind.CONSULTING,
+}
+CONTRACT_NAMES = {"SG": "施工合同", "JL": "监理合同", "SJ": "设计合同", "ZX": "造价咨询合同"}
+CLAIM_KINDS = {
+    PaymentKind.ADVANCE: ClaimKind.ADVANCE,
+    PaymentKind.PROGRESS: ClaimKind.PROGRESS,
+    PaymentKind.SETTLEMENT: ClaimKind.SETTLEMENT,
+    PaymentKind.RETENTION: ClaimKind.RETENTION,
+}
+
+
+class ClaimLinker:
+    """Makes the city's payments real against contracts: for each (project, payee, contract number) of its
+    payments, the contract of that number (found, or signed before the first payment with the payee, its kind
+    from the number's letters) and one approved claim per payment whose payable is the payment (no retention
+    withheld), then links each payment to its contract and claim. No payment's amount, day,
+    project or payee changes, so the dashboard's 支付率 stays as it is. An advance paid is recovered pro rata
+    (the contract's advance %) from the work claims that follow, each measured so that its payable after the
+    recovery is still its payment.
+
+    A retention release (质保金) pays back retention held: the settlement that withheld it is recorded first (an
+    approved settlement claim whose amount is withheld whole, so it is payable as nothing).
+
+    The claims are bulk-inserted (about one per payment, thousands of rows: the claim workflow's five logged
+    steps each would slow the demo for nothing it shows), logged as created; the contracts' running totals
+    are then set from their claims and payments by the contracts and investment apps' own functions."""
+
+    def __init__(self, city: Organization, actor: User) -> None:
+        self.city, self.actor = city, actor
+
+    def link(self) -> None:
+        payments = list(
+            Payment.objects.filter(project__agency=self.city, payee__isnull=False)
+            .exclude(contract_number="")
+            .select_related("project")
+            .order_by("paid_on", "pk")
+        )
+        groups: dict[tuple[int, int, str], list[Payment]] = {}
+        for payment in payments:
+            groups.setdefault((payment.project_id, payment.payee_id, payment.contract_number), []).append(payment)
+        claims: list[Claim] = []
+        owner: list[tuple[Claim, Payment | None]] = []
+        contracts: list[Contract] = []
+        for (_project, _payee, number), rows in groups.items():
+            contract = self.contract(number, rows)
+            contracts.append(contract)
+            for claim, payment in self.claims(contract, rows):
+                claims.append(claim)
+                owner.append((claim, payment))
+        Claim.objects.bulk_create(claims, batch_size=1000)
+        core_services.log_changes(
+            [(c, ChangeAction.CREATE, None, core_services.snapshot(c)) for c in claims], actor=self.actor
+        )
+        linked = []
+        for claim, payment in owner:
+            if payment is not None:
+                before = core_services.snapshot(payment)
+                payment.contract_id, payment.claim_id = claim.contract_id, claim.pk
+                linked.append((payment, before))
+        Payment.objects.bulk_update([p for p, _b in linked], ["contract", "claim"], batch_size=1000)
+        core_services.log_changes(
+            [(p, ChangeAction.UPDATE, b, core_services.snapshot(p)) for p, b in linked], actor=self.actor
+        )
+        self.totals(contracts)
+
+    def contract(self, number: str, rows: list[Payment]) -> Contract:
+        found = Contract.objects.filter(agency=self.city, number=number, voided_at__isnull=True).first()
+        if found is not None:
+            return found
+        project, payee = rows[0].project, rows[0].payee
+        letters = number.rsplit("-", 1)[-1][:2]
+        kind = CONTRACT_KINDS[letters]
+        total = sum((p.amount for p in rows), Decimal(0))
+        held = sum((p.amount for p in rows if p.kind == PaymentKind.RETENTION), Decimal(0))
+        advance = sum((p.amount for p in rows if p.kind == PaymentKind.ADVANCE), Decimal(0))
+        amount = ((total + held) * Decimal("1.25") / WAN).quantize(Decimal("1")) * WAN + 100 * WAN
+        signed = rows[0].paid_on - datetime.timedelta(days=45)
+        if project.started_on and kind in (SubjectKind.WORKS, SubjectKind.SUPERVISION):
+            signed = min(signed, project.started_on - datetime.timedelta(days=20))
+        done = project.completed_on if project.completed_on and project.completed_on > signed else None
+        percent = max(Decimal(10), (advance * HUNDRED / amount).quantize(Decimal("1")) + 1) if advance else Decimal(0)
+        contract = Contract(
+            agency=self.city,
+            number=number,
+            name=f"{project.name}{CONTRACT_NAMES[letters]}",
+            kind=kind,
+            project=project,
+            contractor=payee,
+            amount=amount,
+            advance_percent=percent,
+            retention_percent=Decimal(3),
+            signed_on=signed,
+            start_on=signed + datetime.timedelta(days=10),
+            end_on=max(done or Day(2027, 6, 30), signed + datetime.timedelta(days=30)),
+            completed_on=done,
+            status=ContractStatus.COMPLETED if done else ContractStatus.PERFORMING,
+            payment_terms="按月计量，审定后支付；结算审定后付至97%，余款作为质量保证金。",
+        )
+        sections = Section.objects.filter(project=project)
+        sections = sections.filter(contractor=payee) if kind == SubjectKind.WORKS else sections.filter(supervisor=payee)
+        data = (
+            {"sections": list(sections.values_list("pk", flat=True))}
+            if kind in (SubjectKind.WORKS, SubjectKind.SUPERVISION)
+            else None
+        )
+        return contract_services.create_contract(instance=contract, actor=self.actor, data=data)
+
+    def claims(self, contract: Contract, rows: list[Payment]) -> list[tuple[Claim, Payment | None]]:
+        number = (Claim.objects.filter(contract=contract).aggregate(n=Max("number"))["n"]) or 0
+        base = contract.current_amount
+        measured = contract.claimed_amount
+        found: list[tuple[Claim, Payment | None]] = []
+
+        share = (contract.advance_percent or Decimal(0)) / HUNDRED
+        outstanding = Decimal(0)  # advance paid and not yet recovered
+
+        def claim(kind: str, day: Day, amount: Decimal, withheld: Decimal = Decimal(0)) -> Claim:
+            nonlocal number, measured, outstanding
+            number += 1
+            recovered = Decimal(0)
+            if kind == ClaimKind.ADVANCE:
+                outstanding += amount
+            elif kind in WORK_KINDS and not withheld and outstanding > 0 and share < 1:
+                # the advance is recovered pro rata from the work that follows: measured so that what is
+                # payable after the recovery is the payment
+                recovered = min(outstanding, fen(amount / (1 - share)) - amount)
+                outstanding -= recovered
+            payment_amount, amount = amount, amount + recovered
+            if kind in WORK_KINDS:
+                measured += amount
+            approved = max(contract.signed_on or day, day - datetime.timedelta(days=6))
+            return Claim(
+                contract=contract,
+                number=number,
+                kind=kind,
+                period_end=max(contract.signed_on or day, day - datetime.timedelta(days=20)),
+                claimed_amount=amount,
+                supervisor_amount=amount,
+                consultant_amount=amount,
+                approved_amount=amount,
+                retention_withheld=withheld,
+                advance_recovered=recovered,
+                status=ClaimStatus.APPROVED,
+                submitted_on=max(contract.signed_on or day, day - datetime.timedelta(days=15)),
+                approved_on=approved,
+                cumulative_percent=fen(measured * HUNDRED / base) if base else None,
+                note="" if payment_amount == amount else f"扣回预付款 {recovered} 元",
+            )
+
+        for payment in rows:
+            kind = CLAIM_KINDS[payment.kind]
+            if kind == ClaimKind.RETENTION:
+                settled = contract.completed_on or payment.paid_on - datetime.timedelta(days=60)
+                found.append(
+                    (claim(ClaimKind.SETTLEMENT, min(settled, payment.paid_on), payment.amount, payment.amount), None)
+                )
+            found.append((claim(kind, payment.paid_on, payment.amount), payment))
+        return found
+
+    def totals(self, contracts: list[Contract]) -> None:
+        """The running totals of the contracts, from their claims (as the claim services keep them) and their
+        payments (the investment app's `refresh_paid`)."""
+        ids = sorted({c.pk for c in contracts})
+        for contract in Contract.objects.filter(pk__in=ids).order_by("pk"):
+            counted = Claim.objects.filter(contract=contract, status=ClaimStatus.APPROVED, voided_at__isnull=True)
+            work = counted.filter(kind__in=WORK_KINDS)
+            held = sum(work.values_list("retention_withheld", flat=True), Decimal(0)) - sum(
+                counted.filter(kind=ClaimKind.RETENTION).values_list("approved_amount", flat=True), Decimal(0)
+            )
+            totals = {
+                "claimed_amount": sum(work.values_list("approved_amount", flat=True), Decimal(0)),
+                "retention_held": held,
+                "advance_recovered": sum(work.values_list("advance_recovered", flat=True), Decimal(0)),
+            }
+            if any(getattr(contract, k) != v for k, v in totals.items()):
+                contract_changes._set_contract_totals(contract, self.actor, **totals)
+        services.refresh_paid(ids, self.actor)

@@ -50,6 +50,7 @@ from gongwu.projects.models import (
     Project,
     ProjectSettings,
     ProjectTag,
+    Section,
     Stage,
     StageChange,
     TaskItem,
@@ -1118,3 +1119,72 @@ def build(*, orgs: dict[str, Organization], actor: User, progress: Progress) -> 
         tag_people(specs, rng)
         plan_intake(specs, random.Random(SEED + 1))  # noqa: S311 — its own draws: the rest stays as it was
         Writer(orgs, actor, rng).write(specs, progress)
+
+
+# ---- sections (标段) --------------------------------------------------------------------------------------
+
+SECTION_YEARS = (2023, 2026)  # a city project under way in one of these years has its sections
+LARGE_SECTIONS = Decimal(500_000_000)  # projects from 5 亿 have two sections
+
+
+def section_windows(city: Organization) -> tuple[dict[int, dict[int, tuple[Day, Day]]], dict[int, Project]]:
+    """The days each city project is under way in each of SECTION_YEARS (at least a week), and those projects."""
+    windows: dict[int, dict[int, tuple[Day, Day]]] = {year: {} for year in SECTION_YEARS}
+    found: dict[int, Project] = {}
+    projects = Project.objects.filter(agency=city, parent=None).exclude(started_on=None).order_by("code")
+    for project in projects:
+        for year in SECTION_YEARS:
+            first = max(Day(year, 1, 1), project.started_on)
+            last = min(
+                AS_OF if year == SECTION_YEARS[-1] else Day(year, 12, 31), project.completed_on or Day(9999, 1, 1)
+            )
+            if (last - first).days >= 7:
+                windows[year][project.pk] = (first, last)
+                found[project.pk] = project
+    return windows, found
+
+
+def write_sections(city: Organization, actor: User) -> dict[int, list[Section]]:
+    """The sections (标段) of the city's projects under way in SECTION_YEARS, each with a contractor and a
+    supervisor (four projects under way in 2026 have the demo company on a section), written the first time
+    (bulk, logged, their parties taking part in the projects) and found afterwards. The contracts demo (their
+    contracts) and the inspections demo (their inspections) both start from them, whichever runs first."""
+    from gongwu.projects import services as project_services
+
+    existing = Section.objects.filter(project__agency=city).order_by("pk")
+    if existing.exists():
+        grouped: dict[int, list[Section]] = {}
+        for section in existing:
+            grouped.setdefault(section.project_id, []).append(section)
+        return grouped
+    windows, projects = section_windows(city)
+    current_year = SECTION_YEARS[-1]
+    company_user = User.objects.get(username="company")
+    company = company_user.organization
+    contractors = list(Organization.objects.filter(kind=OrganizationKind.CONTRACTOR).order_by("name"))
+    supervisors = list(Organization.objects.filter(kind=OrganizationKind.SUPERVISOR).order_by("name"))
+    current = [
+        pk
+        for pk, (first, last) in sorted(windows[current_year].items())
+        if first <= Day(current_year, 1, 31) and last == AS_OF
+    ]
+    mine = set(current[3 : 3 + 4 * 5 : 5])  # four projects under way in 2026 have 深建工 on a section
+    rows = []
+    for n, (pk, project) in enumerate(sorted(projects.items())):
+        large = (project.approved_investment or 0) >= LARGE_SECTIONS
+        names = ["施工总承包1标段", "施工总承包2标段"] if large else ["施工总承包标段"]
+        for i, name in enumerate(names):
+            contractor = contractors[(n * 7 + i * 3) % len(contractors)]
+            if pk in mine and i == 0:
+                contractor = company
+            elif contractor == company and pk not in mine:
+                contractor = contractors[(n * 7 + i * 3 + 1) % len(contractors)]
+            supervisor = supervisors[(n * 5 + i) % len(supervisors)]
+            rows.append(Section(project=project, name=name, contractor=contractor, supervisor=supervisor))
+    Section.objects.bulk_create(rows, batch_size=1000)
+    sections: dict[int, list[Section]] = {}
+    for section in rows:
+        sections.setdefault(section.project_id, []).append(section)
+    core_services.log_changes([(s, ChangeAction.CREATE, None, core_services.snapshot(s)) for s in rows], actor=actor)
+    project_services.record_sections(rows, actor)  # their parties take part in the projects
+    return sections

@@ -46,6 +46,7 @@ def test_the_demos_run_in_the_order_of_the_apps_they_build_on():
     assert demo.DEMOS == [
         "gongwu.projects.demo",
         "gongwu.alerts.demo",
+        "gongwu.tenders.demo",
         "gongwu.contracts.demo",
         "gongwu.investment.demo",
         "gongwu.inspections.demo",

@@ -128,7 +128,7 @@ def test_rule_cases_come_from_the_rules_over_the_demo_projects_and_a_scan_now_fi
     assert rule_cases.count() >= 50
     assert set(rule_cases.values_list("rule_code", flat=True)) <= set(RULES)
     assert not rule_cases.filter(opened_on__lt=alerts_demo.RULES_FROM).exists()
-    assert all(c.trigger.get("project") for c in rule_cases)
+    assert all(c.trigger.get("project") or c.trigger.get("contract") for c in rule_cases)
     report = services.scan(today=AS_OF)
     assert (report.opened, report.raised, report.cleared) == (0, 0, 0)
     assert services.escalate(today=AS_OF) == 0
