@@ -455,7 +455,9 @@ def report(results: dict[str, Any]) -> None:
         print()
         print(f"== the figures page for the agency and {results['year']} (ms) ==")
         for label, t in figures["timing"].items():
-            print(f"  {label:<28} p50 {t['median']:8.1f}  p95 {t['p95']:8.1f}  sql {t['sql']:6.1f}  q {t['queries']:3d}")
+            print(
+                f"  {label:<28} p50 {t['median']:8.1f}  p95 {t['p95']:8.1f}  sql {t['sql']:6.1f}  q {t['queries']:3d}"
+            )
         limit = figures["timing"]["limit"]["median"]
         for label in ("page", "figures"):
             ratio = figures["timing"][label]["median"] / limit

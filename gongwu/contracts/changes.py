@@ -224,7 +224,8 @@ def _lock_contract(contract_id: int) -> Contract:
     return Contract.objects.select_for_update().get(pk=contract_id)
 
 
-def _set_contract_totals(contract: Contract, actor: User, **totals: Decimal) -> None:
+def set_contract_totals(contract: Contract, actor: User, **totals: Decimal) -> None:
+    """Write a contract's running totals (changes, claims, retention, advance recovered, paid) and log the change."""
     before = core_services.snapshot(contract)
     Contract.objects.filter(pk=contract.pk).update(**totals)
     for name, value in totals.items():
@@ -363,7 +364,7 @@ def approve_change(change: Change, actor: User, *, level: int | None = None, com
 
         saved = _write(locked, actor, apply)
         if final:
-            _set_contract_totals(contract, actor, changes_amount=contract.changes_amount + locked.amount)
+            set_contract_totals(contract, actor, changes_amount=contract.changes_amount + locked.amount)
     return saved
 
 
@@ -447,7 +448,7 @@ def void_change(*, instance: Change, actor: User, reason: str) -> Change:
                 )
         voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
         if counted:
-            _set_contract_totals(contract, actor, changes_amount=contract.changes_amount - stored.amount)
+            set_contract_totals(contract, actor, changes_amount=contract.changes_amount - stored.amount)
     return voided
 
 

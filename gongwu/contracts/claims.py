@@ -40,10 +40,10 @@ from django.utils.translation import gettext as _
 
 from gongwu.contracts.changes import (
     _lock_contract,
-    _set_contract_totals,
     check_contract_in_force,
     is_agency_user,
     is_party,
+    set_contract_totals,
 )
 from gongwu.contracts.models import HUNDRED, Claim, ClaimKind, ClaimStatus, Contract
 from gongwu.core import services as core_services
@@ -406,7 +406,7 @@ def approve_claim(
 
         saved = _write(locked, actor, apply)
         if totals:
-            _set_contract_totals(contract, actor, **totals)
+            set_contract_totals(contract, actor, **totals)
     return saved
 
 
@@ -521,5 +521,5 @@ def void_claim(*, instance: Claim, actor: User, reason: str) -> Claim:
                 )
         voided = core_services.void_object(instance=instance, actor=actor, reason=reason)
         if totals:
-            _set_contract_totals(contract, actor, **totals)
+            set_contract_totals(contract, actor, **totals)
     return voided

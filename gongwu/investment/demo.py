@@ -936,5 +936,5 @@ class ClaimLinker:
                 "advance_recovered": sum(work.values_list("advance_recovered", flat=True), Decimal(0)),
             }
             if any(getattr(contract, k) != v for k, v in totals.items()):
-                contract_changes._set_contract_totals(contract, self.actor, **totals)
+                contract_changes.set_contract_totals(contract, self.actor, **totals)
         services.refresh_paid(ids, self.actor)
