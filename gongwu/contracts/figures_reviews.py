@@ -90,7 +90,7 @@ def register_kind(kind: str, name: str, label: Any) -> None:
         return reading(totals(selection, kind).reduction_rate, url=reviews_url(selection, kind))
 
     for suffix, unit, what, function in (
-        ("", Unit.COUNT, gettext_lazy("approved"), count),
+        ("", Unit.COUNT, gettext_lazy("number approved"), count),
         ("_submitted", Unit.YUAN, gettext_lazy("submitted (送审)"), submitted),
         ("_approved", Unit.YUAN, gettext_lazy("approved (审定)"), approved),
         ("_reduction", Unit.YUAN, gettext_lazy("reduction (审减)"), reduction),
