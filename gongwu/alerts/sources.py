@@ -22,6 +22,8 @@ from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
+from gongwu.core.generic.api import schema_changed
+
 # alerts' own sources
 RULE = "rule"
 MEETING = "meeting"
@@ -57,13 +59,16 @@ def register_case_source(
     if known is not None and known.app_label != app_label:
         raise ImproperlyConfigured(f"The case source {code!r} is already registered by {known.app_label}.")
     source = CaseSource(code, label, app_label, imported, kind)
-    SOURCES[code] = source
+    if SOURCES.get(code) != source:
+        SOURCES[code] = source
+        schema_changed()
     return source
 
 
 def unregister_case_source(code: str) -> None:
     """For tests that register a source of their own."""
-    SOURCES.pop(code, None)
+    if SOURCES.pop(code, None) is not None:
+        schema_changed()
 
 
 def case_source_choices() -> list[tuple[str, Any]]:

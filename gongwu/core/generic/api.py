@@ -461,6 +461,16 @@ def signed_in_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapped
 
 
+_schema_generation = 0
+
+
+def schema_changed() -> None:
+    """Called by a registry whose entries appear in the API's schema (e.g. alerts' case sources) when it changes
+    after start-up (tests do): the cached OpenAPI documents are built again on their next request."""
+    global _schema_generation
+    _schema_generation += 1
+
+
 class DocumentedAPI(NinjaAPI):
     """A NinjaAPI whose OpenAPI document says everything a client may get back.
 
@@ -472,7 +482,7 @@ class DocumentedAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("docs_decorator", signed_in_docs)
         super().__init__(**kwargs)
-        self._documents: dict[tuple[str, str | None], Any] = {}
+        self._documents: dict[tuple[str, str | None, int], Any] = {}
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
         """The document, built once per process for each path prefix and language (building it takes a second
@@ -480,7 +490,7 @@ class DocumentedAPI(NinjaAPI):
         copy it before changing it."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        key = (path_prefix, translation.get_language())
+        key = (path_prefix, translation.get_language(), _schema_generation)
         if key not in self._documents:
             self._documents[key] = self._build_openapi_schema(path_prefix)
         return self._documents[key]

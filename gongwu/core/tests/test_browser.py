@@ -179,7 +179,7 @@ def test_main_pages_at_desk_and_phone_widths(browser, live_server, site):
             menu = page.locator("#navbar-menu")
             assert not menu.is_visible()
             page.locator(".navbar-toggler").click()
-            menu.wait_for(state="visible")
+            page.locator("#navbar-menu.show").wait_for(state="visible")  # opened, not still sliding open
             section = menu.locator(".nav-item.dropdown", has=page.locator("a[href='/organizations/']"))
             section.locator(".nav-link.dropdown-toggle").click()
             menu.locator("a.dropdown-item[href='/organizations/']").wait_for(state="visible")
