@@ -88,9 +88,7 @@ def _builtin_rows_after_a_flush(request: pytest.FixtureRequest, django_db_blocke
     """A test on a live server or on two connections empties every table when it ends; the rows the
     migrations build in (approval kinds, JGJ 59 checklists) are put back for the tests after it."""
     yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = marker is not None and bool(marker.kwargs.get("transaction"))
-    if transactional or "transactional_db" in request.fixturenames:
+    if "transactional_db" in request.fixturenames:
         import importlib
 
         from django.apps import apps

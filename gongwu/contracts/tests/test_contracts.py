@@ -116,8 +116,7 @@ class TestNumbering:
 
 
 @testing.postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_two_contracts_numbered_at_once_get_different_numbers() -> None:
+def test_two_contracts_numbered_at_once_get_different_numbers(transactional_db: Any) -> None:
     """Numbering locks the agency's settings row: the second waits for the first and counts its number."""
     from django.db import transaction
 
